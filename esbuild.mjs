@@ -1,0 +1,84 @@
+// One build script, several targets (extension host, simulation worker, CLI, webview, tests, bench).
+//   node esbuild.mjs                 host + worker + CLI + webview into dist/
+//   node esbuild.mjs --production    same, minified, no source maps (used for the .vsix)
+//   node esbuild.mjs --watch         rebuild dist/ on change
+//   node esbuild.mjs --tests         also bundle test/unit/**/*.test.ts into out/test/unit/
+//   node esbuild.mjs --integration   also bundle test/integration/** into out/test/integration/
+//   node esbuild.mjs --bench         also bundle bench/*.ts into out/bench/
+// esbuild does not type-check: `npm test` runs `tsc --noEmit` first.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, statSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+
+/** Every file under dir whose name ends with one of the suffixes. */
+function findFiles(dir, suffixes) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findFiles(p, suffixes));
+    else if (suffixes.some((s) => name.endsWith(s))) out.push(p);
+  }
+  return out.sort();
+}
+const present = (entries) => entries.filter((e) => existsSync(e.in ?? e));
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+/** @type {import('esbuild').BuildOptions[]} */
+const targets = [];
+
+const hostEntries = present([
+  { in: 'src/host/extension.ts', out: 'extension' },
+  { in: 'src/host/run/simulationWorker.ts', out: 'worker' },
+]);
+if (hostEntries.length) targets.push({ ...node, entryPoints: hostEntries, outdir: 'dist', external: ['vscode'] });
+
+if (existsSync('src/cli/main.ts')) {
+  targets.push({ ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
+}
+
+if (existsSync('webview/main.ts')) {
+  targets.push({
+    ...common, platform: 'browser', format: 'iife', target: 'es2020',
+    entryPoints: { 'webview/main': 'webview/main.ts' }, outdir: 'dist',
+  });
+}
+
+if (args.has('--tests')) {
+  const tests = findFiles('test/unit', ['.test.ts']);
+  if (tests.length) targets.push({ ...node, sourcemap: 'inline', entryPoints: tests, outdir: 'out/test/unit', outbase: 'test/unit' });
+}
+if (args.has('--integration')) {
+  const files = findFiles('test/integration', ['.ts']).filter((f) => !f.includes(`${join('test', 'integration', 'workspace')}`));
+  if (files.length) {
+    targets.push({ ...node, sourcemap: 'inline', entryPoints: files, outdir: 'out/test/integration', outbase: 'test/integration',
+      external: ['vscode', 'mocha'] });
+  }
+}
+if (args.has('--bench')) {
+  const files = findFiles('bench', ['.ts']).filter((f) => !f.endsWith('.d.ts'));
+  // tfjs stays external: it is required from node_modules at run time (its CJS build wires its backends).
+  if (files.length) targets.push({ ...node, entryPoints: files, outdir: 'out/bench', outbase: 'bench', external: ['@tensorflow/*'] });
+}
+
+if (watch) {
+  for (const t of targets) await (await esbuild.context(t)).watch();
+  console.log('[esbuild] watching…');
+} else {
+  const t0 = Date.now();
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+  if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  console.log(`[esbuild] ${targets.length} target(s) built in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}

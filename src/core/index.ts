@@ -1,0 +1,3 @@
+// Public surface of the optimizer core.
+export * from './types';
+export * from './simulation';

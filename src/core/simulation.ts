@@ -1,0 +1,197 @@
+// The simulation engine: runs an optimizer on a Problem and records every diagnostic of every
+// step into preallocated, columnar Float64Arrays. Nothing is allocated per step.
+//
+// Row conventions (identical to the reference files, ../shared/reference/README.md):
+//   params[t]  t = 0..stepsCompleted       params[0] = start, params[t] = after step t
+//   loss[t]    t = 0..stepsCompleted       loss[t] = f(params[t])
+//   grad[t]    t = 0..stepsCompleted-1     gradient at params[t], consumed by step t+1
+//   state/extra/update/direction/effectiveLr/lr/scalarState[t]: after (or during) step t+1
+// A run stops early when a parameter becomes non-finite after step k: stepsCompleted = k,
+// diverged = true, and every row before it is kept.
+
+import type { Optimizer, OptimizerState, Problem, StepDiagnostics } from './types';
+
+export interface SimulationSpec {
+  readonly problem: Problem;
+  readonly optimizer: Optimizer;
+  /** Start point (length problem.dim). Copied, never mutated. */
+  readonly start: Float64Array;
+  /** Number of optimizer steps requested. */
+  readonly steps: number;
+  /**
+   * 'all' (default): every per-parameter series. 'trajectory': params, loss, grad and scalars only
+   * (large problems, benchmarks).
+   */
+  readonly record?: 'all' | 'trajectory';
+}
+
+/** One run's data, columnar. Per-parameter columns are row-major: value of parameter i at row t is [t*dim + i]. */
+export interface Recording {
+  readonly problemName: string;
+  readonly optimizerName: string;
+  readonly dim: number;
+  readonly paramNames: readonly string[];
+  readonly stepsRequested: number;
+  stepsCompleted: number;
+  diverged: boolean;
+  /** e.g. `diverged at step 9: non-finite parameter y` */
+  stopReason: string | null;
+  readonly params: Float64Array;
+  readonly loss: Float64Array;
+  readonly grad: Float64Array;
+  /** Present when the problem has held-out data: validation loss at params[t]. */
+  readonly validationLoss: Float64Array | null;
+  /** Empty arrays when record = 'trajectory'. */
+  readonly update: Float64Array;
+  readonly direction: Float64Array;
+  readonly effectiveLr: Float64Array;
+  /** Learning rate in effect at step t+1 (after any schedule). */
+  readonly lr: Float64Array;
+  readonly state: Readonly<Record<string, Float64Array>>;
+  /** Always includes `step`. */
+  readonly scalarState: Readonly<Record<string, Float64Array>>;
+  readonly extra: Readonly<Record<string, Float64Array>>;
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Incremental simulation: the worker advances it in slices and streams the new rows. */
+export class Simulation {
+  readonly recording: Recording;
+  private readonly params: Float64Array;
+  private readonly grad: Float64Array;
+  private readonly state: OptimizerState;
+  private readonly diag: StepDiagnostics;
+  private readonly recordAll: boolean;
+  private done = false;
+  /** Loss at the current params, evaluated together with `grad` (which belongs to the next step). */
+  private currentLoss: number;
+
+  constructor(private readonly spec: SimulationSpec) {
+    const { problem, optimizer, start, steps } = spec;
+    const dim = problem.dim;
+    if (start.length !== dim) throw new Error(`start point has ${start.length} values, problem ${problem.name} has ${dim} parameters`);
+    if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+    this.recordAll = (spec.record ?? 'all') === 'all';
+    const perParam = (rows: number) => (this.recordAll ? new Float64Array(rows * dim) : EMPTY);
+    const state: Record<string, Float64Array> = {};
+    for (const n of optimizer.stateNames) state[n] = perParam(steps);
+    const extra: Record<string, Float64Array> = {};
+    for (const n of optimizer.extraDiagnosticNames) extra[n] = perParam(steps);
+    const scalarState: Record<string, Float64Array> = { step: new Float64Array(steps) };
+    for (const n of optimizer.scalarStateNames) scalarState[n] = new Float64Array(steps);
+    this.recording = {
+      problemName: problem.name,
+      optimizerName: optimizer.name,
+      dim,
+      paramNames: problem.paramNames,
+      stepsRequested: steps,
+      stepsCompleted: 0,
+      diverged: false,
+      stopReason: null,
+      params: new Float64Array((steps + 1) * dim),
+      loss: new Float64Array(steps + 1),
+      grad: new Float64Array(steps * dim),
+      validationLoss: problem.validationLoss ? new Float64Array(steps + 1) : null,
+      update: perParam(steps),
+      direction: perParam(steps),
+      effectiveLr: perParam(steps),
+      lr: new Float64Array(steps),
+      state,
+      scalarState,
+      extra,
+    };
+    this.params = Float64Array.from(start);
+    this.grad = new Float64Array(dim);
+    this.state = optimizer.init(this.params);
+    this.diag = optimizer.createDiagnostics(dim);
+    this.recording.params.set(this.params, 0);
+    this.currentLoss = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
+    this.recording.loss[0] = this.currentLoss;
+    if (this.recording.validationLoss) this.recording.validationLoss[0] = problem.validationLoss!(this.params);
+    if (steps === 0) this.done = true;
+    if (!allFinite(this.params)) this.stop(0, 'non-finite start point');
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Runs up to `maxSteps` more steps; returns how many were taken. */
+  advance(maxSteps: number = Number.POSITIVE_INFINITY): number {
+    const { problem, optimizer, steps } = this.spec;
+    const rec = this.recording;
+    const dim = rec.dim;
+    const { params, grad, state, diag } = this;
+    const stateCols = optimizer.stateNames.map((n) => [state.tensors[n]!, rec.state[n]!] as const);
+    const extraCols = optimizer.extraDiagnosticNames.map((n) => [diag.extra[n]!, rec.extra[n]!] as const);
+    const scalarCols = optimizer.scalarStateNames.map((n) => [n, rec.scalarState[n]!] as const);
+    const stepCol = rec.scalarState['step']!;
+    let taken = 0;
+    while (!this.done && taken < maxSteps) {
+      const t = rec.stepsCompleted; // this is step t+1, consuming grad at params[t]
+      const row = t * dim;
+      rec.grad.set(grad, row);
+      optimizer.step(grad, state, params, diag);
+      rec.lr[t] = optimizer.lrAt(state.step);
+      stepCol[t] = state.step;
+      for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![1][t] = state.scalars[scalarCols[k]![0]]!;
+      if (this.recordAll) {
+        rec.update.set(diag.update, row);
+        rec.direction.set(diag.direction, row);
+        rec.effectiveLr.set(diag.effectiveLr, row);
+        for (let k = 0; k < stateCols.length; k++) stateCols[k]![1].set(stateCols[k]![0], row);
+        for (let k = 0; k < extraCols.length; k++) extraCols[k]![1].set(extraCols[k]![0], row);
+      }
+      const next = t + 1;
+      rec.params.set(params, next * dim);
+      rec.stepsCompleted = next;
+      taken++;
+      const finiteParams = allFinite(params);
+      // The gradient at params[next] is only needed if another step follows.
+      this.currentLoss = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
+      rec.loss[next] = this.currentLoss;
+      if (rec.validationLoss) rec.validationLoss[next] = problem.validationLoss!(params);
+      if (!finiteParams) {
+        let bad = 0;
+        while (bad < dim && Number.isFinite(params[bad]!)) bad++;
+        this.stop(next, `non-finite parameter ${rec.paramNames[bad] ?? bad}`);
+      } else if (next >= steps) {
+        this.done = true;
+      }
+    }
+    return taken;
+  }
+
+  private stop(step: number, why: string): void {
+    this.recording.diverged = true;
+    this.recording.stopReason = `diverged at step ${step}: ${why}`;
+    this.done = true;
+  }
+}
+
+function valueOf(problem: Problem, params: Float64Array, step: number, scratch: Float64Array): number {
+  return problem.value ? problem.value(params, step) : problem.evaluate(params, scratch, step);
+}
+
+function allFinite(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
+  return true;
+}
+
+/** Runs a whole simulation and returns its recording. */
+export function simulate(spec: SimulationSpec): Recording {
+  const sim = new Simulation(spec);
+  sim.advance();
+  return sim.recording;
+}
+
+/** Runs several optimizers (or configurations) on the same problem and start point. */
+export function simulateMany(specs: readonly SimulationSpec[]): Recording[] {
+  return specs.map(simulate);
+}
+
+/** Row t of a per-parameter column, as a subarray view (no copy). */
+export function rowOf(column: Float64Array, dim: number, t: number): Float64Array {
+  return column.subarray(t * dim, (t + 1) * dim);
+}

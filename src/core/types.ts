@@ -1,0 +1,181 @@
+// The optimizer core's contract. Pure TypeScript: no vscode, no DOM, no Node APIs
+// (tsconfig.core.json type-checks this folder with no ambient types to keep it so).
+//
+// An optimizer is optax-style: `init(params) -> state` and a pure
+// `update(grad, state, params) -> {params, state, diagnostics}` over Float64Arrays.
+// For speed the same math is also exposed as an in-place kernel, `step`, which mutates
+// preallocated buffers and allocates nothing; `update` is `step` applied to copies.
+
+/** Names of the optimizers the core implements (CLI and UI use these). */
+export type OptimizerName =
+  | 'sgd'
+  | 'adagrad'
+  | 'rmsprop'
+  | 'adam'
+  | 'adamw'
+  | 'adamax'
+  | 'nadam'
+  | 'radam'
+  | 'adadelta'
+  | 'rprop'
+  | 'signsgd'
+  | 'lion';
+
+/** A hyperparameter value: a number, a flag, or a pair such as `betas`. */
+export type HyperValue = number | boolean | readonly [number, number];
+
+/** Resolved hyperparameters, keyed by PyTorch's names (`lr`, `betas`, `weight_decay`, ...). */
+export type Hyperparameters = Readonly<Record<string, HyperValue>>;
+
+/** Describes one hyperparameter: enough to build a CLI flag, a form field and a tooltip. */
+export interface HyperparameterSpec {
+  /** PyTorch's keyword, e.g. `weight_decay`. */
+  readonly name: string;
+  readonly kind: 'number' | 'boolean' | 'pair';
+  readonly default: HyperValue;
+  /** One line for tooltips and `--help`. */
+  readonly description: string;
+  /** Suggested UI step for number fields (log-scale sliders use it as a hint only). */
+  readonly uiStep?: number;
+}
+
+/**
+ * Optimizer state, a value (optax). Per-element tensors and scalars use PyTorch's own state names:
+ * `momentum_buffer`, `sum`, `square_avg`, `grad_avg`, `exp_avg`, `exp_avg_sq`, `max_exp_avg_sq`,
+ * `exp_inf`, `acc_delta`, `prev`, `step_size`; scalar `step` and e.g. `mu_product`.
+ */
+export interface OptimizerState {
+  /** PyTorch's `state['step']`: number of updates applied so far. */
+  step: number;
+  readonly tensors: Record<string, Float64Array>;
+  readonly scalars: Record<string, number>;
+}
+
+/**
+ * Per-parameter diagnostics written by one step (all length = dim). Definitions (README, "Diagnostics"):
+ *  - `update`       Δθ = θ_t − θ_{t−1}
+ *  - `direction`    d_t, the vector the effective learning rate multiplies (SEMANTICS.md):
+ *                   g_t (plain/adaptive), the momentum buffer, m̂_t (Adam family), sign(·) (sign methods)
+ *  - `effectiveLr`  α_t with θ_t = θ_{t−1} − α_t ⊙ d_t (before any decoupled weight decay)
+ *  - `extra`        optimizer-specific series, e.g. `exp_avg_hat` (m̂) and `exp_avg_sq_hat` (v̂)
+ */
+export interface StepDiagnostics {
+  readonly update: Float64Array;
+  readonly direction: Float64Array;
+  readonly effectiveLr: Float64Array;
+  readonly extra: Readonly<Record<string, Float64Array>>;
+}
+
+/** What a step needs besides grad, state and params. Filled by the caller once per step. */
+export interface StepContext {
+  /** Learning rate for this step after any schedule (PyTorch: `group['lr']`). */
+  lr: number;
+}
+
+/** A learning-rate schedule: multiplier or absolute value for step t (1-based). Plugged in per run. */
+export type LrSchedule = (step: number, baseLr: number) => number;
+
+/**
+ * A numerical convention: where implementations differ in floating-point form, not in intent.
+ * Kernels read these flags once per step (never per element), so a new convention is a new
+ * object here, not an edit of each optimizer. `pytorch` is the default and the reference.
+ */
+export interface Convention {
+  readonly name: 'pytorch' | 'textbook-eps-inside';
+  /** false: denominators are `sqrt(v) + eps` (PyTorch); true: `sqrt(v + eps)` (TF/tfjs, many textbooks). */
+  readonly epsInsideSqrt: boolean;
+}
+
+export interface OptimizerOptions {
+  readonly convention?: Convention;
+  readonly schedule?: LrSchedule;
+}
+
+export interface UpdateResult {
+  readonly params: Float64Array;
+  readonly state: OptimizerState;
+  readonly diagnostics: StepDiagnostics;
+}
+
+/** A configured optimizer (hyperparameters validated and resolved). */
+export interface Optimizer {
+  readonly name: OptimizerName;
+  readonly hyperparameters: Hyperparameters;
+  readonly convention: Convention;
+  /** Per-element state names this optimizer keeps, in PyTorch's naming. */
+  readonly stateNames: readonly string[];
+  /** Scalar state names besides `step` (e.g. `mu_product`). */
+  readonly scalarStateNames: readonly string[];
+  /** Names of `StepDiagnostics.extra` series (e.g. `exp_avg_hat`, `exp_avg_sq_hat`). */
+  readonly extraDiagnosticNames: readonly string[];
+  /** Learning rate in effect at step t (1-based), after the schedule. */
+  lrAt(step: number): number;
+  init(params: Float64Array): OptimizerState;
+  /** Pure: returns new params/state, never mutates its inputs. */
+  update(grad: Float64Array, state: OptimizerState, params: Float64Array): UpdateResult;
+  /**
+   * In-place kernel: mutates `params` and `state`, writes `diag`. Never mutates `grad`.
+   * Allocates nothing; `diag` buffers are the caller's (see `createDiagnostics`).
+   */
+  step(grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics): void;
+  /** Buffers for `step`'s diagnostics, sized for `dim` parameters. */
+  createDiagnostics(dim: number): StepDiagnostics;
+}
+
+/** Static description of an optimizer, for the registry, the CLI, the UI and the docs. */
+export interface OptimizerDefinition {
+  readonly name: OptimizerName;
+  readonly label: string;
+  /** e.g. `torch.optim.Adam`, or a note where torch has none (signSGD, Lion). */
+  readonly torchName: string;
+  readonly hyperparameters: readonly HyperparameterSpec[];
+  /** The exact update, PyTorch's operation order, plain text (tooltips, README). */
+  readonly equations: string;
+  /** Definition of the effective learning rate and its direction for this optimizer. */
+  readonly effectiveLrDefinition: string;
+  readonly stateNames: readonly string[];
+  readonly scalarStateNames: readonly string[];
+  readonly extraDiagnosticNames: readonly string[];
+  /** Validates (throws `HyperparameterError`) and resolves defaults. */
+  create(hyperparameters?: Readonly<Record<string, HyperValue | undefined>>, options?: OptimizerOptions): Optimizer;
+}
+
+/** Thrown for invalid hyperparameters; message names the optimizer, the parameter and the rule. */
+export class HyperparameterError extends Error {
+  constructor(
+    readonly optimizer: string,
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(`${optimizer}: invalid ${parameter}: ${message}`);
+    this.name = 'HyperparameterError';
+  }
+}
+
+/**
+ * A differentiable objective as the simulation engine sees it. Built-in losses, loss files
+ * (automatic, hand-written or numeric gradients, mini-batches) and reference replays all
+ * implement it.
+ */
+export interface Problem {
+  readonly name: string;
+  readonly dim: number;
+  /** One label per flattened parameter, e.g. `x`, `y`, `w[0]`, `b`. */
+  readonly paramNames: readonly string[];
+  /**
+   * Loss at `params`, and the gradient written into `gradOut` (length dim).
+   * `step` is the 0-based index of the optimizer step that will consume this gradient
+   * (mini-batch sampling and replay use it; deterministic problems ignore it).
+   */
+  evaluate(params: Float64Array, gradOut: Float64Array, step: number): number;
+  /** Loss only (the final point of a run); defaults to evaluate with a scratch gradient. */
+  value?(params: Float64Array, step: number): number;
+  /** Held-out loss (loss files with `validation`), recorded as a second curve when present. */
+  validationLoss?(params: Float64Array): number;
+}
+
+/** A 2-D plot window and known minima for 2-parameter problems. */
+export interface PlotWindow {
+  readonly x: readonly [number, number];
+  readonly y: readonly [number, number];
+}
