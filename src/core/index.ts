@@ -1,3 +1,6 @@
 // Public surface of the optimizer core.
 export * from './types';
 export * from './simulation';
+export * from './optimizers/registry';
+export { PYTORCH, EPS_INSIDE_SQRT } from './optimizers/common';
+export * from './losses/builtins';

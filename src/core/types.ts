@@ -114,10 +114,11 @@ export interface Optimizer {
   /** Pure: returns new params/state, never mutates its inputs. */
   update(grad: Float64Array, state: OptimizerState, params: Float64Array): UpdateResult;
   /**
-   * In-place kernel: mutates `params` and `state`, writes `diag`. Never mutates `grad`.
-   * Allocates nothing; `diag` buffers are the caller's (see `createDiagnostics`).
+   * In-place kernel: mutates `params` and `state`, writes `diag` (when given). Never mutates `grad`.
+   * Allocates nothing; `diag` buffers are the caller's (see `createDiagnostics`). With `diag = null`
+   * no diagnostics are written (large problems, benchmarks).
    */
-  step(grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics): void;
+  step(grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics | null): void;
   /** Buffers for `step`'s diagnostics, sized for `dim` parameters. */
   createDiagnostics(dim: number): StepDiagnostics;
 }

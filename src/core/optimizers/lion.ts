@@ -1,0 +1,50 @@
+// Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"), optax `lion` defaults.
+// Order as lion-pytorch: decoupled decay, then the sign step, then the EMA update.
+
+import { defineOptimizer, flag, num, pair, rules } from './common';
+
+interface LionH extends Record<string, number | boolean | readonly [number, number]> {
+  lr: number; betas: readonly [number, number]; weight_decay: number; maximize: boolean;
+}
+
+export const lion = defineOptimizer<LionH>({
+  name: 'lion',
+  label: 'Lion',
+  torchName: 'none (optax.lion / lion-pytorch; not in torch.optim)',
+  hyperparameters: [
+    num('lr', 1e-4, 'learning rate η (paper: 3–10× smaller than AdamW\'s)', 1e-4),
+    pair('betas', [0.9, 0.99], '(β1, β2): interpolation for the update, EMA factor of the momentum'),
+    num('weight_decay', 1e-3, 'decoupled weight decay λ: θ ← θ(1 − ηλ) (optax default 1e-3)', 1e-3),
+    flag('maximize', false, 'maximize the objective instead of minimizing'),
+  ],
+  equations: [
+    'g ← ∇f(θ) (−∇f if maximize)',
+    'c_t = β1 m_{t−1} + (1−β1) g',
+    'θ ← θ (1 − ηλ) − η sign(c_t)',
+    'm_t = β2 m_{t−1} + (1−β2) g          (exp_avg)',
+  ].join('\n'),
+  effectiveLrDefinition: 'α = η on d = sign(c_t); the decay θ(1 − ηλ) is applied outside α.',
+  stateNames: ['exp_avg'],
+  validate: (h, fail) => rules.betas(h, fail, 'betas', true),
+  kernel(grad, state, params, diag, lr, h) {
+    const [b1, b2] = h.betas;
+    const { weight_decay: wd, maximize } = h;
+    const m = state.tensors['exp_avg']!;
+    const decay = 1 - lr * wd;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      const g = maximize ? -grad[i]! : grad[i]!;
+      const c = b1 * m[i]! + (1 - b1) * g;
+      const d = c > 0 ? 1 : c < 0 ? -1 : c === 0 ? 0 : NaN;
+      const next = p * decay + -lr * d;
+      params[i] = next;
+      m[i] = b2 * m[i]! + (1 - b2) * g;
+      if (diag) {
+        diag.update[i] = next - p;
+        diag.direction[i] = d;
+        diag.effectiveLr[i] = lr;
+      }
+    }
+  },
+});

@@ -1,0 +1,110 @@
+// SGD (plain gradient descent, heavy-ball momentum, Nesterov) and signSGD/Signum.
+// Kernel order follows torch 1.13 `_single_tensor_sgd` (torch/optim/sgd.py:224-245).
+
+import { defineOptimizer, flag, num, sign } from './common';
+
+interface SgdH extends Record<string, number | boolean> {
+  lr: number; momentum: number; dampening: number; weight_decay: number; nesterov: boolean; maximize: boolean;
+}
+
+export const sgd = defineOptimizer<SgdH>({
+  name: 'sgd',
+  label: 'SGD / Momentum / Nesterov',
+  torchName: 'torch.optim.SGD',
+  hyperparameters: [
+    num('lr', 1e-3, 'learning rate η (torch ≥ 2.2 default 1e-3; torch 1.13 required it)', 1e-3),
+    num('momentum', 0, 'momentum factor μ (0 = plain gradient descent)', 0.1),
+    num('dampening', 0, 'dampening δ for momentum (not applied on the first step)', 0.1),
+    num('weight_decay', 0, 'L2 penalty λ, added to the gradient: g ← g + λθ', 1e-4),
+    flag('nesterov', false, 'Nesterov momentum (needs momentum > 0 and dampening = 0)'),
+    flag('maximize', false, 'maximize the objective instead of minimizing'),
+  ],
+  equations: [
+    'g ← ∇f(θ) (−∇f if maximize) + λθ',
+    'b₁ = g;  b_t = μ b_{t−1} + (1−δ) g        (only when μ ≠ 0)',
+    'u = g + μ b_t (nesterov)  |  b_t (momentum)  |  g (plain)',
+    'θ ← θ − η u',
+  ].join('\n'),
+  effectiveLrDefinition: 'α = η on d = g (plain), d = b_t (heavy ball), d = g + μ b_t (Nesterov).',
+  stateNames: ['momentum_buffer'],
+  activeStateNames: (h) => (h.momentum !== 0 ? ['momentum_buffer'] : []),
+  validate(h, fail) {
+    if (h.momentum < 0) fail('momentum', `must be >= 0, got ${h.momentum}`);
+    if (h.dampening < 0) fail('dampening', `must be >= 0, got ${h.dampening}`);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      fail('nesterov', 'Nesterov momentum requires a momentum > 0 and zero dampening');
+    }
+  },
+  kernel(grad, state, params, diag, lr, h) {
+    const { momentum: mu, dampening, weight_decay: wd, nesterov, maximize } = h;
+    const buf = state.tensors['momentum_buffer']!;
+    const first = state.step === 1;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      let d = maximize ? -grad[i]! : grad[i]!;
+      if (wd !== 0) d = d + wd * p;
+      if (mu !== 0) {
+        const b = first ? d : mu * buf[i]! + (1 - dampening) * d;
+        buf[i] = b;
+        d = nesterov ? d + mu * b : b;
+      }
+      const next = p + -lr * d;
+      params[i] = next;
+      if (diag) {
+        diag.update[i] = next - p;
+        diag.direction[i] = d;
+        diag.effectiveLr[i] = lr;
+      }
+    }
+  },
+});
+
+interface SignH extends Record<string, number | boolean> {
+  lr: number; momentum: number; weight_decay: number; maximize: boolean;
+}
+
+export const signsgd = defineOptimizer<SignH>({
+  name: 'signsgd',
+  label: 'signSGD / Signum',
+  torchName: 'none (torch.optim.SGD stepping on sign(g) when momentum = 0)',
+  hyperparameters: [
+    num('lr', 1e-2, 'learning rate η: every coordinate moves by exactly η', 1e-3),
+    num('momentum', 0, 'Signum momentum β: the sign is taken of the EMA m = βm + (1−β)g', 0.1),
+    num('weight_decay', 0, 'L2 penalty λ added to the gradient before the sign', 1e-4),
+    flag('maximize', false, 'maximize the objective instead of minimizing'),
+  ],
+  equations: [
+    'g ← ∇f(θ) (−∇f if maximize) + λθ',
+    'm_t = β m_{t−1} + (1−β) g,  m_0 = 0        (only when β ≠ 0: Signum)',
+    'θ ← θ − η sign(m_t)   (β = 0: θ ← θ − η sign(g)),  sign(0) = 0',
+  ].join('\n'),
+  effectiveLrDefinition: 'α = η on d = sign(g) (or sign(m_t) with momentum).',
+  stateNames: ['momentum_buffer'],
+  activeStateNames: (h) => (h.momentum !== 0 ? ['momentum_buffer'] : []),
+  validate(h, fail) {
+    if (h.momentum < 0 || h.momentum >= 1) fail('momentum', `must be in [0, 1), got ${h.momentum}`);
+  },
+  kernel(grad, state, params, diag, lr, h) {
+    const { momentum: beta, weight_decay: wd, maximize } = h;
+    const buf = state.tensors['momentum_buffer']!;
+    const n = params.length;
+    for (let i = 0; i < n; i++) {
+      const p = params[i]!;
+      let g = maximize ? -grad[i]! : grad[i]!;
+      if (wd !== 0) g = g + wd * p;
+      if (beta !== 0) {
+        g = beta * buf[i]! + (1 - beta) * g;
+        buf[i] = g;
+      }
+      const d = sign(g);
+      const next = p + -lr * d;
+      params[i] = next;
+      if (diag) {
+        diag.update[i] = next - p;
+        diag.direction[i] = d;
+        diag.effectiveLr[i] = lr;
+      }
+    }
+  },
+});
