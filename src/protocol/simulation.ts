@@ -1,0 +1,151 @@
+// The simulation protocol shared by the extension host (SimulationRunner), the simulation worker
+// (Node worker_threads) and, for the data it carries, the webview. Pure types + tiny helpers:
+// no vscode, no DOM, no Node APIs (checked by tsconfig.core.json).
+//
+// Flow: host `SimulationRunner.run(request)` → worker loads the loss (built-in or loss file),
+// runs every RunConfig with the core's Simulation, streams `sim/didProgress`, and ends each run with
+// `sim/didFinishRun` carrying the whole recording as exact-length Float64Arrays (transferred, not
+// copied). Errors end the request with `sim/didFail` carrying a LossError with file and line.
+
+import type { HyperValue, OptimizerName, PlotWindow } from '../core/types';
+
+/** Which loss to run: a built-in by name, or a loss file by absolute path. */
+export type LossRef = { readonly kind: 'builtin'; readonly name: string } | { readonly kind: 'file'; readonly path: string };
+
+/**
+ * How gradients are obtained for loss files:
+ *  'auto'     the file's `grad` export if present (checked once against the automatic gradient), else automatic differentiation;
+ *  'autodiff' always automatic differentiation (ignores `grad`);
+ *  'numeric'  central differences (explicit fallback, never chosen silently).
+ * Built-ins always use their exact analytic gradient.
+ */
+export type GradientMode = 'auto' | 'autodiff' | 'numeric';
+
+export interface RunConfig {
+  /** Unique within a request; used to key results and chart series. */
+  readonly id: string;
+  readonly optimizer: OptimizerName;
+  /** Only the hyperparameters that differ from defaults need to be given (PyTorch names). */
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly label?: string;
+}
+
+export interface SimulationRequest {
+  readonly requestId: string;
+  readonly loss: LossRef;
+  readonly runs: readonly RunConfig[];
+  readonly steps: number;
+  /** Start point override, flattened in declaration order; default: the loss's own. */
+  readonly start?: readonly number[];
+  /** Mini-batch sampling and gradient noise seed (default 0). */
+  readonly seed?: number;
+  /** Mini-batch size override (loss files with data). */
+  readonly batchSize?: number;
+  /** Standard deviation σ of Gaussian noise added to every gradient component (default 0). */
+  readonly gradientNoise?: number;
+  readonly gradientMode?: GradientMode;
+  /** Record only the trajectory (params, loss, grad, scalars), not per-parameter diagnostics. */
+  readonly trajectoryOnly?: boolean;
+}
+
+/** What the UI needs to know about a loss (labels, plot window, minima). */
+export interface LossInfo {
+  readonly ref: LossRef;
+  readonly name: string;
+  readonly label: string;
+  readonly formula?: string;
+  readonly dim: number;
+  /** One per flattened parameter: `x`, `y`, `w[0]`, `b` ... */
+  readonly paramNames: readonly string[];
+  readonly start: readonly number[];
+  /** 2-parameter losses: plot window (built-ins always; loss files from `domain`). */
+  readonly window?: PlotWindow;
+  readonly minima?: readonly { readonly x: number; readonly y: number; readonly f?: number; readonly label?: string }[];
+  /** Suggested learning rate for plain GD (built-ins), undefined otherwise. */
+  readonly suggestedLr?: number;
+  readonly hasData: boolean;
+  readonly hasValidation: boolean;
+  /** How gradients are computed for this run. */
+  readonly gradient: 'analytic' | 'grad-export' | 'autodiff' | 'numeric';
+  /** Non-fatal findings, e.g. a gradient check mismatch: `grad export differs from the automatic gradient (max rel. error 3e-2 at w[1])`. */
+  readonly warnings: readonly string[];
+}
+
+export type LossErrorKind =
+  | 'syntax'
+  | 'missing-export'
+  | 'invalid-export'
+  | 'shape'
+  | 'not-a-number'
+  | 'non-finite'
+  | 'threw'
+  | 'timeout'
+  | 'autodiff'
+  | 'data'
+  | 'untrusted'
+  | 'hyperparameter'
+  | 'internal';
+
+/** A user-facing error: `file:line:column: message`. Rendered in notifications and the Problems view. */
+export interface LossError {
+  readonly kind: LossErrorKind;
+  readonly message: string;
+  readonly file?: string;
+  /** 1-based. */
+  readonly line?: number;
+  /** 1-based. */
+  readonly column?: number;
+  /** The step at which evaluation failed, when it happened during a run. */
+  readonly step?: number;
+}
+
+/**
+ * A run's recording as transferable columns (see core `Recording` for row conventions; all Float64Array,
+ * per-parameter columns row-major with `dim` values per row, exact length = rows actually completed).
+ */
+export interface RecordingColumns {
+  readonly runId: string;
+  readonly optimizer: OptimizerName;
+  /** Resolved hyperparameters (defaults filled in). */
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly dim: number;
+  readonly stepsRequested: number;
+  readonly stepsCompleted: number;
+  readonly diverged: boolean;
+  readonly stopReason: string | null;
+  readonly params: Float64Array;
+  readonly loss: Float64Array;
+  readonly grad: Float64Array;
+  readonly validationLoss: Float64Array | null;
+  readonly update: Float64Array;
+  readonly direction: Float64Array;
+  readonly effectiveLr: Float64Array;
+  readonly lr: Float64Array;
+  readonly state: Readonly<Record<string, Float64Array>>;
+  readonly scalarState: Readonly<Record<string, Float64Array>>;
+  readonly extra: Readonly<Record<string, Float64Array>>;
+  /** Wall time of the simulation in the worker, ms. */
+  readonly elapsedMs: number;
+}
+
+/** Host → worker. */
+export type ToWorkerMessage =
+  | { readonly type: 'sim/describe'; readonly requestId: string; readonly loss: LossRef; readonly gradientMode?: GradientMode }
+  | { readonly type: 'sim/run'; readonly request: SimulationRequest }
+  | { readonly type: 'sim/cancel'; readonly requestId: string };
+
+/** Worker → host. */
+export type FromWorkerMessage =
+  | { readonly type: 'sim/didDescribe'; readonly requestId: string; readonly loss: LossInfo }
+  | { readonly type: 'sim/didProgress'; readonly requestId: string; readonly runId: string; readonly stepsCompleted: number; readonly stepsRequested: number }
+  | { readonly type: 'sim/didFinishRun'; readonly requestId: string; readonly recording: RecordingColumns }
+  | { readonly type: 'sim/didFinish'; readonly requestId: string; readonly cancelled: boolean }
+  | { readonly type: 'sim/didFail'; readonly requestId: string; readonly error: LossError }
+  /** Sent before each user-code evaluation phase so the host's watchdog can time it. */
+  | { readonly type: 'sim/heartbeat'; readonly requestId: string };
+
+/** `file:line:column: message` (parts omitted when unknown). */
+export function formatLossError(e: LossError): string {
+  const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}: ` : '';
+  return `${where}${e.message}`;
+}
