@@ -197,10 +197,7 @@ const flatSharp = define({
   paramNames: ['x', 'y'],
   start: [0.5, 1.2],
   window: { x: [-4.5, 4.5], y: [-3, 3] },
-  minima: [
-    { x: -1.9607843137254901, y: 0, f: flatSharpValue(-1.9607843137254901, 0), label: 'flat' },
-    { x: 1.9983987189751802, y: 0, f: flatSharpValue(1.9983987189751802, 0), label: 'sharp' },
-  ],
+  minima: [flatSharpMinimum(-2, 'flat'), flatSharpMinimum(2, 'sharp')],
   suggestedLr: 0.05,
   evaluate(x, y, out) {
     const a = well(WIDE, x, y);
@@ -214,6 +211,19 @@ const flatSharp = define({
 });
 function flatSharpValue(x: number, y: number): number {
   return 0.01 * (x * x + y * y) - well(WIDE, x, y) - well(NARROW, x, y);
+}
+/** The minima lie on y = 0 (by symmetry); Newton's method on ∂f/∂x from the well's centre. */
+function flatSharpMinimum(x0: number, label: string): Minimum {
+  const dfdx = (x: number) =>
+    0.02 * x + well(WIDE, x, 0) * ((x - WIDE.cx) / WIDE.s2) + well(NARROW, x, 0) * ((x - NARROW.cx) / NARROW.s2);
+  let x = x0;
+  for (let k = 0; k < 50; k++) {
+    const h = 1e-7;
+    const step = dfdx(x) / ((dfdx(x + h) - dfdx(x - h)) / (2 * h));
+    x -= step;
+    if (Math.abs(step) < 1e-15) break;
+  }
+  return { x, y: 0, f: flatSharpValue(x, 0), label };
 }
 
 export const BUILTIN_LOSSES: Readonly<Record<string, BuiltinLoss>> = Object.freeze(
