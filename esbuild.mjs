@@ -5,9 +5,10 @@
 //   node esbuild.mjs --tests         also bundle test/unit/**/*.test.ts into out/test/unit/
 //   node esbuild.mjs --integration   also bundle test/integration/** into out/test/integration/
 //   node esbuild.mjs --bench         also bundle bench/*.ts into out/bench/
+//   node esbuild.mjs --vscode        also compile the real-VS-Code harness test/vscode/** + test/e2e/** into out/test/ (file by file)
 // esbuild does not type-check: `npm test` runs `tsc --noEmit` first.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, statSync, chmodSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -46,7 +47,9 @@ const hostEntries = present([
 if (hostEntries.length) targets.push({ ...node, entryPoints: hostEntries, outdir: 'dist', external: ['vscode'] });
 
 if (existsSync('src/cli/main.ts')) {
-  targets.push({ ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } });
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+  targets.push({ ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' },
+    define: { PACKAGE_VERSION: JSON.stringify(version) } });
 }
 
 if (existsSync('webview/main.ts')) {
@@ -66,6 +69,11 @@ if (args.has('--integration')) {
     targets.push({ ...node, sourcemap: 'inline', entryPoints: files, outdir: 'out/test/integration', outbase: 'test/integration',
       external: ['vscode', 'mocha'] });
   }
+}
+if (args.has('--vscode')) {
+  // Plain Node scripts run by the system node (not loaded by VS Code): one output per file, imports kept.
+  const files = [...findFiles('test/vscode', ['.ts']), ...findFiles('test/e2e', ['.ts'])].filter((f) => !f.endsWith('.d.ts'));
+  if (files.length) targets.push({ ...node, bundle: false, minify: false, sourcemap: 'inline', entryPoints: files, outdir: 'out/test', outbase: 'test' });
 }
 if (args.has('--bench')) {
   const files = findFiles('bench', ['.ts']).filter((f) => !f.endsWith('.d.ts'));
