@@ -53,6 +53,17 @@ export interface ScopeInfo {
   isNonAD(e: N): boolean;
   /** Is `node` an Identifier that refers to the global `name`? */
   isGlobal(node: N, name: string): boolean;
+  /** `globalThis`, `window`, `self` or `global` (when not shadowed). */
+  isGlobalObject(node: N): boolean;
+  /** The global `Math` (`Math`, `globalThis.Math`, parenthesized or not). */
+  isMathRef(node: N): boolean;
+}
+
+/** Name of a non-computed member (`a.b`) or of a string-literal computed one (`a['b']`), else null. */
+export function memberName(m: N): string | null {
+  if (!m.computed) return m.property.type === 'Identifier' ? m.property.name : null;
+  const k = unparen(m.property);
+  return k.type === 'Literal' && typeof k.value === 'string' ? k.value : null;
 }
 
 const isNode = (x: unknown): x is N => typeof x === 'object' && x !== null && typeof (x as N).type === 'string';
@@ -73,6 +84,12 @@ export function childNodes(node: N): N[] {
   return out;
 }
 
+/** Strips ParenthesizedExpression wrappers (the rewriter parses with `preserveParens`). */
+export function unparen(node: N): N {
+  while (node && node.type === 'ParenthesizedExpression') node = node.expression;
+  return node;
+}
+
 /** Identifier nodes bound by a pattern. */
 function patternNames(p: N, out: N[] = []): N[] {
   if (!p) return out;
@@ -82,6 +99,7 @@ function patternNames(p: N, out: N[] = []): N[] {
     case 'ArrayPattern': for (const el of p.elements) patternNames(el, out); break;
     case 'AssignmentPattern': patternNames(p.left, out); break;
     case 'RestElement': patternNames(p.argument, out); break;
+    case 'ParenthesizedExpression': patternNames(p.expression, out); break;
     default: break; // MemberExpression targets (in assignment patterns) bind nothing
   }
   return out;
@@ -162,6 +180,7 @@ export function analyzeScopes(program: N): ScopeInfo {
       case 'ArrayPattern': for (const el of p.elements) visitPattern(scope, el, isAssignment); return;
       case 'AssignmentPattern': visitPattern(scope, p.left, isAssignment); visit(scope, p.right); return;
       case 'RestElement': visitPattern(scope, p.argument, isAssignment); return;
+      case 'ParenthesizedExpression': visitPattern(scope, p.expression, isAssignment); return;
       default: visit(scope, p); // MemberExpression target
     }
   };
@@ -259,8 +278,8 @@ export function analyzeScopes(program: N): ScopeInfo {
         if (s !== scope) hoistLexical(s, [left]);
         visit(s, node.right);
         if (left.type === 'VariableDeclaration') visitDeclarations(s, left, src);
-        else if (left.type === 'Identifier') {
-          const b = resolve(s, left);
+        else if (unparen(left).type === 'Identifier') {
+          const b = resolve(s, unparen(left));
           if (b) b.sources.push(src);
         } else visitPattern(s, left, true);
         visit(s, node.body);
@@ -290,7 +309,7 @@ export function analyzeScopes(program: N): ScopeInfo {
         visitDeclarations(scope, node, null);
         return;
       case 'AssignmentExpression': {
-        const left = node.left;
+        const left = unparen(node.left);
         if (left.type === 'Identifier') {
           const b = resolve(scope, left);
           if (b) b.sources.push(node.operator === '=' ? { kind: 'expr', node: node.right } : ARITH.has(node.operator) ? { kind: 'op', node: node.right } : { kind: 'unknown' });
@@ -299,12 +318,14 @@ export function analyzeScopes(program: N): ScopeInfo {
         visit(scope, node.right);
         return;
       }
-      case 'UpdateExpression':
-        if (node.argument.type === 'Identifier') {
-          const b = resolve(scope, node.argument);
+      case 'UpdateExpression': {
+        const arg = unparen(node.argument);
+        if (arg.type === 'Identifier') {
+          const b = resolve(scope, arg);
           if (b) b.sources.push({ kind: 'update' });
-        } else visit(scope, node.argument);
+        } else visit(scope, arg);
         return;
+      }
       case 'MemberExpression':
         visit(scope, node.object);
         if (node.computed) visit(scope, node.property);
@@ -346,16 +367,20 @@ export function analyzeScopes(program: N): ScopeInfo {
   }
   const isGlobal = (node: N, name: string): boolean =>
     node?.type === 'Identifier' && node.name === name && refs.has(node) && refs.get(node) === null;
-  const isGlobalObject = (node: N): boolean => node?.type === 'Identifier' && GLOBAL_OBJECT_NAMES.has(node.name) && refs.get(node) === null;
-  const memberName = (m: N): string | null =>
-    !m.computed && m.property.type === 'Identifier' ? m.property.name
-      : m.computed && m.property.type === 'Literal' && typeof m.property.value === 'string' ? m.property.value : null;
-  const isMathRef = (node: N): boolean =>
-    isGlobal(node, 'Math') || (node?.type === 'MemberExpression' && isGlobalObject(node.object) && memberName(node) === 'Math');
+  const isGlobalObject = (node: N): boolean => {
+    node = unparen(node);
+    return node?.type === 'Identifier' && GLOBAL_OBJECT_NAMES.has(node.name) && refs.get(node) === null;
+  };
+  const isMathRef = (node: N): boolean => {
+    node = unparen(node);
+    return isGlobal(node, 'Math') || (node?.type === 'MemberExpression' && isGlobalObject(unparen(node.object)) && memberName(node) === 'Math');
+  };
 
   const isNonAD = (e: N): boolean => {
     if (!e) return true;
     switch (e.type) {
+      case 'ParenthesizedExpression':
+        return isNonAD(e.expression);
       case 'Literal': case 'TemplateLiteral': case 'ObjectExpression': case 'ArrayExpression':
       case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression': case 'NewExpression':
       case 'ThisExpression':
@@ -376,9 +401,9 @@ export function analyzeScopes(program: N): ScopeInfo {
         return isNonAD(e.expressions[e.expressions.length - 1]);
       case 'AssignmentExpression':
         if (e.operator === '=') return isNonAD(e.right);
-        return e.left.type === 'Identifier' && isNonAD(e.left) && isNonAD(e.right);
+        return unparen(e.left).type === 'Identifier' && isNonAD(unparen(e.left)) && isNonAD(e.right);
       case 'UpdateExpression':
-        return e.argument.type === 'Identifier' && isNonAD(e.argument);
+        return unparen(e.argument).type === 'Identifier' && isNonAD(unparen(e.argument));
       case 'MemberExpression': {
         const name = memberName(e);
         if (name === 'length') return true;
@@ -386,11 +411,11 @@ export function analyzeScopes(program: N): ScopeInfo {
         return false;
       }
       case 'CallExpression': {
-        const c = e.callee;
+        const c = unparen(e.callee);
         if (c.type === 'MemberExpression') {
           const name = memberName(c);
           if (name !== null && isMathRef(c.object)) return NON_AD_MATH_CALLS.has(name);
-          if (name !== null && isGlobal(c.object, 'Number')) return true;
+          if (name !== null && isGlobal(unparen(c.object), 'Number')) return true;
           return false;
         }
         return c.type === 'Identifier' && NON_AD_GLOBAL_CALLS.has(c.name) && refs.get(c) === null;
@@ -416,5 +441,5 @@ export function analyzeScopes(program: N): ScopeInfo {
       }
     }
   }
-  return { refs, bindings, isNonAD, isGlobal };
+  return { refs, bindings, isNonAD, isGlobal, isGlobalObject, isMathRef };
 }

@@ -27,7 +27,8 @@ function adamKernel(decoupled: boolean) {
     h: AdamH,
     convention: { epsInsideSqrt: boolean },
   ): void => {
-    const [b1, b2] = h.betas;
+    const b1 = h.betas[0];
+    const b2 = h.betas[1];
     const { eps, weight_decay: wd, amsgrad, maximize } = h;
     const inside = convention.epsInsideSqrt;
     const m = state.tensors['exp_avg']!;
@@ -39,9 +40,22 @@ function adamKernel(decoupled: boolean) {
     const stepSize = lr / bc1;
     const bc2Sqrt = Math.sqrt(bc2);
     const decay = decoupled ? 1 - lr * wd : 1;
+    const n = params.length;
+    if (diag === null && !maximize && !amsgrad && !inside && (decoupled || wd === 0)) {
+      // The common configuration without recording, unswitched (same arithmetic as the general loop
+      // below with wd = 0 / decay applied): one pass over p, g, m, v like a hand-written loop.
+      for (let i = 0; i < n; i++) {
+        const g = grad[i]!;
+        const mi = b1 * m[i]! + (1 - b1) * g;
+        const vi = b2 * v[i]! + (1 - b2) * (g * g);
+        m[i] = mi;
+        v[i] = vi;
+        params[i] = params[i]! * decay + -stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+      }
+      return;
+    }
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const vHat = diag ? diag.extra['exp_avg_sq_hat']! : null;
-    const n = params.length;
     for (let i = 0; i < n; i++) {
       const p0 = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -147,7 +161,8 @@ export const adamax = defineOptimizer<AdamaxH>({
   extraDiagnosticNames: ['exp_avg_hat'],
   validate: (h, fail) => rules.betas(h, fail),
   kernel(grad, state, params, diag, lr, h) {
-    const [b1, b2] = h.betas;
+    const b1 = h.betas[0];
+    const b2 = h.betas[1];
     const { eps, weight_decay: wd, maximize } = h;
     const m = state.tensors['exp_avg']!;
     const u = state.tensors['exp_inf']!;
@@ -209,7 +224,8 @@ export const nadam = defineOptimizer<NadamH>({
   },
   initScalars: () => ({ mu_product: 1 }),
   kernel(grad, state, params, diag, lr, h, convention) {
-    const [b1, b2] = h.betas;
+    const b1 = h.betas[0];
+    const b2 = h.betas[1];
     const { eps, weight_decay: wd, momentum_decay: psi, maximize } = h;
     const inside = convention.epsInsideSqrt;
     const m = state.tensors['exp_avg']!;
@@ -277,7 +293,8 @@ export const radam = defineOptimizer<RadamH>({
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
   kernel(grad, state, params, diag, lr, h, convention) {
-    const [b1, b2] = h.betas;
+    const b1 = h.betas[0];
+    const b2 = h.betas[1];
     const { eps, weight_decay: wd, maximize } = h;
     const inside = convention.epsInsideSqrt;
     const m = state.tensors['exp_avg']!;

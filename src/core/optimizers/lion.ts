@@ -27,7 +27,8 @@ export const lion = defineOptimizer<LionH>({
   stateNames: ['exp_avg'],
   validate: (h, fail) => rules.betas(h, fail, 'betas', true),
   kernel(grad, state, params, diag, lr, h) {
-    const [b1, b2] = h.betas;
+    const b1 = h.betas[0];
+    const b2 = h.betas[1];
     const { weight_decay: wd, maximize } = h;
     const m = state.tensors['exp_avg']!;
     const decay = 1 - lr * wd;

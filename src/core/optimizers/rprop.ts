@@ -25,15 +25,19 @@ export const rprop = defineOptimizer<RpropH>({
   effectiveLrDefinition: 'α = s_t (the per-parameter step size) on d = sign(g̃_t); equivalently s_t/|g| on g.',
   stateNames: ['prev', 'step_size'],
   validate(h, fail) {
-    const [em, ep] = h.etas;
+    const em = h.etas[0];
+    const ep = h.etas[1];
     if (!(0 < em && em < 1 && 1 < ep)) fail('etas', `need 0 < etaminus < 1 < etaplus, got (${em}, ${ep})`);
-    const [lo, hi] = h.step_sizes;
+    const lo = h.step_sizes[0];
+    const hi = h.step_sizes[1];
     if (!(lo >= 0 && lo <= hi)) fail('step_sizes', `need 0 <= min <= max, got (${lo}, ${hi})`);
   },
   initTensors: (params, h) => ({ prev: new Float64Array(params.length), step_size: new Float64Array(params.length).fill(h.lr) }),
   kernel(grad, state, params, diag, _lr, h) {
-    const [etaminus, etaplus] = h.etas;
-    const [smin, smax] = h.step_sizes;
+    const etaminus = h.etas[0];
+    const etaplus = h.etas[1];
+    const smin = h.step_sizes[0];
+    const smax = h.step_sizes[1];
     const maximize = h.maximize;
     const prev = state.tensors['prev']!;
     const ss = state.tensors['step_size']!;

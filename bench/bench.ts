@@ -1,0 +1,25 @@
+// `npm run bench`: every benchmark of the project in one process, printed. Benchmarks print numbers and
+// ratios against a peer (TensorFlow.js) and against a hand-written ceiling; nothing here is a pass/fail test.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { runCoreBench } from './core.bench';
+
+async function main(): Promise<void> {
+  console.log(`Optimizer Diagnostics benchmarks — node ${process.version}, ${process.arch}`);
+  console.log('\n== optimizer core ==');
+  console.log((await runCoreBench()).join('\n'));
+  // Benchmarks of other parts are bundled next to this file; run those that exist.
+  const req = createRequire(__filename);
+  for (const [title, file, fn] of [
+    ['automatic differentiation', 'autodiff.bench.js', 'runAutodiffBench'],
+    ['panel (host side)', 'panel.bench.js', 'runPanelBench'],
+  ] as const) {
+    const path = join(__dirname, file);
+    if (!existsSync(path)) continue;
+    console.log(`\n== ${title} ==`);
+    const mod = req(path) as Record<string, () => Promise<string[]>>;
+    console.log((await mod[fn]!()).join('\n'));
+  }
+}
+void main();

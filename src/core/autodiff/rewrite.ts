@@ -1,0 +1,645 @@
+// Source rewrite for reverse-mode AD: arithmetic, comparisons, truthiness tests and Math calls of
+// the WHOLE module are routed through the runtime object `__ad` (runtime.ts), so they work on AD
+// values. The rewrite splices the original text (it never re-prints the program): every line of
+// the output is the same line of the input, only columns move, and a location map records how.
+//
+// Pure TypeScript (acorn is pure JS): no Node, DOM or vscode APIs.
+
+import { parse } from 'acorn';
+import { AutodiffError } from './errors';
+import { DIFFERENTIABLE_MATH } from './runtime';
+import { analyzeScopes, childNodes, memberName, unparen, type N, type ScopeInfo } from './scope';
+
+/** The identifier rewritten code uses for the runtime. */
+export const AD_IDENTIFIER = '__ad';
+/** Global the prologue reads in `runtimeBinding: 'global'` mode. */
+export const AD_GLOBAL = '__optimizerDiagnosticsAd';
+
+export interface AutodiffWarning {
+  readonly fileName: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface RewriteOptions {
+  /**
+   * How the rewritten code reaches the runtime:
+   *  - `'free'` (default): it references a free identifier `__ad`; the evaluator must bind it
+   *    (a parameter of a wrapper function, or a global property named `__ad`).
+   *  - `'global'`: the code starts with `const __ad = globalThis.__optimizerDiagnosticsAd;`
+   *    (on line 1, so lines still match); set that global before evaluating the module.
+   */
+  readonly runtimeBinding?: 'free' | 'global';
+}
+
+/**
+ * Output of `rewriteForAutodiff`. Plain data (structured-cloneable, e.g. across a worker boundary).
+ * Line N of `code` is line N of the input; `originalPosition` maps columns exactly.
+ */
+export interface RewriteResult {
+  /** Rewritten JS, still an ES module (imports, `export default` ... kept as written). */
+  readonly code: string;
+  readonly fileName: string;
+  /** Non-fatal findings, e.g. `Math.random()` (a non-deterministic loss) or imported code (not rewritten). */
+  readonly warnings: readonly AutodiffWarning[];
+  /**
+   * Location map, flat triples `[generatedOffset, originalOffset, length]` sorted by generated
+   * offset: `length >= 0` is text copied from the original, `-1` is inserted text attributed to
+   * `originalOffset`. Use `originalPosition`.
+   */
+  readonly map: readonly number[];
+  /** Offsets at which each line of the original source starts. */
+  readonly sourceLineStarts: readonly number[];
+}
+
+const VALUE = 0;
+const TEST = 1;
+const DISCARD = 2;
+type Ctx = typeof VALUE | typeof TEST | typeof DISCARD;
+
+const ARITH_FN: Readonly<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '**': 'pow' };
+const CMP_FN: Readonly<Record<string, string>> = {
+  '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne', '===': 'seq', '!==': 'sne',
+};
+const BIT_FN: Readonly<Record<string, string>> = { '&': 'band', '|': 'bor', '^': 'bxor', '<<': 'shl', '>>': 'shr', '>>>': 'ushr' };
+const CONVERSION_METHODS = new Set(['toFixed', 'toPrecision', 'toExponential', 'toString', 'toLocaleString', 'valueOf']);
+const BOOLEAN_METHODS = new Set(['isArray', 'isFinite', 'isNaN', 'isInteger', 'isSafeInteger', 'includes', 'some', 'every', 'has', 'startsWith', 'endsWith', 'test']);
+const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', 'in', 'instanceof']);
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 0x2028 || c === 0x2029 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
+}
+const countNewlines = (text: string): number => lineStarts(text).length - 1;
+
+/** Output buffer with a generated → original location map. */
+class Out {
+  private readonly parts: string[] = [];
+  len = 0;
+  readonly map: number[] = [];
+  constructor(private readonly src: string) {}
+  copy(from: number, to: number): void {
+    if (to <= from) return;
+    const m = this.map, last = m.length - 3;
+    if (last >= 0 && m[last + 2] >= 0 && m[last] + m[last + 2] === this.len && m[last + 1] + m[last + 2] === from) m[last + 2] += to - from;
+    else m.push(this.len, from, to - from);
+    this.parts.push(this.src.slice(from, to));
+    this.len += to - from;
+  }
+  synth(text: string, origin: number): void {
+    if (!text) return;
+    this.map.push(this.len, origin, -1);
+    this.parts.push(text);
+    this.len += text.length;
+  }
+  toString(): string {
+    return this.parts.join('');
+  }
+}
+
+/**
+ * Rewrites a loss module so that its arithmetic runs on AD values (see README.md in this folder).
+ * Throws `AutodiffError` (with the user's file, line and column) for constructs that can never be
+ * differentiated (`eval`, `new Function`, `with`, the reserved identifier `__ad`, a syntax error).
+ */
+export function rewriteForAutodiff(jsSource: string, fileName: string, options: RewriteOptions = {}): RewriteResult {
+  const src = jsSource;
+  let program: N;
+  try {
+    program = parse(src, { ecmaVersion: 'latest', sourceType: 'module', locations: true, preserveParens: true, allowHashBang: true });
+  } catch (e) {
+    const loc = (e as { loc?: { line: number; column: number } }).loc;
+    const msg = (e instanceof Error ? e.message : String(e)).replace(/ \(\d+:\d+\)$/, '');
+    if (/'with' in strict mode/.test(msg)) {
+      throw new AutodiffError(fileName, loc?.line ?? 0, (loc?.column ?? -1) + 1, 'a with statement', 'its scope is only known at run time');
+    }
+    throw new AutodiffError(fileName, loc?.line ?? 0, (loc?.column ?? -1) + 1, 'this file', `it does not parse as an ES module: ${msg}`);
+  }
+  const info: ScopeInfo = analyzeScopes(program);
+  const out = new Out(src);
+  const warnings: AutodiffWarning[] = [];
+
+  const posOf = (node: N): { line: number; column: number } => ({ line: node.loc.start.line, column: node.loc.start.column + 1 });
+  const site = (node: N): string => {
+    const p = posOf(node);
+    return JSON.stringify(`${fileName}:${p.line}:${p.column}`);
+  };
+  const fail = (node: N, construct: string, detail = ''): never => {
+    const p = posOf(node);
+    throw new AutodiffError(fileName, p.line, p.column, construct, detail);
+  };
+  const warnedAt = new Set<number>();
+  const warn = (node: N, message: string): void => {
+    if (warnedAt.has(node.start)) return;
+    warnedAt.add(node.start);
+    const p = posOf(node);
+    warnings.push({ fileName, line: p.line, column: p.column, message });
+  };
+  const isGlobalRef = (node: N, name: string): boolean => info.isGlobal(unparen(node), name);
+
+  /** Position of operator `op` in src[from, to) (skipping whitespace, comments and parentheses). */
+  const findOp = (from: number, to: number, op: string): number => {
+    let i = from;
+    while (i < to) {
+      const ch = src[i];
+      if (ch === '(' || ch === ')' || /\s/.test(ch)) { i++; continue; }
+      if (ch === '/' && src[i + 1] === '/') {
+        while (i < to && !/[\n\r\u2028\u2029]/.test(src[i])) i++;
+        continue;
+      }
+      if (ch === '/' && src[i + 1] === '*') {
+        const e = src.indexOf('*/', i + 2);
+        i = e < 0 ? to : e + 2;
+        continue;
+      }
+      if (src.startsWith(op, i)) return i;
+      break;
+    }
+    throw new Error(`autodiff rewriter: operator ${op} not found at offset ${from} of ${fileName}`);
+  };
+  const replaceOp = (from: number, to: number, op: string, text: string): void => {
+    const i = findOp(from, to, op);
+    out.copy(from, i);
+    out.synth(text, i);
+    out.copy(i + op.length, to);
+  };
+  /** Re-inserts the line breaks of src[from, to) that the rewrite drops, minus those of `kept` ranges. */
+  const keepLines = (from: number, to: number, kept: readonly N[] = []): void => {
+    let k = countNewlines(src.slice(from, to));
+    for (const n of kept) k -= countNewlines(src.slice(n.start, n.end));
+    if (k > 0) out.synth('\n'.repeat(k), to);
+  };
+
+  // ------------------------------------------------------------------ classification helpers
+  const isBoolean = (e: N): boolean => {
+    const u = unparen(e);
+    switch (u.type) {
+      case 'BinaryExpression': return COMPARISONS.has(u.operator);
+      case 'UnaryExpression': return u.operator === '!' || u.operator === 'delete';
+      case 'Literal': return typeof u.value === 'boolean';
+      case 'LogicalExpression': return u.operator !== '??' && isBoolean(u.left) && isBoolean(u.right);
+      case 'ConditionalExpression': return isBoolean(u.consequent) && isBoolean(u.alternate);
+      case 'CallExpression': {
+        const c = unparen(u.callee);
+        if (c.type === 'MemberExpression') {
+          const name = memberName(c);
+          return name !== null && BOOLEAN_METHODS.has(name);
+        }
+        return c.type === 'Identifier' && (c.name === 'isNaN' || c.name === 'isFinite') && info.refs.get(c) === null;
+      }
+      default: return false;
+    }
+  };
+  /** Operand for which a native comparison equals the comparison of primal values. */
+  const isNonNumericConstant = (e: N, loose: boolean): boolean => {
+    const u = unparen(e);
+    if (u.type === 'Identifier') return u.name === 'undefined' && info.refs.get(u) === null;
+    if (u.type === 'UnaryExpression') return u.operator === 'void' || (!loose && u.operator === 'typeof');
+    if (u.type === 'Literal') return loose ? u.value === null : u.value === null || typeof u.value === 'string' || typeof u.value === 'boolean' || u.regex !== undefined || u.bigint !== undefined;
+    return !loose && u.type === 'TemplateLiteral';
+  };
+  const isSimpleObject = (o: N): boolean => {
+    const u = unparen(o);
+    return u.type === 'Identifier' || u.type === 'ThisExpression' || (u.type === 'MemberExpression' && isSimpleMember(u));
+  };
+  const isSimpleMember = (m: N): boolean => {
+    if (m.type !== 'MemberExpression' || m.optional || unparen(m.object).type === 'Super' || !isSimpleObject(m.object)) return false;
+    if (!m.computed) return true;
+    const k = unparen(m.property);
+    return k.type === 'Identifier' || k.type === 'Literal';
+  };
+  const canUseRuntimeMember = (m: N): boolean =>
+    m.type === 'MemberExpression' && !m.optional && unparen(m.object).type !== 'Super' && m.property.type !== 'PrivateIdentifier';
+  const emitKey = (m: N): void => {
+    if (m.computed) emit(m.property);
+    else out.synth(JSON.stringify(m.property.name), m.property.start);
+  };
+
+  // ------------------------------------------------------------------ emitters
+  /**
+   * Copies node's text from `from`, emitting each child (in source order) with the context
+   * `ctxOf(child)`; `special(child)` may emit a child itself and return true.
+   */
+  function generic(node: N, from: number = node.start, ctxOf?: (c: N) => Ctx, special?: (c: N) => boolean): void {
+    let cur = from;
+    for (const c of childNodes(node)) {
+      if (c.start < cur) continue;
+      out.copy(cur, c.start);
+      if (!special || !special(c)) emitIn(c, ctxOf ? ctxOf(c) : VALUE);
+      cur = c.end;
+    }
+    out.copy(cur, node.end);
+  }
+  function emitIn(node: N, ctx: Ctx): void {
+    if (ctx === TEST) emitTest(node);
+    else emit(node, ctx);
+  }
+  /** Emits `__ad.<fn>(` child `<suffix>)` in place of a child. */
+  function wrap(c: N, fn: string, suffix = ''): void {
+    out.synth(`__ad.${fn}(`, c.start);
+    emit(c);
+    out.synth(`${suffix})`, c.end);
+  }
+
+  /** An expression whose truthiness is tested: AD values are truthy iff their value is nonzero. */
+  function emitTest(node: N): void {
+    if (node.type === 'ParenthesizedExpression') {
+      out.copy(node.start, node.expression.start);
+      emitTest(node.expression);
+      out.copy(node.expression.end, node.end);
+    } else if (node.type === 'LogicalExpression' && node.operator !== '??') {
+      generic(node, node.start, () => TEST);
+    } else if (node.type === 'ConditionalExpression') {
+      generic(node, node.start, () => TEST);
+    } else if (isBoolean(node) || info.isNonAD(node)) {
+      emit(node);
+    } else {
+      wrap(node, 'truthy');
+    }
+  }
+
+  function emit(node: N, ctx: Ctx = VALUE): void {
+    switch (node.type) {
+      case 'Identifier': return emitIdentifier(node);
+      case 'ParenthesizedExpression':
+        out.copy(node.start, node.expression.start);
+        emitIn(node.expression, ctx);
+        out.copy(node.expression.end, node.end);
+        return;
+      case 'BinaryExpression': return emitBinary(node);
+      case 'UnaryExpression': return emitUnary(node);
+      case 'UpdateExpression': return emitUpdate(node, ctx === DISCARD);
+      case 'AssignmentExpression': return emitAssignment(node);
+      case 'LogicalExpression': return emitLogical(node);
+      case 'ConditionalExpression':
+        return generic(node, node.start, (c) => (c === node.test ? TEST : ctx));
+      case 'IfStatement': case 'WhileStatement': case 'DoWhileStatement':
+        return generic(node, node.start, (c) => (c === node.test ? TEST : VALUE));
+      case 'ForStatement':
+        return generic(node, node.start, (c) => (c === node.test ? TEST : c === node.init || c === node.update ? DISCARD : VALUE));
+      case 'ExpressionStatement':
+        return generic(node, node.start, () => DISCARD);
+      case 'SequenceExpression': {
+        const last = node.expressions[node.expressions.length - 1];
+        return generic(node, node.start, (c) => (c === last ? ctx : DISCARD));
+      }
+      case 'CallExpression': return emitCall(node);
+      case 'NewExpression': return emitNew(node);
+      case 'MemberExpression': return emitMember(node);
+      case 'TemplateLiteral':
+        return generic(node, node.start, undefined, (c) => {
+          if (c.type === 'TemplateElement' || info.isNonAD(c)) return false;
+          wrap(c, 'chk', `, "a template literal \`\${...}\` of a parameter-dependent value", ${site(c)}`);
+          return true;
+        });
+      case 'TaggedTemplateExpression': // the tag receives the values themselves: no conversion
+        return generic(node, node.start, undefined, (c) => {
+          if (c !== node.quasi) return false;
+          generic(c);
+          return true;
+        });
+      case 'SwitchStatement':
+        return generic(node, node.start, undefined, (c) => {
+          if (c !== node.discriminant || info.isNonAD(c)) return false;
+          wrap(c, 'sw');
+          return true;
+        });
+      case 'SwitchCase':
+        return generic(node, node.start, undefined, (c) => {
+          if (c !== node.test || info.isNonAD(c)) return false;
+          wrap(c, 'sw');
+          return true;
+        });
+      case 'Property':
+        if (node.shorthand && node.value.type === 'Identifier' && info.isGlobal(node.value, 'Math')) {
+          out.copy(node.start, node.end);
+          out.synth(': __ad.Math', node.end);
+          return;
+        }
+        return generic(node);
+      case 'ImportDeclaration':
+        if (!/\.json$/i.test(String(node.source.value))) {
+          warn(node, `code imported from '${String(node.source.value)}' is not rewritten: functions from it cannot do arithmetic on parameter-dependent values`);
+        }
+        return generic(node);
+      case 'ImportExpression':
+        warn(node, 'code loaded with import() is not rewritten: functions from it cannot do arithmetic on parameter-dependent values');
+        return generic(node);
+      case 'WithStatement':
+        return fail(node, 'a with statement', 'its scope is only known at run time');
+      default:
+        return generic(node);
+    }
+  }
+
+  function emitIdentifier(node: N): void {
+    const b = info.refs.get(node);
+    if (node.name === AD_IDENTIFIER && b !== undefined) fail(node, `the identifier ${AD_IDENTIFIER}`, 'it is reserved for the autodiff runtime; rename it');
+    if (b === null) {
+      if (node.name === 'Math') return out.synth('__ad.Math', node.start);
+      if (node.name === 'eval') fail(node, 'eval', 'code evaluated at run time cannot be rewritten');
+    }
+    out.copy(node.start, node.end);
+  }
+
+  function emitBinary(node: N): void {
+    const op: string = node.operator;
+    const arith = ARITH_FN[op], cmp = CMP_FN[op], bit = BIT_FN[op];
+    const fn = arith ?? cmp ?? bit;
+    if (!fn || (info.isNonAD(node.left) && info.isNonAD(node.right))) return generic(node);
+    if (cmp) {
+      const loose = op === '==' || op === '!=';
+      if (isNonNumericConstant(node.left, loose) || isNonNumericConstant(node.right, loose)) return generic(node);
+    }
+    out.synth(`__ad.${fn}(`, node.start);
+    emit(node.left);
+    replaceOp(node.left.end, node.right.start, op, ',');
+    emit(node.right);
+    out.copy(node.right.end, node.end);
+    out.synth(bit ? `, ${site(node)})` : ')', node.end);
+  }
+
+  function emitUnary(node: N): void {
+    const op: string = node.operator, arg = node.argument;
+    const opEnd = node.start + op.length;
+    const around = (prefix: string, suffix: string, inner: () => void): void => {
+      out.synth(prefix, node.start);
+      out.copy(opEnd, arg.start);
+      inner();
+      out.copy(arg.end, node.end);
+      out.synth(suffix, node.end);
+    };
+    switch (op) {
+      case '-': case '+':
+        if (info.isNonAD(arg)) return generic(node);
+        return around(op === '-' ? '__ad.neg(' : '__ad.pos(', ')', () => emit(arg));
+      case '!':
+        if (info.isNonAD(arg) || isBoolean(arg)) return generic(node);
+        out.copy(node.start, arg.start);
+        emitTest(arg);
+        out.copy(arg.end, node.end);
+        return;
+      case '~':
+        if (info.isNonAD(arg)) return generic(node);
+        return around('__ad.bnot(', `, ${site(node)})`, () => emit(arg));
+      case 'typeof': {
+        const u = unparen(arg);
+        if (info.isNonAD(arg) || (u.type === 'Identifier' && info.refs.get(u) === null)) return generic(node);
+        return around('__ad.typeOf(', ')', () => emit(arg));
+      }
+      default:
+        return generic(node);
+    }
+  }
+
+  function emitUpdate(node: N, discard: boolean): void {
+    const target = unparen(node.argument);
+    if (target.type === 'Identifier' && info.isNonAD(target)) return generic(node);
+    const fn = node.operator === '++' ? 'inc' : 'dec';
+    if (target.type === 'Identifier' || isSimpleMember(target)) {
+      const T = (): void => emit(target);
+      if (discard) {
+        T(); out.synth(` = __ad.${fn}(`, node.start); T(); out.synth(')', node.end);
+      } else if (node.prefix) {
+        out.synth('__ad.id(', node.start); T(); out.synth(` = __ad.${fn}(`, node.start); T(); out.synth('))', node.end);
+      } else {
+        out.synth('__ad.post(', node.start); T(); out.synth(', ', node.start); T();
+        out.synth(` = __ad.${fn}(`, node.start); T(); out.synth('))', node.end);
+      }
+      keepLines(node.start, node.end, [target]);
+      return;
+    }
+    if (canUseRuntimeMember(target)) {
+      out.synth('__ad.upd(', node.start);
+      emit(target.object);
+      out.synth(', ', target.object.end);
+      emitKey(target);
+      out.synth(`, ${fn === 'inc' ? 1 : -1}, ${node.prefix ? 'true' : 'false'})`, node.end);
+      keepLines(node.start, node.end, target.computed ? [target.object, target.property] : [target.object]);
+      return;
+    }
+    generic(node);
+  }
+
+  function emitAssignment(node: N): void {
+    const op: string = node.operator;
+    const target = unparen(node.left);
+    if (op === '=' || op === '??=') return generic(node);
+    if (target.type === 'Identifier' && info.isNonAD(target) && info.isNonAD(node.right)) return generic(node);
+    const base = op.slice(0, -1);
+    const fn = ARITH_FN[base] ?? BIT_FN[base];
+    if (fn) {
+      const bit = BIT_FN[base] !== undefined;
+      if (target.type === 'Identifier' || isSimpleMember(target)) {
+        // T op= R  →  T = __ad.fn(T, R)
+        emit(node.left);
+        const i = findOp(node.left.end, node.right.start, op);
+        out.copy(node.left.end, i);
+        out.synth(`= __ad.${fn}(`, i);
+        emit(target);
+        out.synth(', ', i);
+        out.copy(i + op.length, node.right.start);
+        emit(node.right);
+        out.copy(node.right.end, node.end);
+        out.synth(bit ? `, ${site(node)})` : ')', node.end);
+        return;
+      }
+      if (!bit && canUseRuntimeMember(target)) {
+        // obj[key] op= R  →  __ad.cput(__ad.cget(obj, key), __ad.fn, R): obj and key evaluated once, in order
+        out.synth('__ad.cput(__ad.cget(', node.start);
+        emit(target.object);
+        out.synth(', ', target.object.end);
+        emitKey(target);
+        out.synth(`), __ad.${fn}, `, node.right.start);
+        keepLines(node.start, node.right.start, target.computed ? [target.object, target.property] : [target.object]);
+        emit(node.right);
+        out.copy(node.right.end, node.end);
+        out.synth(')', node.end);
+        return;
+      }
+      return generic(node);
+    }
+    if ((op === '||=' || op === '&&=') && (target.type === 'Identifier' || isSimpleMember(target))) {
+      // T ||= R  →  __ad.id(__ad.truthy(T) ? T : T = R);  T &&= R  →  __ad.id(__ad.truthy(T) ? T = R : T)
+      const assign = (): void => {
+        emit(node.left);
+        replaceOp(node.left.end, node.right.start, op, '=');
+        emit(node.right);
+        out.copy(node.right.end, node.end);
+      };
+      out.synth('__ad.id(__ad.truthy(', node.start);
+      emit(target);
+      out.synth(') ? ', node.start);
+      if (op === '||=') { emit(target); out.synth(' : ', node.start); assign(); } else { assign(); out.synth(' : ', node.end); emit(target); }
+      out.synth(')', node.end);
+      return;
+    }
+    generic(node);
+  }
+
+  function emitLogical(node: N): void {
+    const op: string = node.operator;
+    if (op === '??' || info.isNonAD(node.left) || isBoolean(node.left)) return generic(node);
+    // the left operand may be an AD value: its truthiness must follow the primal value
+    out.synth('__ad.id(__ad.truthy(__ad.$ = ', node.start);
+    emit(node.left);
+    const i = findOp(node.left.end, node.right.start, op);
+    out.copy(node.left.end, i);
+    out.synth(op === '||' ? ') ? __ad.$ : ' : ') ? ', i);
+    out.copy(i + op.length, node.right.start);
+    emit(node.right);
+    out.copy(node.right.end, node.end);
+    out.synth(op === '||' ? ')' : ' : __ad.$)', node.end);
+  }
+
+  /** Call or `new` whose first argument is wrapped in `__ad.chk` (conversions) or `__ad.sw` (predicates). */
+  function wrapFirstArg(node: N, fn: 'chk' | 'sw', construct = ''): void {
+    const a = node.arguments[0];
+    if (!a || a.type === 'SpreadElement' || info.isNonAD(a)) return generic(node);
+    generic(node, node.start, undefined, (c) => {
+      if (c !== a) return false;
+      wrap(c, fn, fn === 'chk' ? `, ${JSON.stringify(construct)}, ${site(node)}` : '');
+      return true;
+    });
+  }
+
+  function emitCall(node: N): void {
+    const callee = unparen(node.callee);
+    if (callee.type === 'Identifier' && info.refs.get(callee) === null) {
+      switch (callee.name) {
+        case 'eval': return fail(node, 'eval(...)', 'code evaluated at run time cannot be rewritten');
+        case 'Function': return fail(node, 'Function(...)', 'code built at run time cannot be rewritten');
+        case 'Number': case 'String': case 'parseFloat': case 'parseInt': case 'BigInt':
+          return wrapFirstArg(node, 'chk', `${callee.name}(...) on a parameter-dependent value`);
+        case 'isNaN': case 'isFinite':
+          return wrapFirstArg(node, 'sw');
+        default: break;
+      }
+    }
+    if (callee.type === 'MemberExpression') {
+      const name = memberName(callee);
+      if (name !== null && info.isMathRef(callee.object)) return emitMathCall(node, name);
+      if (name !== null && isGlobalRef(callee.object, 'Number')) {
+        if (name === 'parseFloat' || name === 'parseInt') return wrapFirstArg(node, 'chk', `Number.${name}(...) on a parameter-dependent value`);
+        if (name === 'isFinite' || name === 'isNaN' || name === 'isInteger' || name === 'isSafeInteger') return wrapFirstArg(node, 'sw');
+      }
+      if (name !== null && (name === 'eval' || name === 'Function') && info.isGlobalObject(callee.object)) {
+        return fail(node, `${name}(...)`, 'code evaluated at run time cannot be rewritten');
+      }
+      if (name !== null && !callee.computed && CONVERSION_METHODS.has(name) && node.callee === callee
+        && unparen(callee.object).type !== 'Super' && !info.isNonAD(callee.object)) {
+        // x.toFixed(...)  →  __ad.chk(x, "...", site).toFixed(...)
+        out.synth('__ad.chk(', callee.start);
+        emit(callee.object);
+        out.synth(`, ${JSON.stringify(`x.${name}(...) on a parameter-dependent value`)}, ${site(callee.property)})`, callee.object.end);
+        generic(callee, callee.object.end);
+        generic(node, callee.end);
+        return;
+      }
+    }
+    generic(node);
+  }
+
+  function emitMathCall(node: N, name: string): void {
+    if (name === 'random') {
+      warn(node, 'Math.random() makes the loss non-deterministic: each evaluation (and each numeric-gradient probe) sees other random numbers');
+      return out.copy(node.start, node.end);
+    }
+    if (DIFFERENTIABLE_MATH.has(name)) {
+      const args: N[] = node.arguments;
+      const fixed = args.length === 2 && !args.some((a) => a.type === 'SpreadElement');
+      const fn = fixed && (name === 'max' || name === 'min' || name === 'hypot') ? `${name}2` : name;
+      out.synth(`__ad.${fn}`, node.callee.start);
+      generic(node, node.callee.end);
+      return;
+    }
+    // a Math function without a derivative rule: native call, arguments checked
+    out.copy(node.start, node.callee.end);
+    generic(node, node.callee.end, undefined, (c) => {
+      if (c.type === 'SpreadElement' || info.isNonAD(c)) return false;
+      wrap(c, 'chk', `, ${JSON.stringify(`Math.${name}(...) on a parameter-dependent value`)}, ${site(node)}`);
+      return true;
+    });
+  }
+
+  function emitNew(node: N): void {
+    const callee = unparen(node.callee);
+    if (callee.type === 'Identifier' && info.refs.get(callee) === null) {
+      if (callee.name === 'Function') return fail(node, 'new Function(...)', 'code built at run time cannot be rewritten');
+      if (callee.name === 'Number' || callee.name === 'String') return wrapFirstArg(node, 'chk', `new ${callee.name}(...) on a parameter-dependent value`);
+    }
+    generic(node);
+  }
+
+  function emitMember(node: N): void {
+    if (info.isMathRef(node)) return out.synth('__ad.Math', node.start); // globalThis.Math
+    const name = memberName(node);
+    if (info.isMathRef(node.object)) {
+      if (name === 'random') warn(node, 'Math.random makes the loss non-deterministic: each evaluation (and each numeric-gradient probe) sees other random numbers');
+      if (name !== null && typeof (Math as unknown as Record<string, unknown>)[name] === 'number') return out.copy(node.start, node.end);
+      return generic(node); // Math.exp as a value → __ad.Math.exp (AD-aware)
+    }
+    if (name !== null && (name === 'eval' || name === 'Function') && info.isGlobalObject(node.object)) {
+      return fail(node, name, 'code evaluated at run time cannot be rewritten');
+    }
+    generic(node);
+  }
+
+  // ------------------------------------------------------------------ run
+  if (options.runtimeBinding === 'global') {
+    // on the first line (after a hashbang line, if any), so every line keeps its number
+    let at = 0;
+    if (src.startsWith('#!')) {
+      const m = /\r\n|[\n\r\u2028\u2029]/.exec(src);
+      at = m ? m.index + m[0].length : src.length;
+    }
+    out.copy(0, at);
+    out.synth(`${at === src.length && at > 0 ? '\n' : ''}const ${AD_IDENTIFIER} = globalThis.${AD_GLOBAL}; `, at);
+    generic(program, at);
+  } else {
+    generic(program);
+  }
+
+  return {
+    code: out.toString(),
+    fileName,
+    warnings,
+    map: out.map,
+    sourceLineStarts: lineStarts(src),
+  };
+}
+
+/**
+ * Maps a position in `result.code` (1-based line and column, e.g. from a stack trace of the
+ * evaluated module) to the user's source. Lines are unchanged by the rewrite; columns are mapped.
+ */
+export function originalPosition(result: RewriteResult, line: number, column: number): { line: number; column: number } {
+  const genStarts = lineStarts(result.code);
+  const l = Math.min(Math.max(line, 1), genStarts.length);
+  const gen = genStarts[l - 1] + Math.max(column - 1, 0);
+  const m = result.map;
+  let lo = 0, hi = m.length / 3 - 1, k = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (m[mid * 3] <= gen) { k = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  let orig = 0;
+  if (k >= 0) {
+    const len = m[k * 3 + 2];
+    orig = m[k * 3 + 1] + (len >= 0 ? Math.min(gen - m[k * 3], len) : 0);
+  }
+  const starts = result.sourceLineStarts;
+  let lo2 = 0, hi2 = starts.length - 1;
+  while (lo2 < hi2) {
+    const mid = (lo2 + hi2 + 1) >> 1;
+    if (starts[mid] <= orig) lo2 = mid; else hi2 = mid - 1;
+  }
+  return { line: lo2 + 1, column: orig - starts[lo2] + 1 };
+}
