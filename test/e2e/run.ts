@@ -39,10 +39,13 @@ function parseArgs(argv: string[]): Args {
 
 function scenarioFiles(filters: string[]): { name: string; file: string }[] {
   const dir = path.join(__dirname, 'scenarios');
+  const sources = path.join(repoRoot, 'test', 'e2e', 'scenarios');
   return fs.readdirSync(dir)
     .filter((f) => f.endsWith('.js'))
     .sort()
     .map((f) => ({ name: f.replace(/\.js$/, ''), file: path.join(dir, f) }))
+    // out/ may still hold a scenario whose source was deleted or renamed: skip it
+    .filter((s) => fs.existsSync(path.join(sources, `${s.name}.ts`)))
     .filter((s) => filters.length === 0 || filters.some((w) => s.name.includes(w)));
 }
 
@@ -57,12 +60,17 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const out = resultsDir('e2e');
-  for (const f of fs.readdirSync(out)) if (/\.(png|log)$/.test(f) || f === 'vscode-logs') fs.rmSync(path.join(out, f), { recursive: true, force: true });
   const t0 = Date.now();
   const secs = (): string => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
   const say = (s: string): void => console.log(`[e2e ${secs()}] ${s}`);
   const scenarios = scenarioFiles(args.filters);
   if (!scenarios.length) throw new Error(`no scenarios match ${args.filters.join(' ')}`);
+  // Fresh output for the scenarios about to run (other scenarios' screenshots stay).
+  for (const f of fs.readdirSync(out)) {
+    if (f === 'vscode-logs' || f === 'harness-FAILED.png' || scenarios.some((s) => f.startsWith(`${s.name}-`))) {
+      fs.rmSync(path.join(out, f), { recursive: true, force: true });
+    }
+  }
 
   // The workbench opens a throw-away copy of examples/.
   const wsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'od-e2e-ws-'));

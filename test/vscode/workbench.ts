@@ -92,9 +92,25 @@ export class Workbench {
         return attempt;
       }
       await row.click();
-      await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+      // The palette closes, or the command reuses the quick input for its own picker/input box.
+      const typed = '>' + title;
+      for (let i = 0; i < 50; i++) {
+        const visible = await input.isVisible().catch(() => false);
+        if (!visible || (await input.inputValue().catch(() => '')) !== typed) break;
+        await this.page.waitForTimeout(100);
+      }
       return attempt;
     }
+  }
+
+  /** Opens the command palette filtered by `filter` and leaves it open (e.g. for a screenshot); closeQuickInput() closes it. */
+  async showPalette(filter: string): Promise<void> {
+    await this.closeQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator(PALETTE_INPUT);
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill('>' + filter);
+    await this.page.locator(PALETTE_ROW).first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
   }
 
   /** True if the palette lists `title` (waits up to timeoutMs for the extension host). */
