@@ -1,0 +1,434 @@
+// The host ↔ webview protocol of the diagnostics panel: ONE module, imported by the extension host
+// (src/host/panel) and by the webview (webview/main.ts). Pure types + validation: no vscode, no DOM,
+// no Node APIs (tsconfig.core.json checks it).
+//
+// Names are `scope/noun/verb`: requests from the webview are imperative (`run/start`), notifications
+// to the webview are past tense (`run/didStart`). The webview posts `webview/ready`; the host then
+// hydrates it with `run/snapshot` (everything so far, decimated) and streams `run/didAppendSteps`
+// batches afterwards. Bulk data is columnar: exact-length Float64Arrays, never JSON number arrays.
+// Every message FROM the webview is untrusted: `parseFromWebview` validates its shape.
+
+import type { HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
+import type { LossError, LossInfo, LossRef } from './simulation';
+
+// #region Shared data shapes
+
+/** What the webview needs to build an optimizer's form: the registry entry as data (no math). */
+export interface OptimizerSchema {
+  readonly name: OptimizerName;
+  readonly label: string;
+  readonly torchName: string;
+  readonly hyperparameters: readonly HyperparameterSpec[];
+  /** The exact update, PyTorch's operation order (tooltips). */
+  readonly equations: string;
+  readonly effectiveLrDefinition: string;
+  readonly stateNames: readonly string[];
+  readonly extraDiagnosticNames: readonly string[];
+}
+
+/** One optimizer configuration in a panel (a line on every chart). */
+export interface RunSpec {
+  readonly id: string;
+  readonly optimizer: OptimizerName;
+  /** Every hyperparameter the run uses (defaults filled in). */
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+}
+
+/** What a panel simulates: one loss, one start point, one or more optimizer runs. */
+export interface SessionConfig {
+  readonly loss: LossRef;
+  readonly runs: readonly RunSpec[];
+  readonly steps: number;
+  readonly seed: number;
+  /** Mini-batch size for loss files with data (undefined: the file's own). */
+  readonly batchSize?: number;
+}
+
+/** x/y columns of one decimated series (exact-length arrays). */
+export interface SeriesColumn {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+}
+
+/** Per-parameter series of one run (only for the parameters selected in the panel). */
+export interface ParamSeries {
+  readonly index: number;
+  readonly name: string;
+  /** θ_i over steps (x = 0..N). */
+  readonly value: SeriesColumn;
+  /** ∂f/∂θ_i at params[t] (x = 0..N−1). */
+  readonly grad: SeriesColumn;
+  /** α_i, the effective learning rate of step t (x = 1..N). */
+  readonly effectiveLr: SeriesColumn;
+  /** |Δθ_i| of step t (x = 1..N). */
+  readonly stepSize: SeriesColumn;
+  /** |Δθ_i| / |θ_i(t−1)| (x = 1..N). */
+  readonly updateRatio: SeriesColumn;
+  /** PyTorch state (`exp_avg`, `sum`, ...) and extra diagnostics (`exp_avg_hat`, ...) after step t (x = 1..N). */
+  readonly state: Readonly<Record<string, SeriesColumn>>;
+}
+
+/** The 2-parameter trajectory θ_0 vs θ_1, decimated along the path; `step` gives each point's step. */
+export interface PathSeries {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly step: Float64Array;
+}
+
+/** One run's data as the charts need it, decimated on the host. */
+export interface RunSeries {
+  readonly runId: string;
+  readonly optimizer: OptimizerName;
+  /** e.g. `Adam lr=0.05` (unique within the panel). */
+  readonly label: string;
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly dim: number;
+  readonly stepsRequested: number;
+  readonly stepsCompleted: number;
+  readonly diverged: boolean;
+  readonly stopReason: string | null;
+  readonly elapsedMs: number;
+  /** First row this batch covers (0: the batch replaces anything the webview had for the run). */
+  readonly fromStep: number;
+  readonly finalLoss: number;
+  readonly bestLoss: number;
+  readonly loss: SeriesColumn;
+  readonly validationLoss: SeriesColumn | null;
+  /** ‖g‖₂ at params[t] (x = 0..N−1). */
+  readonly gradNorm: SeriesColumn;
+  /** ‖Δθ‖₂ of step t (x = 1..N). */
+  readonly updateNorm: SeriesColumn;
+  readonly path: PathSeries | null;
+  readonly params: readonly ParamSeries[];
+  /** State series names available for this run, in PyTorch's naming (state first, then extra). */
+  readonly stateNames: readonly string[];
+  /** Raw rows before decimation / points sent, for the status line and tests. */
+  readonly rows: number;
+  readonly pointsSent: number;
+}
+
+/** The filled-contour background of a 2-parameter loss: values on a grid over the plot window. */
+export interface Landscape {
+  readonly x: readonly [number, number];
+  readonly y: readonly [number, number];
+  readonly nx: number;
+  readonly ny: number;
+  /** Row-major, ny rows of nx values; row 0 is y = y[0] (bottom). Non-finite values allowed. */
+  readonly values: Float64Array;
+  /** Contour levels and their segments `x1 y1 x2 y2 ...` (one Float64Array per level). */
+  readonly levels: Float64Array;
+  readonly contours: readonly Float64Array[];
+  readonly minima: readonly { readonly x: number; readonly y: number; readonly label?: string }[];
+  readonly start: readonly [number, number];
+  /** True when the colour scale is log(f − f_min). */
+  readonly logScale: boolean;
+}
+
+/** Settings the panel reads (settings.ts maps `optimizerDiagnostics.*` onto this). */
+export interface PanelSettings {
+  readonly liveUpdate: boolean;
+  /** Max points per series sent to the webview (0: no decimation). */
+  readonly decimationThreshold: number;
+  /** Live re-run only when steps × runs × dim is at most this. */
+  readonly liveUpdateMaxWork: number;
+}
+
+/** Fixed axis ranges shared by panels opened "side by side" (linked axes). */
+export interface AxisLinks {
+  readonly groupId: string;
+  readonly steps: number;
+  /** Per chart id: y range in data units. */
+  readonly y: Readonly<Record<string, readonly [number, number]>>;
+}
+
+export type ChartId = 'convergence' | 'landscape' | 'effectiveLr' | 'moments' | 'stepSize';
+export const CHART_IDS: readonly ChartId[] = ['convergence', 'landscape', 'effectiveLr', 'moments', 'stepSize'];
+
+export type RunPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface RunStatus {
+  readonly phase: RunPhase;
+  readonly requestId: string | null;
+  readonly message: string | null;
+}
+
+/** Everything a (re)loaded webview needs. */
+export interface PanelSnapshot {
+  readonly panelId: string;
+  readonly config: SessionConfig;
+  readonly optimizers: readonly OptimizerSchema[];
+  /** Per optimizer, the hyperparameters a new run starts with on this loss (PyTorch defaults, lr tuned per loss). */
+  readonly suggested: Readonly<Record<string, Readonly<Record<string, HyperValue>>>>;
+  readonly loss: LossInfo | null;
+  readonly landscape: Landscape | null;
+  readonly runs: readonly RunSeries[];
+  /** Parameter indices whose per-parameter series are sent. */
+  readonly selectedParams: readonly number[];
+  /** Per parameter |θ_final| of the first run (parameter picker's top-k), empty for small problems. */
+  readonly paramMagnitudes: Float64Array;
+  readonly status: RunStatus;
+  /** Last error (the charts keep the last good run). */
+  readonly error: LossError | null;
+  readonly settings: PanelSettings;
+  readonly links: AxisLinks | null;
+  readonly trusted: boolean;
+}
+
+/** What the webview drew, reported after each render (tests read it through the extension's testing API). */
+export interface ChartSummary {
+  readonly datasets: number;
+  readonly points: number;
+  readonly labels: readonly string[];
+  readonly xRange: readonly [number, number] | null;
+  readonly yRange: readonly [number, number] | null;
+  readonly yScale: 'linear' | 'logarithmic';
+  readonly visible: boolean;
+}
+
+export interface RenderSummary {
+  readonly panelId: string;
+  readonly runs: number;
+  readonly runIds: readonly string[];
+  readonly charts: Readonly<Record<string, ChartSummary>>;
+  /** Message received → first frame painted, ms (performance.now in the webview). */
+  readonly paintMs: number;
+  /** The message that caused this render. */
+  readonly cause: string;
+  readonly step: number;
+  readonly error: string | null;
+}
+
+export interface ChartImage {
+  readonly chart: string;
+  /** `data:image/png;base64,...` */
+  readonly dataUrl: string;
+}
+
+export type ExportFormat = 'csv' | 'json' | 'png';
+
+/** Sections the host can ask the webview to reveal. */
+export type ViewSection = 'effectiveLr' | 'convergence' | 'landscape' | 'moments' | 'stepSize';
+
+// #endregion
+
+// #region Host → webview
+
+export type ToWebview =
+  | { readonly type: 'run/snapshot'; readonly snapshot: PanelSnapshot }
+  | { readonly type: 'run/didStart'; readonly requestId: string; readonly config: SessionConfig }
+  | { readonly type: 'run/didProgress'; readonly requestId: string; readonly runId: string; readonly done: number; readonly total: number }
+  | { readonly type: 'run/didAppendSteps'; readonly requestId: string; readonly run: RunSeries }
+  | {
+      readonly type: 'run/didFinish';
+      readonly requestId: string;
+      readonly status: RunStatus;
+      readonly paramMagnitudes: Float64Array;
+      readonly selectedParams: readonly number[];
+    }
+  | { readonly type: 'run/didFail'; readonly requestId: string; readonly error: LossError; readonly status: RunStatus }
+  | { readonly type: 'config/didChange'; readonly settings: PanelSettings; readonly trusted: boolean }
+  | { readonly type: 'view/didLinkAxes'; readonly links: AxisLinks | null }
+  | { readonly type: 'view/didReveal'; readonly section: ViewSection }
+  | { readonly type: 'export/captureCharts'; readonly requestId: string };
+
+// #endregion
+
+// #region Webview → host
+
+export type FromWebview =
+  | { readonly type: 'webview/ready'; readonly chartWidth: number }
+  | { readonly type: 'webview/didRender'; readonly summary: RenderSummary }
+  | { readonly type: 'webview/didError'; readonly message: string }
+  /** Run (or re-run) with this configuration; `live` = triggered by a debounced edit. */
+  | { readonly type: 'run/start'; readonly config: SessionConfig; readonly live: boolean }
+  | { readonly type: 'run/stop' }
+  | { readonly type: 'run/addToComparison'; readonly optimizer: OptimizerName }
+  | { readonly type: 'run/remove'; readonly runId: string }
+  | { readonly type: 'view/selectParams'; readonly indices: readonly number[] }
+  | { readonly type: 'view/resize'; readonly chartWidth: number }
+  | { readonly type: 'view/openSideBySide' }
+  | { readonly type: 'export/run'; readonly format: ExportFormat }
+  | { readonly type: 'export/didCaptureCharts'; readonly requestId: string; readonly images: readonly ChartImage[] };
+
+export type FromWebviewType = FromWebview['type'];
+export type ToWebviewType = ToWebview['type'];
+
+// #endregion
+
+// #region Validation of untrusted input
+
+const OPTIMIZER_NAMES_SET: ReadonlySet<string> = new Set<OptimizerName>([
+  'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adamax', 'nadam', 'radam', 'adadelta', 'rprop', 'signsgd', 'lion',
+]);
+
+export const LIMITS = Object.freeze({
+  maxSteps: 1_000_000,
+  maxRuns: 12,
+  maxParams: 64,
+  maxIdLength: 64,
+  maxStringLength: 4096,
+  maxImages: 16,
+  maxDataUrlLength: 32 * 1024 * 1024,
+  maxChartWidth: 16_384,
+  maxHyperparameters: 32,
+  maxPathLength: 4096,
+});
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown, max: number = LIMITS.maxStringLength): v is string => typeof v === 'string' && v.length <= max;
+const isFiniteNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.maxIdLength && /^[\w.:-]+$/.test(v);
+
+export function isOptimizerName(v: unknown): v is OptimizerName {
+  return typeof v === 'string' && OPTIMIZER_NAMES_SET.has(v);
+}
+
+function parseHyperValue(v: unknown): HyperValue | undefined {
+  if (typeof v === 'boolean') return v;
+  if (isFiniteNum(v)) return v;
+  if (Array.isArray(v) && v.length === 2 && isFiniteNum(v[0]) && isFiniteNum(v[1])) return [v[0], v[1]] as const;
+  return undefined;
+}
+
+function parseLossRef(v: unknown): LossRef | undefined {
+  if (!isObj(v)) return undefined;
+  if (v['kind'] === 'builtin' && isStr(v['name'], 128) && /^[\w-]+$/.test(v['name'])) return { kind: 'builtin', name: v['name'] };
+  if (v['kind'] === 'file' && isStr(v['path'], LIMITS.maxPathLength) && v['path'].length > 0) return { kind: 'file', path: v['path'] };
+  return undefined;
+}
+
+/** Validates a RunSpec (shape only; hyperparameter ranges are the core's job). */
+export function parseRunSpec(v: unknown): RunSpec | undefined {
+  if (!isObj(v) || !isId(v['id']) || !isOptimizerName(v['optimizer']) || !isObj(v['hyperparameters'])) return undefined;
+  const h: Record<string, HyperValue> = {};
+  const entries = Object.entries(v['hyperparameters']);
+  if (entries.length > LIMITS.maxHyperparameters) return undefined;
+  for (const [k, raw] of entries) {
+    if (!/^[a-z_][a-z0-9_]{0,40}$/.test(k) || k === '__proto__' || k === 'constructor' || k === 'prototype') return undefined;
+    const hv = parseHyperValue(raw);
+    if (hv === undefined) return undefined;
+    h[k] = hv;
+  }
+  return { id: v['id'], optimizer: v['optimizer'], hyperparameters: h };
+}
+
+/** Validates a SessionConfig from the webview or from persisted webview state. */
+export function parseSessionConfig(v: unknown): SessionConfig | undefined {
+  if (!isObj(v)) return undefined;
+  const loss = parseLossRef(v['loss']);
+  if (!loss) return undefined;
+  if (!Array.isArray(v['runs']) || v['runs'].length === 0 || v['runs'].length > LIMITS.maxRuns) return undefined;
+  const runs: RunSpec[] = [];
+  const ids = new Set<string>();
+  for (const r of v['runs']) {
+    const run = parseRunSpec(r);
+    if (!run || ids.has(run.id)) return undefined;
+    ids.add(run.id);
+    runs.push(run);
+  }
+  if (!isInt(v['steps'], 1, LIMITS.maxSteps)) return undefined;
+  if (!isInt(v['seed'], 0, 2 ** 31 - 1)) return undefined;
+  const batch = v['batchSize'];
+  if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) return undefined;
+  return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}) };
+}
+
+function parseRange(v: unknown): readonly [number, number] | null | undefined {
+  if (v === null) return null;
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') return [v[0], v[1]];
+  return undefined;
+}
+
+function parseChartSummary(v: unknown): ChartSummary | undefined {
+  if (!isObj(v)) return undefined;
+  const xRange = parseRange(v['xRange']);
+  const yRange = parseRange(v['yRange']);
+  if (!isInt(v['datasets'], 0, 1e6) || !isInt(v['points'], 0, 1e9) || xRange === undefined || yRange === undefined) return undefined;
+  if (v['yScale'] !== 'linear' && v['yScale'] !== 'logarithmic') return undefined;
+  if (!Array.isArray(v['labels']) || v['labels'].length > 1000 || !v['labels'].every((l) => isStr(l, 256))) return undefined;
+  if (typeof v['visible'] !== 'boolean') return undefined;
+  return { datasets: v['datasets'], points: v['points'], labels: v['labels'] as string[], xRange, yRange, yScale: v['yScale'], visible: v['visible'] };
+}
+
+function parseRenderSummary(v: unknown): RenderSummary | undefined {
+  if (!isObj(v) || !isStr(v['panelId'], 128) || !isInt(v['runs'], 0, 1000) || !isObj(v['charts'])) return undefined;
+  if (!Array.isArray(v['runIds']) || !v['runIds'].every((r) => isStr(r, LIMITS.maxIdLength))) return undefined;
+  if (!isFiniteNum(v['paintMs']) || !isStr(v['cause'], 64) || !isFiniteNum(v['step'])) return undefined;
+  if (v['error'] !== null && !isStr(v['error'])) return undefined;
+  const charts: Record<string, ChartSummary> = {};
+  for (const [k, c] of Object.entries(v['charts'])) {
+    if (!isStr(k, 64)) return undefined;
+    const s = parseChartSummary(c);
+    if (!s) return undefined;
+    charts[k] = s;
+  }
+  return {
+    panelId: v['panelId'], runs: v['runs'], runIds: v['runIds'] as string[], charts,
+    paintMs: v['paintMs'], cause: v['cause'], step: v['step'], error: v['error'] as string | null,
+  };
+}
+
+const CHART_NAME = /^[a-zA-Z][\w-]{0,40}$/;
+
+/**
+ * Returns the message if it is a well-formed FromWebview, else undefined (unknown types, missing or
+ * ill-typed fields, oversized strings). Never throws.
+ */
+export function parseFromWebview(raw: unknown): FromWebview | undefined {
+  if (!isObj(raw) || typeof raw['type'] !== 'string') return undefined;
+  const m = raw;
+  switch (m['type'] as FromWebviewType) {
+    case 'webview/ready':
+      return isInt(m['chartWidth'], 0, LIMITS.maxChartWidth) ? { type: 'webview/ready', chartWidth: m['chartWidth'] } : undefined;
+    case 'webview/didRender': {
+      const summary = parseRenderSummary(m['summary']);
+      return summary ? { type: 'webview/didRender', summary } : undefined;
+    }
+    case 'webview/didError':
+      return isStr(m['message']) ? { type: 'webview/didError', message: m['message'] } : undefined;
+    case 'run/start': {
+      const config = parseSessionConfig(m['config']);
+      return config && typeof m['live'] === 'boolean' ? { type: 'run/start', config, live: m['live'] } : undefined;
+    }
+    case 'run/stop':
+      return { type: 'run/stop' };
+    case 'run/addToComparison':
+      return isOptimizerName(m['optimizer']) ? { type: 'run/addToComparison', optimizer: m['optimizer'] } : undefined;
+    case 'run/remove':
+      return isId(m['runId']) ? { type: 'run/remove', runId: m['runId'] } : undefined;
+    case 'view/selectParams': {
+      const ix = m['indices'];
+      if (!Array.isArray(ix) || ix.length > LIMITS.maxParams || !ix.every((i) => isInt(i, 0, 1e9))) return undefined;
+      return { type: 'view/selectParams', indices: [...new Set(ix as number[])] };
+    }
+    case 'view/resize':
+      return isInt(m['chartWidth'], 0, LIMITS.maxChartWidth) ? { type: 'view/resize', chartWidth: m['chartWidth'] } : undefined;
+    case 'view/openSideBySide':
+      return { type: 'view/openSideBySide' };
+    case 'export/run':
+      return m['format'] === 'csv' || m['format'] === 'json' || m['format'] === 'png' ? { type: 'export/run', format: m['format'] } : undefined;
+    case 'export/didCaptureCharts': {
+      const imgs = m['images'];
+      if (!isId(m['requestId']) || !Array.isArray(imgs) || imgs.length > LIMITS.maxImages) return undefined;
+      const images: ChartImage[] = [];
+      for (const im of imgs) {
+        if (!isObj(im) || !isStr(im['chart'], 64) || !CHART_NAME.test(im['chart'])) return undefined;
+        const url = im['dataUrl'];
+        if (!isStr(url, LIMITS.maxDataUrlLength) || !url.startsWith('data:image/png;base64,')) return undefined;
+        images.push({ chart: im['chart'], dataUrl: url });
+      }
+      return { type: 'export/didCaptureCharts', requestId: m['requestId'], images };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Exhaustiveness helper for `switch (msg.type)`. */
+export function assertNever(x: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(x)}`);
+}
+
+// #endregion
