@@ -1,0 +1,105 @@
+// TypeScript/ES module → evaluable CommonJS, preserving line numbers (sucrase keeps every line where it
+// was; type annotations only shorten lines), with syntax errors reported at the user's file, line and column.
+//
+//   source ──sucrase['typescript']──▶ ESM JavaScript ──acorn (syntax check)──▶ [rewriteForAutodiff] ──sucrase['imports']──▶ CommonJS
+//
+// Node 20's own SyntaxErrors from `import()`/`vm` carry no reliable position, so we parse ourselves:
+// sucrase reports TypeScript syntax errors at exact source offsets; acorn then checks the JavaScript
+// (early errors such as a redeclared `let`), whose lines are the source's lines.
+
+import { parse, type Options as AcornOptions } from 'acorn';
+import { transform } from 'sucrase';
+import { lossError } from './errors';
+
+/** Loss-file extensions, longest first. */
+export const LOSS_FILE_SUFFIXES = ['.loss.ts', '.loss.mts', '.loss.js', '.loss.mjs'] as const;
+
+export function isLossFileName(fileName: string): boolean {
+  return LOSS_FILE_SUFFIXES.some((s) => fileName.endsWith(s));
+}
+
+export function isTypeScriptFile(fileName: string): boolean {
+  return /\.(c|m)?tsx?$/.test(fileName);
+}
+
+const ACORN: AcornOptions = { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true };
+
+/** 1-based line and column of a 0-based offset. */
+export function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Column in the original line of a position in the transpiled line (1-based). Equal lines map 1:1;
+ * otherwise the token at the transpiled position is looked up in the original line at or after
+ * the same column (type annotations removed before it shift it right in the original).
+ */
+export function mapColumn(originalLine: string, transpiledLine: string, column: number): number {
+  if (originalLine === transpiledLine) return column;
+  const token = /^[\w$]+|^\S/.exec(transpiledLine.slice(column - 1))?.[0];
+  if (!token) return column;
+  const at = originalLine.indexOf(token, column - 1);
+  return at >= 0 ? at + 1 : column;
+}
+
+/**
+ * Source → plain ES module JavaScript with the same lines. Throws a LossErrorException of kind
+ * 'syntax' with the file, line and column of the first syntax error.
+ */
+export function toJavaScript(source: string, file: string): string {
+  let js = source;
+  if (isTypeScriptFile(file)) {
+    try {
+      js = transform(source, { transforms: ['typescript'], disableESTransforms: true, filePath: file }).code;
+    } catch (e) {
+      const pos = (e as { pos?: unknown }).pos;
+      const message = String((e as Error).message ?? e)
+        .replace(/^Error transforming [^:]*: /, '')
+        .replace(/ \(\d+:\d+\)$/, '');
+      if (typeof pos === 'number') throw lossError('syntax', `syntax error: ${message}`, { file, ...positionOf(source, pos) });
+      throw lossError('syntax', `syntax error: ${message}`, { file });
+    }
+  }
+  checkSyntax(js, source, file);
+  return js;
+}
+
+/** Acorn parse of the JavaScript; positions mapped back to the source lines. */
+function checkSyntax(js: string, source: string, file: string): void {
+  try {
+    parse(js, ACORN);
+  } catch (e) {
+    const loc = (e as { loc?: { line: number; column: number } }).loc;
+    const message = `syntax error: ${String((e as Error).message).replace(/ \(\d+:\d+\)$/, '')}`;
+    if (!loc) throw lossError('syntax', message, { file });
+    const srcLine = source.split('\n')[loc.line - 1] ?? '';
+    const jsLine = js.split('\n')[loc.line - 1] ?? '';
+    throw lossError('syntax', message, { file, line: loc.line, column: mapColumn(srcLine, jsLine, loc.column + 1) });
+  }
+}
+
+/** ES module JavaScript → CommonJS (`exports.default = ...`), same lines. */
+export function toCommonJs(js: string, file: string): string {
+  try {
+    return transform(js, { transforms: ['imports'], disableESTransforms: true, filePath: file.replace(/\.(c|m)?tsx?$/, '.js') }).code;
+  } catch (e) {
+    const pos = (e as { pos?: unknown }).pos;
+    throw lossError('syntax', `syntax error: ${String((e as Error).message).replace(/^Error transforming [^:]*: /, '')}`, {
+      file,
+      ...(typeof pos === 'number' ? positionOf(js, pos) : {}),
+    });
+  }
+}
+
+/** Whole pipeline without automatic differentiation: source → CommonJS with the source's lines. */
+export function transpile(source: string, file: string): string {
+  return toCommonJs(toJavaScript(source, file), file);
+}
