@@ -166,7 +166,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
   };
   const replaceOp = (from: number, to: number, op: string, text: string): void => {
     const i = findOp(from, to, op);
-    out.copy(from, i);
+    if (!/^[ \t]*$/.test(src.slice(from, i))) out.copy(from, i); // `a + b` → `add(a, b)`, not `add(a , b)`
     out.synth(text, i);
     out.copy(i + op.length, to);
   };
@@ -221,6 +221,112 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     if (m.computed) emit(m.property);
     else out.synth(JSON.stringify(m.property.name), m.property.start);
   };
+
+  // ------------------------------------------------------------------ fused expression trees
+  // A maximal tree of arithmetic ops and Math calls with >= 2 ops becomes a call of a generated
+  // module-level helper `__ad_fK(leaf0, leaf1, ...)` (leaves evaluated in source order, exactly
+  // as JS would). The helper computes the primal natively (same operations, same order: the same
+  // bits) and the local partials of the whole tree symbolically, and records ONE tape node.
+  const fusionEnabled = !info.bindings.some((b) => b.name === 'Math');
+  const helpers = new Map<string, string>(); // helper body → name
+  const helperOrder: string[] = [];
+  const isNumLiteral = (u: N): boolean => u.type === 'Literal' && typeof u.value === 'number';
+  const fusableMath = (u: N): string | null => {
+    if (u.type !== 'CallExpression' || u.optional) return null;
+    const c = unparen(u.callee);
+    if (c.type !== 'MemberExpression' || c.optional || c !== u.callee) return null;
+    const name = memberName(c);
+    if (name === null || !info.isMathRef(c.object) || !FUSED_MATH_ARITY.has(name)) return null;
+    const args: N[] = u.arguments;
+    if (args.some((a) => a.type === 'SpreadElement')) return null;
+    const arity = FUSED_MATH_ARITY.get(name)!;
+    if (arity > 0 ? args.length !== arity : args.length === 0) return null;
+    return name;
+  };
+  const buildTree = (node: N, leaves: N[]): FNode => {
+    const u = unparen(node);
+    if (isNumLiteral(u)) return { kind: 'const', text: u.raw };
+    if (u.type === 'UnaryExpression' && u.operator === '-' && isNumLiteral(unparen(u.argument))) return { kind: 'const', text: `(-${unparen(u.argument).raw})` };
+    if (u.type === 'BinaryExpression' && ARITH_FN[u.operator] && !info.isNonAD(u)) {
+      return { kind: 'op', op: u.operator, args: [buildTree(u.left, leaves), buildTree(u.right, leaves)] };
+    }
+    if (u.type === 'UnaryExpression' && (u.operator === '-' || u.operator === '+') && !info.isNonAD(u.argument)) {
+      return { kind: 'op', op: u.operator === '-' ? 'neg' : 'pos', args: [buildTree(u.argument, leaves)] };
+    }
+    const math = fusableMath(u);
+    if (math !== null) return { kind: 'op', op: `Math.${math}`, args: u.arguments.map((a: N) => buildTree(a, leaves)) };
+    leaves.push(node);
+    return { kind: 'leaf', index: leaves.length - 1 };
+  };
+  const countOps = (t: FNode): number => (t.kind === 'op' ? 1 + t.args.reduce((n, a) => n + countOps(a), 0) : 0);
+  // leaf CSE: a side-effect-free reference (x, a.b, a[i], this.w[0]) that occurs twice in a tree
+  // whose leaves are all such references is passed once, its partials summed
+  const bindingIds = new Map<unknown, number>();
+  const pureKey = (node: N): string | null => {
+    const u = unparen(node);
+    if (u.type === 'ThisExpression') return 'this';
+    if (u.type === 'Identifier') {
+      const b = info.refs.get(u);
+      if (b === undefined) return null;
+      if (b === null) return `global:${u.name}`;
+      let id = bindingIds.get(b);
+      if (id === undefined) bindingIds.set(b, (id = bindingIds.size));
+      return `b${id}`;
+    }
+    if (u.type === 'MemberExpression' && !u.optional && u.property.type !== 'PrivateIdentifier') {
+      const obj = pureKey(u.object);
+      if (obj === null) return null;
+      if (!u.computed) return `${obj}.${u.property.name}`;
+      const k = unparen(u.property);
+      if (k.type === 'Literal' && (typeof k.value === 'number' || typeof k.value === 'string')) return `${obj}[${JSON.stringify(k.value)}]`;
+      const key = pureKey(k);
+      return key === null ? null : `${obj}[${key}]`;
+    }
+    return null;
+  };
+  /** Merges repeated pure leaves (only when every leaf is pure, so no leaf can change another). */
+  const dedupeLeaves = (tree: FNode, leaves: N[]): { tree: FNode; leaves: N[] } => {
+    const keys = leaves.map(pureKey);
+    if (keys.some((k) => k === null) || new Set(keys).size === keys.length) return { tree, leaves };
+    const first = new Map<string, number>();
+    const kept: N[] = [];
+    const remap = keys.map((k, j) => {
+      let idx = first.get(k!);
+      if (idx === undefined) {
+        first.set(k!, (idx = kept.length));
+        kept.push(leaves[j]);
+      }
+      return idx;
+    });
+    const re = (t: FNode): FNode => (t.kind === 'leaf' ? { kind: 'leaf', index: remap[t.index] } : t.kind === 'op' ? { ...t, args: t.args.map(re) } : t);
+    return { tree: re(tree), leaves: kept };
+  };
+
+  /** Emits a fused call for `tree` if it is worth it; returns false to fall back to single ops. */
+  function tryFuse(tree0: FNode, leaves0: N[], node: N): boolean {
+    if (!fusionEnabled || leaves0.length === 0 || countOps(tree0) < 2) return false;
+    const { tree, leaves } = dedupeLeaves(tree0, leaves0);
+    const { fast, adBody } = generateHelper(tree, leaves.length);
+    let name = helpers.get(fast + adBody);
+    if (!name) {
+      name = `__ad_f${helpers.size}`;
+      helpers.set(fast + adBody, name);
+      const params = leaves.map((_, j) => `a${j}`).join(', ');
+      helperOrder.push(`function ${name}(${params}) {${fast.replace('NAMEx(', `${name}x(`)}}`);
+      helperOrder.push(`function ${name}x(${params}) {${adBody}}`);
+    }
+    out.synth(`${name}(`, node.start);
+    let prev = node.start;
+    leaves.forEach((leaf, j) => {
+      if (j > 0) out.synth(', ', leaf.start);
+      if (leaf.start >= prev) keepLines(prev, leaf.start); // (a compound assignment's target lies before `node`)
+      emit(leaf);
+      prev = Math.max(prev, leaf.end);
+    });
+    keepLines(prev, node.end);
+    out.synth(')', node.end);
+    return true;
+  }
 
   // ------------------------------------------------------------------ emitters
   /**
@@ -341,7 +447,9 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
 
   function emitIdentifier(node: N): void {
     const b = info.refs.get(node);
-    if (node.name === AD_IDENTIFIER && b !== undefined) fail(node, `the identifier ${AD_IDENTIFIER}`, 'it is reserved for the autodiff runtime; rename it');
+    if ((node.name === AD_IDENTIFIER || node.name.startsWith(`${AD_IDENTIFIER}_`)) && b !== undefined) {
+      fail(node, `the identifier ${node.name}`, `names starting with ${AD_IDENTIFIER} are reserved for the autodiff runtime; rename it`);
+    }
     if (b === null) {
       if (node.name === 'Math') return out.synth('__ad.Math', node.start);
       if (node.name === 'eval') fail(node, 'eval', 'code evaluated at run time cannot be rewritten');
@@ -354,6 +462,10 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     const arith = ARITH_FN[op], cmp = CMP_FN[op], bit = BIT_FN[op];
     const fn = arith ?? cmp ?? bit;
     if (!fn || (info.isNonAD(node.left) && info.isNonAD(node.right))) return generic(node);
+    if (arith) {
+      const leaves: N[] = [];
+      if (tryFuse(buildTree(node, leaves), leaves, node)) return;
+    }
     if (cmp) {
       const loose = op === '==' || op === '!=';
       if (isNonNumericConstant(node.left, loose) || isNonNumericConstant(node.right, loose)) return generic(node);
@@ -377,9 +489,12 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
       out.synth(suffix, node.end);
     };
     switch (op) {
-      case '-': case '+':
+      case '-': case '+': {
         if (info.isNonAD(arg)) return generic(node);
+        const leaves: N[] = [];
+        if (tryFuse(buildTree(node, leaves), leaves, node)) return;
         return around(op === '-' ? '__ad.neg(' : '__ad.pos(', ')', () => emit(arg));
+      }
       case '!':
         if (info.isNonAD(arg) || isBoolean(arg)) return generic(node);
         out.copy(node.start, arg.start);
@@ -438,6 +553,21 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     if (fn) {
       const bit = BIT_FN[base] !== undefined;
       if (target.type === 'Identifier' || isSimpleMember(target)) {
+        if (!bit) {
+          // T op= R  →  T = __ad_fK(T, leaves of R...) when R is itself an expression tree
+          const leaves: N[] = [target];
+          const tree: FNode = { kind: 'op', op: base, args: [{ kind: 'leaf', index: 0 }, buildTree(node.right, leaves)] };
+          if (countOps(tree) >= 2 && fusionEnabled) {
+            emit(node.left);
+            const i = findOp(node.left.end, node.right.start, op);
+            out.copy(node.left.end, i);
+            out.synth('= ', i);
+            out.copy(i + op.length, node.right.start);
+            tryFuse(tree, leaves, node.right);
+            out.copy(node.right.end, node.end);
+            return;
+          }
+        }
         // T op= R  →  T = __ad.fn(T, R)
         emit(node.left);
         const i = findOp(node.left.end, node.right.start, op);
@@ -553,6 +683,8 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
       return out.copy(node.start, node.end);
     }
     if (DIFFERENTIABLE_MATH.has(name)) {
+      const leaves: N[] = [];
+      if (tryFuse(buildTree(node, leaves), leaves, node)) return;
       const args: N[] = node.arguments;
       const fixed = args.length === 2 && !args.some((a) => a.type === 'SpreadElement');
       const fn = fixed && (name === 'max' || name === 'min' || name === 'hypot') ? `${name}2` : name;
@@ -606,6 +738,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
   } else {
     generic(program);
   }
+  if (helperOrder.length) out.synth(`\n${helperOrder.join('\n')}\n`, src.length);
 
   return {
     code: out.toString(),
@@ -614,6 +747,182 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     map: out.map,
     sourceLineStarts: lineStarts(src),
   };
+}
+
+// ------------------------------------------------------------------ fused helper generation
+type FNode =
+  | { readonly kind: 'leaf'; readonly index: number }
+  | { readonly kind: 'const'; readonly text: string }
+  | { readonly kind: 'op'; readonly op: string; readonly args: readonly FNode[] };
+
+/** Math functions a fused tree may contain, with their arity (0: variadic, at least one argument). */
+const FUSED_MATH_ARITY: ReadonlyMap<string, number> = new Map([
+  ...['abs', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cbrt', 'cos', 'cosh', 'exp', 'expm1', 'fround',
+    'log', 'log10', 'log1p', 'log2', 'sin', 'sinh', 'sqrt', 'tan', 'tanh'].map((n): [string, number] => [n, 1]),
+  ['atan2', 2], ['pow', 2], ['max', 0], ['min', 0], ['hypot', 0],
+]);
+const BINARY_RUNTIME_FN: Readonly<Record<string, string>> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod', '**': 'pow' };
+
+const hasLeaf = (t: FNode): boolean => t.kind === 'leaf' || (t.kind === 'op' && t.args.some(hasLeaf));
+
+/** `g * e` with the trivial factors folded (multiplying by 1 is exact, so folding changes no bits). */
+function times(g: string, e: string): string {
+  if (g === '1') return e;
+  if (e === '1') return g;
+  return `${g} * ${e}`;
+}
+
+/**
+ * Bodies of the two functions of a fused helper for `tree` over parameters a0..a{k-1}: `fast`
+ * (native arithmetic when every operand is a number, else a call of NAMEx; NAME is replaced by
+ * the helper's name) and `adBody` (primal + symbolic reverse sweep over the tree + one tape node,
+ * or the op-by-op runtime path for operands that are neither numbers nor AD values).
+ */
+function generateHelper(tree: FNode, k: number): { fast: string; adBody: string } {
+  const params = Array.from({ length: k }, (_, j) => `a${j}`);
+  // all-number operands: the original expression, natively
+  const native = (t: FNode): string => {
+    if (t.kind === 'leaf') return `a${t.index}`;
+    if (t.kind === 'const') return t.text;
+    const a = t.args.map(native);
+    if (t.op === 'neg') return `(-${a[0]})`;
+    if (t.op === 'pos') return `(+${a[0]})`;
+    if (t.op.startsWith('Math.')) return `${t.op}(${a.join(', ')})`;
+    return `(${a[0]} ${t.op} ${a[1]})`;
+  };
+  // exotic operands (strings, objects, ...): the op-by-op runtime keeps JS semantics and errors
+  const opByOp = (t: FNode): string => {
+    if (t.kind === 'leaf') return `a${t.index}`;
+    if (t.kind === 'const') return t.text;
+    const a = t.args.map(opByOp);
+    if (t.op === 'neg' || t.op === 'pos') return `__ad.${t.op}(${a[0]})`;
+    if (t.op.startsWith('Math.')) {
+      const name = t.op.slice(5);
+      const fn = a.length === 2 && (name === 'max' || name === 'min' || name === 'hypot') ? `${name}2` : name;
+      return `__ad.${fn}(${a.join(', ')})`;
+    }
+    return `__ad.${BINARY_RUNTIME_FN[t.op]}(${a[0]}, ${a[1]})`;
+  };
+
+  const lines: string[] = [];
+  lines.push('const S = __ad.S, VAL = S.VAL, AD = __ad.AD;');
+  params.forEach((p) => lines.push(`if (typeof ${p} !== 'number' && !(${p} instanceof AD && ${p}.s === S)) break ad;`));
+  lines.push(`const ${params.map((p, j) => `v${j} = typeof ${p} === 'number' ? ${p} : VAL[${p}.i]`).join(', ')};`);
+
+  // primal, post-order: each op node gets a temp
+  let temps = 0;
+  const valueOf = new Map<FNode, string>();
+  const primal = (t: FNode): string => {
+    if (t.kind === 'leaf') return `v${t.index}`;
+    if (t.kind === 'const') return t.text;
+    const a = t.args.map(primal);
+    const name = `t${temps++}`;
+    let expr: string;
+    if (t.op === 'neg') expr = `-${a[0]}`;
+    else if (t.op === 'pos') expr = a[0];
+    else if (t.op.startsWith('Math.')) expr = `${t.op}(${a.join(', ')})`;
+    else expr = `${a[0]} ${t.op} ${a[1]}`;
+    lines.push(`const ${name} = ${expr};`);
+    valueOf.set(t, name);
+    return name;
+  };
+  const root = primal(tree);
+
+  // reverse sweep over the tree (each node has one parent, so each adjoint is one expression)
+  const leafAdjoint: string[] = params.map(() => '0');
+  let gtemps = 0;
+  const sweep = (t: FNode, g: string): void => {
+    if (t.kind === 'const') return;
+    if (t.kind === 'leaf') { leafAdjoint[t.index] = leafAdjoint[t.index] === '0' ? g : `${leafAdjoint[t.index]} + ${g}`; return; }
+    const x = t.args.map((a) => (a.kind === 'op' ? valueOf.get(a)! : a.kind === 'leaf' ? `v${a.index}` : a.text));
+    const v = valueOf.get(t)!;
+    const neg = (e: string): string => (e === '1' ? '-1' : e === '-1' ? '1' : `-(${e})`);
+    const child = (j: number, expr0: string): void => {
+      const c = t.args[j];
+      if (!hasLeaf(c)) return;
+      // a zero adjoint never propagates (0 × ∞ is taken as 0), as in the tape's reverse sweep
+      const expr = g === '1' || g === '-1' || expr0 === g || expr0 === neg(g) ? expr0 : `${g} === 0 ? 0 : ${expr0}`;
+      if (c.kind === 'leaf') { sweep(c, expr === expr0 ? expr : `(${expr})`); return; }
+      if (expr === '1' || /^g\d+$/.test(expr)) { sweep(c, expr); return; }
+      const name = `g${gtemps++}`;
+      lines.push(`const ${name} = ${expr};`);
+      sweep(c, name);
+    };
+    switch (t.op) {
+      case '+': child(0, g); child(1, g); return;
+      case '-': child(0, g); child(1, neg(g)); return;
+      case '*': child(0, times(g, x[1])); child(1, times(g, x[0])); return;
+      case '/': child(0, `${g} / ${x[1]}`); child(1, `${neg(g)} * ${v} / ${x[1]}`); return;
+      case '%': child(0, g); child(1, times(neg(g), `Math.trunc(${x[0]} / ${x[1]})`)); return;
+      case '**': case 'Math.pow': {
+        const c = t.args[1];
+        let dx: string;
+        if (c.kind === 'const' && Number.isFinite(Number(c.text.replace(/[()]/g, '')))) {
+          const y = Number(c.text.replace(/[()]/g, ''));
+          dx = y === 0 ? '0' : y === 1 ? '1' : y === 2 ? `2 * ${x[0]}` : `${y} * ${x[0]} ** ${y - 1}`;
+        } else dx = `(${x[1]} === 0 ? 0 : ${x[1]} * ${x[0]} ** (${x[1]} - 1))`;
+        child(0, times(g, dx));
+        child(1, times(g, `(${x[0]} === 0 && ${x[1]} >= 0 ? 0 : ${v} * Math.log(${x[0]}))`));
+        return;
+      }
+      case 'neg': child(0, neg(g)); return;
+      case 'pos': case 'Math.fround': child(0, g); return;
+      case 'Math.exp': child(0, times(g, v)); return;
+      case 'Math.expm1': child(0, times(g, `Math.exp(${x[0]})`)); return;
+      case 'Math.log': child(0, `${g} / ${x[0]}`); return;
+      case 'Math.log1p': child(0, `${g} / (1 + ${x[0]})`); return;
+      case 'Math.log2': child(0, `${g} / (${x[0]} * Math.LN2)`); return;
+      case 'Math.log10': child(0, `${g} / (${x[0]} * Math.LN10)`); return;
+      case 'Math.sqrt': child(0, `${g} / (2 * ${v})`); return;
+      case 'Math.cbrt': child(0, `${g} / (3 * ${v} * ${v})`); return;
+      case 'Math.abs': child(0, times(g, `(${x[0]} > 0 ? 1 : ${x[0]} < 0 ? -1 : ${x[0]} === 0 ? 0 : NaN)`)); return;
+      case 'Math.sin': child(0, times(g, `Math.cos(${x[0]})`)); return;
+      case 'Math.cos': child(0, times(g, `-Math.sin(${x[0]})`)); return;
+      case 'Math.tan': child(0, times(g, `(1 + ${v} * ${v})`)); return;
+      case 'Math.asin': child(0, `${g} / Math.sqrt(1 - ${x[0]} * ${x[0]})`); return;
+      case 'Math.acos': child(0, `${neg(g)} / Math.sqrt(1 - ${x[0]} * ${x[0]})`); return;
+      case 'Math.atan': child(0, `${g} / (1 + ${x[0]} * ${x[0]})`); return;
+      case 'Math.sinh': child(0, times(g, `Math.cosh(${x[0]})`)); return;
+      case 'Math.cosh': child(0, times(g, `Math.sinh(${x[0]})`)); return;
+      case 'Math.tanh': child(0, times(g, `(1 - ${v} * ${v})`)); return;
+      case 'Math.asinh': child(0, `${g} / Math.sqrt(${x[0]} * ${x[0]} + 1)`); return;
+      case 'Math.acosh': child(0, `${g} / Math.sqrt((${x[0]} - 1) * (${x[0]} + 1))`); return;
+      case 'Math.atanh': child(0, `${g} / (1 - ${x[0]} * ${x[0]})`); return;
+      case 'Math.atan2': {
+        const q = `q${gtemps++}`;
+        lines.push(`const ${q} = ${x[1]} * ${x[1]} + ${x[0]} * ${x[0]};`);
+        child(0, `${g} * ${x[1]} / ${q}`);
+        child(1, `${neg(g)} * ${x[0]} / ${q}`);
+        return;
+      }
+      case 'Math.max': case 'Math.min': {
+        // the gradient goes to the first argument attaining the result (ties: first)
+        const sel = `k${gtemps++}`;
+        const pick = x.slice(0, -1).map((xi, j) => `${xi} === ${v} || ${xi} !== ${xi} ? ${j} : `).join('');
+        lines.push(`const ${sel} = ${pick}${x.length - 1};`);
+        x.forEach((_, j) => child(j, `(${sel} === ${j} ? ${g} : 0)`));
+        return;
+      }
+      case 'Math.hypot':
+        x.forEach((xi, j) => child(j, `(${v} === 0 ? 0 : ${g} * ${xi} / ${v})`));
+        return;
+      default:
+        throw new Error(`autodiff rewriter: no fused rule for ${t.op}`);
+    }
+  };
+  sweep(tree, '1');
+  // record one node: an edge per AD operand (at least one operand is AD on this path)
+  lines.push(`let e = S.ec;`);
+  lines.push(`if (e + ${k} > S.ecap) __ad.reserve(${k});`);
+  lines.push('const EP = S.EP, EW = S.EW;');
+  params.forEach((p, j) => lines.push(`if (typeof ${p} !== 'number') { EP[e] = ${p}.i; EW[e] = ${leafAdjoint[j]}; e++; }`));
+  lines.push('S.ec = e;');
+  lines.push(`return __ad.finish(${root});`);
+  // operands that are neither numbers nor AD values (strings, objects, ...): op by op, JS semantics
+  const adBody = `\n  ad: {\n    ${lines.join('\n    ')}\n  }\n  return ${opByOp(tree)};\n`;
+  // all-number operands: the original expression, natively (small enough for V8 to inline)
+  const fast = `\n  return ${params.map((p) => `typeof ${p} === 'number'`).join(' && ')} ? ${native(tree)} : NAMEx(${params.join(', ')});\n`;
+  return { fast, adBody };
 }
 
 /**
