@@ -43,7 +43,7 @@ export interface RewriteResult {
   /** Rewritten JS, still an ES module (imports, `export default` ... kept as written). */
   readonly code: string;
   readonly fileName: string;
-  /** Non-fatal findings, e.g. `Math.random()` (a non-deterministic loss) or imported code (not rewritten). */
+  /** Non-fatal findings, e.g. `Math.random()` (a non-deterministic loss). */
   readonly warnings: readonly AutodiffWarning[];
   /**
    * Location map, flat triples `[generatedOffset, originalOffset, length]` sorted by generated
@@ -429,14 +429,6 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
           out.synth(': __ad.Math', node.end);
           return;
         }
-        return generic(node);
-      case 'ImportDeclaration':
-        if (!/\.json$/i.test(String(node.source.value))) {
-          warn(node, `code imported from '${String(node.source.value)}' is not rewritten: functions from it cannot do arithmetic on parameter-dependent values`);
-        }
-        return generic(node);
-      case 'ImportExpression':
-        warn(node, 'code loaded with import() is not rewritten: functions from it cannot do arithmetic on parameter-dependent values');
         return generic(node);
       case 'WithStatement':
         return fail(node, 'a with statement', 'its scope is only known at run time');
