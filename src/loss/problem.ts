@@ -1,0 +1,233 @@
+// A loaded loss file as a core Problem: mini-batches from the seeded sampler, the gradient from the
+// file's `grad`, automatic differentiation or central differences, optional Gaussian gradient noise,
+// the validation loss, and the checks that turn bad user results into LossErrors with file and line.
+//
+// With mini-batches, step t's recorded loss is the loss on step t's batch (what the optimizer sees,
+// noisy); the validation loss, when the file holds rows out, is on the fixed validation rows.
+// A loss that is NaN/±∞ at finite parameters is an error (kind 'not-a-number'/'non-finite', with the
+// step), not silent divergence: the worker keeps the rows before it and reports the error.
+
+import { gradCheck } from '../core/autodiff';
+import type { GradientMode, LossInfo } from '../protocol/simulation';
+import type { DataRow } from './data';
+import { unflatten, type NormalizedDefinition, type UserFunction } from './definition';
+import { describeThrown, lossError, LossErrorException, userFrame, type SourcePosition } from './errors';
+import { addGradientNoise, BatchSampler, gaussianSource, hash32, mulberry32, STREAM } from './sampler';
+import type { LossProblem, ProblemOptions } from './types';
+
+/** Automatic gradient of a loaded loss: value, gradient into `out`. Throws LossErrorExceptions. */
+export type ValueAndGrad = (flat: Float64Array, batch: readonly DataRow[] | undefined, out: Float64Array, step: number | undefined) => number;
+
+/** What problem.ts needs from a loaded loss file (implemented by loader.ts). */
+export interface LossInternals {
+  readonly file: string;
+  readonly name: string;
+  readonly def: NormalizedDefinition;
+  /** `this` for user functions (the default export object). */
+  readonly self: unknown;
+  readonly train: readonly DataRow[] | undefined;
+  readonly validation: readonly DataRow[];
+  /** Position of a default-export property (`loss`, `grad` ...) for error messages. */
+  at(prop: string): SourcePosition | { file: string };
+  /** Files whose frames count as user code in stack traces. */
+  userFiles(): Iterable<string>;
+  /** The automatic gradient (prepared on first call; throws a LossErrorException of kind 'autodiff' when impossible). */
+  autodiff(): ValueAndGrad;
+  /** Central differences of f at x into out (the numeric gradient mode and the gradient check). */
+  numericGradient(f: (x: Float64Array) => number, x: Float64Array, out: Float64Array): void;
+}
+
+type Phase = 'loss' | 'grad';
+
+function stepText(step: number | undefined): string {
+  return step === undefined ? '' : ` at step ${step}`;
+}
+
+/** Calls a user function with `this` = the default export; maps a throw to kind 'threw' at the user's line. */
+export function callUser(ctx: LossInternals, phase: Phase, fn: UserFunction, flat: ArrayLike<number>, batch: unknown, step: number | undefined): unknown {
+  try {
+    return fn.call(ctx.self, unflatten(ctx.def.entries, flat), batch);
+  } catch (e) {
+    throw thrownError(ctx, phase, e, step);
+  }
+}
+
+export function thrownError(ctx: LossInternals, phase: Phase, e: unknown, step: number | undefined): LossErrorException {
+  if (e instanceof LossErrorException) return e;
+  const where = userFrame(e, ctx.userFiles()) ?? ctx.at(phase);
+  return lossError('threw', `${phase}() threw${stepText(step)}: ${describeThrown(e)}`, { ...where, ...(step !== undefined ? { step } : {}) });
+}
+
+/** A loss value must be a finite number. */
+export function checkLossValue(ctx: LossInternals, v: unknown, step: number | undefined, what = 'loss()'): number {
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return v;
+    const where = { ...ctx.at('loss'), ...(step !== undefined ? { step } : {}) };
+    if (Number.isNaN(v)) throw lossError('not-a-number', `${what} returned NaN${stepText(step)} (the parameters are finite)`, where);
+    throw lossError('non-finite', `${what} returned ${v}${stepText(step)} (the parameters are finite; an overflow, e.g. Math.exp of a large number?)`, where);
+  }
+  const got = v === undefined ? 'undefined (a missing return?)' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v} (${String(v).slice(0, 40)})`;
+  throw lossError('not-a-number', `${what} returned ${got}${stepText(step)}; it must return a number`, { ...ctx.at('loss'), ...(step !== undefined ? { step } : {}) });
+}
+
+/** Plain evaluation of loss(p, batch), checked. */
+export function plainLoss(ctx: LossInternals, flat: ArrayLike<number>, batch: readonly DataRow[] | undefined, step: number | undefined): number {
+  return checkLossValue(ctx, callUser(ctx, 'loss', ctx.def.loss, flat, batch, step), step);
+}
+
+/** The file's grad(p, batch), flattened into `out`, shape-checked. */
+export function exportGradient(ctx: LossInternals, flat: ArrayLike<number>, batch: readonly DataRow[] | undefined, out: Float64Array, step: number | undefined): void {
+  const g = callUser(ctx, 'grad', ctx.def.grad!, flat, batch, step);
+  const where = { ...ctx.at('grad'), ...(step !== undefined ? { step } : {}) };
+  if (typeof g !== 'object' || g === null || Array.isArray(g)) {
+    throw lossError('shape', `grad() returned ${g === null ? 'null' : Array.isArray(g) ? 'an array' : typeof g}; it must return an object shaped like params (${Object.keys(ctx.def.shape).join(', ')})`, where);
+  }
+  const obj = g as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    if (!(k in ctx.def.shape)) throw lossError('shape', `grad() returned an entry "${k}" that params does not declare`, where);
+  }
+  for (const e of ctx.def.entries) {
+    const v = obj[e.name];
+    if (e.size === null) {
+      if (typeof v !== 'number') throw lossError(v === undefined ? 'shape' : 'not-a-number', `grad().${e.name} must be a number (params.${e.name} is a number), got ${v === undefined ? 'nothing' : Array.isArray(v) ? 'an array' : typeof v}`, where);
+      out[e.offset] = v;
+    } else {
+      const arr = v as ArrayLike<unknown> | undefined;
+      if (!arr || typeof arr !== 'object' || typeof arr.length !== 'number') {
+        throw lossError('shape', `grad().${e.name} must be an array of ${e.size} numbers (params.${e.name} has ${e.size}), got ${arr === undefined ? 'nothing' : typeof arr}`, where);
+      }
+      if (arr.length !== e.size) throw lossError('shape', `grad().${e.name} has ${arr.length} values, params.${e.name} has ${e.size}`, where);
+      for (let i = 0; i < e.size; i++) {
+        const x = arr[i];
+        if (typeof x !== 'number') throw lossError('not-a-number', `grad().${e.name}[${i}] is ${x === undefined ? 'undefined' : typeof x}, expected a number`, where);
+        out[e.offset + i] = x;
+      }
+    }
+  }
+}
+
+/** A gradient with a NaN/±∞ component at a finite loss is a bug in the gradient, not divergence. */
+export function checkGradient(ctx: LossInternals, g: Float64Array, source: string, step: number | undefined): void {
+  for (let i = 0; i < g.length; i++) {
+    if (!Number.isFinite(g[i]!)) {
+      const hint = source === 'automatic' ? ' (e.g. the derivative of Math.sqrt, Math.log or ** at 0)' : '';
+      throw lossError(Number.isNaN(g[i]!) ? 'not-a-number' : 'non-finite', `the ${source} gradient of ${ctx.def.paramNames[i]} is ${g[i]}${stepText(step)} while loss() is finite${hint}`, {
+        ...ctx.at(source === 'grad()' ? 'grad' : 'loss'),
+        ...(step !== undefined ? { step } : {}),
+      });
+    }
+  }
+}
+
+/** Which gradient a mode uses for this file. */
+export function gradientKind(ctx: LossInternals, mode: GradientMode): LossInfo['gradient'] {
+  if (mode === 'numeric') return 'numeric';
+  if (mode === 'autodiff') return 'autodiff';
+  return ctx.def.grad ? 'grad-export' : 'autodiff';
+}
+
+/**
+ * Compares the file's grad with the automatic gradient (or central differences when automatic
+ * differentiation is impossible) at the start point and at a seeded perturbation of it, full batch,
+ * like torch.autograd.gradcheck. Returns a warning, or null when they agree.
+ */
+export function gradCheckWarning(ctx: LossInternals): string | null {
+  const { def } = ctx;
+  if (!def.grad) return null;
+  const n = def.dim;
+  let reference: 'automatic' | 'numeric' = 'automatic';
+  let auto: ValueAndGrad | null = null;
+  try {
+    auto = ctx.autodiff();
+  } catch (e) {
+    if (!(e instanceof LossErrorException && e.error.kind === 'autodiff')) throw e;
+    reference = 'numeric';
+  }
+  const normal = gaussianSource(mulberry32(hash32(0, STREAM.gradcheck, n)));
+  const x0 = Float64Array.from(def.start);
+  const x1 = x0.map((v) => v + 0.1 * (Math.abs(v) + 1) * normal());
+  const got = new Float64Array(n);
+  const want = new Float64Array(n);
+  let worst = 0;
+  let worstAt = 0;
+  for (const x of [x0, x1]) {
+    try {
+      exportGradient(ctx, x, ctx.train, got, undefined);
+      if (auto) auto(x, ctx.train, want, undefined);
+      else ctx.numericGradient((y) => plainLoss(ctx, y, ctx.train, undefined), x, want);
+    } catch (e) {
+      // The perturbed point may lie outside the loss's domain (e.g. log of a negative parameter):
+      // then only the start point is checked. Errors at the start point are the run's errors.
+      if (x === x1 && e instanceof LossErrorException) continue;
+      throw e;
+    }
+    const r = gradCheck(got, want);
+    if (r.maxRelError > worst) {
+      worst = r.maxRelError;
+      worstAt = r.worstIndex;
+    }
+  }
+  const tolerance = reference === 'automatic' ? 1e-6 : 1e-3;
+  if (worst <= tolerance) return null;
+  const what = reference === 'automatic' ? 'the automatic gradient' : 'the numeric gradient (central differences)';
+  return `grad export differs from ${what} (max rel. error ${worst.toExponential(1)} at ${def.paramNames[worstAt]})`;
+}
+
+/** Builds the Problem of one request. Throws LossErrorExceptions (e.g. 'autodiff', 'hyperparameter'). */
+export function createLossProblem(ctx: LossInternals, opts: ProblemOptions = {}): LossProblem {
+  const { def } = ctx;
+  const mode = opts.gradientMode ?? 'auto';
+  const gradient = gradientKind(ctx, mode);
+  const seed = opts.seed ?? 0;
+  const sigma = opts.gradientNoise ?? 0;
+  if (!Number.isFinite(seed)) throw lossError('hyperparameter', `seed must be a finite number, got ${seed}`, { file: ctx.file });
+  if (!(sigma >= 0) || !Number.isFinite(sigma)) throw lossError('hyperparameter', `gradientNoise must be a finite σ ≥ 0, got ${sigma}`, { file: ctx.file });
+  const requested = opts.batchSize ?? def.batchSize;
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1)) {
+    throw lossError('hyperparameter', `batchSize must be a positive integer, got ${requested}`, { file: ctx.file });
+  }
+  const train = ctx.train;
+  const sampler = train && requested !== undefined && requested < train.length ? new BatchSampler(train.length, requested, Math.trunc(seed)) : null;
+  const batchOf = (step: number): readonly DataRow[] | undefined => (train && sampler ? sampler.batch(train, step) : train);
+  const valueAndGrad: ValueAndGrad | null = gradient === 'autodiff' ? ctx.autodiff() : null;
+  let lastStep = 0;
+
+  const evaluate = (params: Float64Array, gradOut: Float64Array, step: number): number => {
+    lastStep = step;
+    const batch = batchOf(step);
+    let value: number;
+    if (valueAndGrad) {
+      value = valueAndGrad(params, batch, gradOut, step);
+      checkGradient(ctx, gradOut, 'automatic', step);
+    } else if (gradient === 'grad-export') {
+      value = plainLoss(ctx, params, batch, step);
+      exportGradient(ctx, params, batch, gradOut, step);
+      checkGradient(ctx, gradOut, 'grad()', step);
+    } else {
+      value = plainLoss(ctx, params, batch, step);
+      ctx.numericGradient((x) => plainLoss(ctx, x, batch, step), params, gradOut);
+      checkGradient(ctx, gradOut, 'numeric', step);
+    }
+    if (sigma > 0) addGradientNoise(gradOut, sigma, Math.trunc(seed), step);
+    return value;
+  };
+  const problem: LossProblem = {
+    name: ctx.name,
+    dim: def.dim,
+    paramNames: def.paramNames,
+    gradient,
+    batchSize: sampler ? sampler.batchSize : null,
+    warnings: def.warnings,
+    evaluate,
+    value(params, step) {
+      lastStep = step;
+      return plainLoss(ctx, params, batchOf(step), step);
+    },
+  };
+  if (ctx.validation.length > 0) {
+    const rows = ctx.validation;
+    (problem as { validationLoss?: (p: Float64Array) => number }).validationLoss = (params) =>
+      checkLossValue(ctx, callUser(ctx, 'loss', def.loss, params, rows, lastStep), lastStep, 'loss() on the validation rows');
+  }
+  return problem;
+}
