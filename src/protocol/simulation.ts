@@ -126,6 +126,12 @@ export interface RecordingColumns {
   readonly extra: Readonly<Record<string, Float64Array>>;
   /** Wall time of the simulation in the worker, ms. */
   readonly elapsedMs: number;
+  /**
+   * The user error that ended this run after at least one step (e.g. loss() returned NaN at step 40);
+   * `stopReason` says the same in words. Absent for complete, diverged or cancelled runs. An error before
+   * the first step fails the whole request (`sim/didFail`) instead.
+   */
+  readonly error?: LossError;
 }
 
 /** Host → worker. */
@@ -136,6 +142,7 @@ export type ToWorkerMessage =
 
 /** Worker → host. */
 export type FromWorkerMessage =
+  /** Answers sim/describe; also the first result of a sim/run (same requestId): the loss as that run sees it. */
   | { readonly type: 'sim/didDescribe'; readonly requestId: string; readonly loss: LossInfo }
   | { readonly type: 'sim/didProgress'; readonly requestId: string; readonly runId: string; readonly stepsCompleted: number; readonly stepsRequested: number }
   | { readonly type: 'sim/didFinishRun'; readonly requestId: string; readonly recording: RecordingColumns }

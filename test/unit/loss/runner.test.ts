@@ -1,0 +1,181 @@
+// The runner and the real worker (dist/worker.js, built by `node esbuild.mjs`): requests, progress,
+// exact-length transferred columns, errors as LossErrorExceptions, cancel, supersede, the watchdog
+// (an infinite loop is stopped and the next run works), crashes, trust.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, utimesSync, writeFileSync } from 'node:fs';
+import type { RecordingColumns, SimulationRequest } from '../../../src/protocol/simulation';
+import { LossErrorException, SimulationRunner } from '../../../src/host/run/simulationRunner';
+import { assertLossError, example, fixture, lossErrorOf, tempFiles, WORKER } from './fixtures';
+
+const runners: SimulationRunner[] = [];
+function runner(timeoutMs = 10_000, allowWorkspaceCode = true): SimulationRunner {
+  assert.ok(existsSync(WORKER), `${WORKER} is missing: run node esbuild.mjs first`);
+  const r = new SimulationRunner({ workerPath: WORKER, timeoutMs, allowWorkspaceCode });
+  runners.push(r);
+  return r;
+}
+after(() => runners.forEach((r) => r.dispose()));
+
+let n = 0;
+function request(loss: SimulationRequest['loss'], extra: Partial<SimulationRequest> = {}): SimulationRequest {
+  return {
+    requestId: `t${++n}`,
+    loss,
+    runs: [
+      { id: 'sgd', optimizer: 'sgd', hyperparameters: { lr: 1e-3, momentum: 0.9 } },
+      { id: 'adam', optimizer: 'adam', hyperparameters: { lr: 0.05 } },
+    ],
+    steps: 500,
+    ...extra,
+  };
+}
+
+function assertExact(rec: RecordingColumns): void {
+  const n = rec.stepsCompleted;
+  const exact = (a: Float64Array, len: number, what: string) => {
+    assert.equal(a.length, len, what);
+    assert.equal(a.buffer.byteLength, len * 8, `${what}: an exact-length copy, not a view`);
+  };
+  exact(rec.params, (n + 1) * rec.dim, 'params');
+  exact(rec.loss, n + 1, 'loss');
+  exact(rec.grad, n * rec.dim, 'grad');
+  exact(rec.lr, n, 'lr');
+  for (const [k, v] of Object.entries(rec.state)) exact(v, n * rec.dim, `state.${k}`);
+  for (const [k, v] of Object.entries(rec.scalarState)) exact(v, n, `scalarState.${k}`);
+}
+
+describe('SimulationRunner', () => {
+  test('built-in: describe without a worker, run with progress and exact-length columns', async () => {
+    const r = runner();
+    const info = await r.describe({ kind: 'builtin', name: 'rosenbrock' });
+    assert.equal(info.gradient, 'analytic');
+    const progress: [string, number, number][] = [];
+    const result = await r.run(request({ kind: 'builtin', name: 'rosenbrock' }), { onProgress: (id, done, total) => progress.push([id, done, total]) });
+    assert.equal(result.cancelled, false);
+    assert.deepEqual(result.runs.map((x) => x.runId), ['sgd', 'adam']);
+    assert.deepEqual(progress.at(-1), ['adam', 500, 500]);
+    for (const rec of result.runs) {
+      assert.equal(rec.stepsCompleted, 500);
+      assert.ok(rec.loss[500]! < rec.loss[0]!);
+      assertExact(rec);
+    }
+    assert.equal(result.runs[1]!.hyperparameters['lr'], 0.05);
+    assert.ok(Array.isArray(result.runs[1]!.hyperparameters['betas']), 'defaults filled in');
+  });
+
+  test('loss file: describe and run with data, validation and a mini-batch override', async () => {
+    const r = runner();
+    const info = await r.describe({ kind: 'file', path: example('linear-regression.loss.ts') });
+    assert.equal(info.hasValidation, true);
+    const result = await r.run(request({ kind: 'file', path: example('minibatch-noise.loss.ts') }, { seed: 5, batchSize: 8, trajectoryOnly: true }));
+    const again = await r.run(request({ kind: 'file', path: example('minibatch-noise.loss.ts') }, { seed: 5, batchSize: 8, trajectoryOnly: true }));
+    assert.deepEqual(result.runs[1]!.params, again.runs[1]!.params, 'same seed, same trajectory');
+    assert.equal(result.runs[0]!.update.length, 0, 'trajectory only');
+    const v = await r.run(request({ kind: 'file', path: example('linear-regression.loss.ts') }));
+    assert.equal(v.runs[0]!.validationLoss!.length, 501);
+  });
+
+  test('errors before the first step reject with the user file and line; nothing is sent as a run', async () => {
+    const r = runner();
+    const runs: RecordingColumns[] = [];
+    const e = await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('throws.loss.ts') }), { onRun: (x) => runs.push(x) }));
+    assertLossError(e, 'threw', { file: fixture('throws.loss.ts'), line: 5, step: 0 });
+    assert.equal(runs.length, 0);
+    assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('syntax-error.loss.mjs') })), 'syntax', { line: 4, column: 18 });
+    assertLossError(await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('returns-nan.loss.ts') }))), 'not-a-number', { line: 5 });
+    const hp = await lossErrorOf(() => r.run(request({ kind: 'builtin', name: 'canyon' }, { runs: [{ id: 'x', optimizer: 'adam', hyperparameters: { lr: -1 } }] })));
+    assertLossError(hp, 'hyperparameter', { message: /lr/ });
+    assertLossError(await lossErrorOf(() => r.run(request({ kind: 'builtin', name: 'canyon' }, { start: [1, 2, 3] }))), 'shape', { message: /3 values/ });
+    assertLossError(await lossErrorOf(() => r.describe({ kind: 'builtin', name: 'nope' })), 'missing-export', {});
+    // The worker survived all of that.
+    assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
+  });
+
+  test('a user error after some steps ends that run with the rows so far and the error', async () => {
+    const r = runner();
+    const result = await r.run(request({ kind: 'file', path: fixture('nan-later.loss.ts') }, { runs: [{ id: 'sgd', optimizer: 'sgd', hyperparameters: { lr: 0.1 } }] }));
+    const rec = result.runs[0]!;
+    assert.ok(rec.stepsCompleted > 0 && rec.stepsCompleted < 500);
+    assert.equal(rec.error?.kind, 'not-a-number');
+    assert.equal(rec.error?.step, rec.stepsCompleted);
+    assert.match(rec.stopReason!, /^stopped at step \d+: .*nan-later\.loss\.ts:6:\d+: loss\(\) returned NaN at step \d+/);
+    assert.ok(Number.isNaN(rec.loss[rec.stepsCompleted]!));
+    assertExact(rec);
+  });
+
+  test('watchdog: an infinite loop is stopped with kind timeout, and the next run works', async () => {
+    const r = runner(1500);
+    await r.describe({ kind: 'file', path: example('quad5.loss.ts') }); // the worker is up: the 1.5 s are the loop's
+    const t0 = Date.now();
+    const e = await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('infinite-loop.loss.ts') })));
+    assertLossError(e, 'timeout', {
+      file: fixture('infinite-loop.loss.ts'),
+      message: /^infinite-loop\.loss\.ts: no result after 1500 ms — does loss\(\) loop forever\? The run was stopped; the worker was restarted$/,
+    });
+    assert.ok(Date.now() - t0 < 5000);
+    const ok = await r.run(request({ kind: 'file', path: example('rosenbrock-with-grad.loss.ts') }));
+    assert.equal(ok.runs.length, 2);
+    assert.equal(ok.loss.gradient, 'grad-export');
+  });
+
+  test('cancel through an AbortSignal; a new run supersedes the running one', async () => {
+    const r = runner();
+    const long = request({ kind: 'file', path: example('mlp.loss.ts') }, { steps: 20_000, trajectoryOnly: true });
+    const ac = new AbortController();
+    let progressed: () => void;
+    const started = new Promise<void>((res) => (progressed = res));
+    const p = r.run(long, { onProgress: () => progressed() }, ac.signal);
+    await started;
+    ac.abort();
+    const cancelled = await p;
+    assert.equal(cancelled.cancelled, true);
+    assert.ok(cancelled.runs.length <= 1);
+    if (cancelled.runs[0]) assert.match(cancelled.runs[0].stopReason ?? '', /^cancelled at step \d+/);
+
+    const first = r.run({ ...long, requestId: 'first' });
+    const second = r.run(request({ kind: 'builtin', name: 'booth' }));
+    const [a, b] = await Promise.all([first, second]);
+    assert.equal(a.cancelled, true);
+    assert.equal(b.cancelled, false);
+    assert.equal(b.runs.length, 2);
+  });
+
+  test('the worker reloads a loss file when it changes on disk', async () => {
+    const r = runner();
+    const t = tempFiles({ 'edit.loss.js': 'export default { params: { x: 1 }, loss: (p) => p.x * p.x };\n' });
+    try {
+      assert.equal((await r.describe({ kind: 'file', path: t.path('edit.loss.js') })).dim, 1);
+      writeFileSync(t.path('edit.loss.js'), 'export default { params: { x: 1, y: 2 }, loss: (p) => p.x * p.x + p.y };\n');
+      utimesSync(t.path('edit.loss.js'), new Date(), new Date(Date.now() + 10_000));
+      assert.equal((await r.describe({ kind: 'file', path: t.path('edit.loss.js') })).dim, 2);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('untrusted workspaces: loss files are refused, built-ins run', async () => {
+    const r = runner(10_000, false);
+    const e = await lossErrorOf(() => r.run(request({ kind: 'file', path: example('quad5.loss.ts') })));
+    assertLossError(e, 'untrusted', { file: example('quad5.loss.ts') });
+    await assert.rejects(r.describe({ kind: 'file', path: example('quad5.loss.ts') }), LossErrorException);
+    assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
+    r.setAllowWorkspaceCode(true);
+    assert.equal((await r.describe({ kind: 'file', path: example('quad5.loss.ts') })).dim, 5);
+  });
+
+  test('a worker that dies rejects with kind internal; the next call gets a fresh worker', async () => {
+    const r = runner();
+    assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('exits.loss.js') })), 'internal', { message: /exited unexpectedly \(code 3\)/ });
+    assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
+  });
+
+  test('dispose rejects pending requests and leaves no worker behind', async () => {
+    const r = runner();
+    const p = r.run(request({ kind: 'builtin', name: 'canyon' }, { steps: 2_000_000, trajectoryOnly: true }));
+    await new Promise((res) => setTimeout(res, 50));
+    r.dispose();
+    assertLossError(await lossErrorOf(() => p), 'internal', { message: /disposed/ });
+    await assert.rejects(r.describe({ kind: 'builtin', name: 'canyon' }), LossErrorException);
+  });
+});
