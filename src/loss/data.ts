@@ -58,7 +58,7 @@ export function parseCsv(text: string, file: string): DataRow[] {
     if (isBlank(rec)) continue;
     const where = { file, line: lines[r]! };
     if (rec.length !== header.length) {
-      throw lossError('data', `malformed CSV: ${rec.length} cells, but the header has ${header.length} columns (${header.join(', ')})`, where);
+      throw lossError('data', `malformed CSV: ${rec.length} ${rec.length === 1 ? 'cell' : 'cells'}, but the header has ${header.length} columns (${header.join(', ')})`, where);
     }
     const row: Record<string, number | string> = {};
     for (let c = 0; c < header.length; c++) {

@@ -103,7 +103,7 @@ describe('loadLossFile: errors', () => {
     assertLossError(await lossErrorOf(() => loadLossFile(fixture('malformed-csv.loss.ts'))), 'data', {
       file: fixture('malformed.csv'),
       line: 4,
-      message: /1 cells, but the header has 2 columns/,
+      message: /1 cell, but the header has 2 columns \(x, y\)/,
     });
   });
 

@@ -83,6 +83,16 @@ describe('evaluation errors', () => {
     assertLossError(await lossErrorOf(() => atStart(l.createProblem(), l.start)), 'not-a-number', { line: 5, step: 0, message: /^loss\(\) returned NaN at step 0/ });
   });
 
+  test('loss() returning Infinity at finite parameters: non-finite', async () => {
+    const t = tempFiles({ 'inf.loss.js': ['export default {', '  params: { x: 1 },', '  loss: (p) => Math.exp(1000 * p.x),', '};', ''].join('\n') });
+    try {
+      const l = loadLossFileSync(t.path('inf.loss.js'));
+      assertLossError(await lossErrorOf(() => atStart(l.createProblem(), l.start)), 'non-finite', { line: 3, step: 0, message: /^loss\(\) returned Infinity at step 0/ });
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test('loss() throwing: kind threw at the line of the throw (plain, numeric and automatic)', async () => {
     const l = loadLossFileSync(fixture('throws.loss.ts'));
     for (const mode of ['auto', 'numeric'] as const) {
