@@ -8,6 +8,11 @@
 // the structured p from the flat vector, call loss(p, batch) and grad(p, batch), flatten the
 // gradient. "hand-written (flat kernel)" is a single fused function over the flat vector (a lower
 // bound no loss file reaches). The automatic gradient goes through `makeValueAndGrad`.
+// Each case runs in its own worker thread (a fresh V8 isolate, so one case's JIT feedback does
+// not slow down the next), when the bundled file is found next to the caller; else in-process.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parse } from 'acorn';
 import { createRuntime, makeValueAndGrad, numericGradient, rewriteForAutodiff, type AdRuntime, type ParamShape } from '../src/core/autodiff';
 
@@ -173,45 +178,65 @@ function timeVariants(variants: readonly VG[], x: Float64Array, batch: unknown, 
 
 interface Case { name: string; src: string; batch: unknown; iters: number; flat: VG }
 
-export async function runAutodiffBench(): Promise<string[]> {
-  const cases: Case[] = [
-    { name: 'rosenbrock (2 params)', src: ROSENBROCK, batch: undefined, iters: 200_000, flat: rosenbrockFlat },
-    { name: 'logistic (4 params, 64 rows)', src: LOGISTIC, batch: makeBatch(64), iters: 20_000, flat: logisticFlat },
+const CASES: readonly Case[] = [
+  { name: 'rosenbrock (2 params)', src: ROSENBROCK, batch: undefined, iters: 200_000, flat: rosenbrockFlat },
+  { name: 'logistic (4 params, 64 rows)', src: LOGISTIC, batch: makeBatch(64), iters: 20_000, flat: logisticFlat },
+];
+
+/** Measures one case (in the current isolate). */
+function runCase(c: Case): string[] {
+  const plain = evalModule(c.src, undefined);
+  const shape: ParamShape = plain.params;
+  const runtime = createRuntime();
+  const rewritten = evalModule(rewriteForAutodiff(c.src, 'bench.js').code, runtime);
+  const auto = makeValueAndGrad(runtime, rewritten.loss, shape);
+  const hand = handWritten(plain, shape);
+  const num = numeric(plain, shape);
+  const x = Float64Array.from(Object.values(shape).flatMap((v) => (typeof v === 'number' ? [v] : [...v])));
+  // sanity: the gradients agree
+  const ga = new Float64Array(x.length), gh = new Float64Array(x.length);
+  auto(x, c.batch, ga);
+  hand(x, c.batch, gh);
+  let maxRel = 0;
+  for (let i = 0; i < x.length; i++) maxRel = Math.max(maxRel, Math.abs(ga[i] - gh[i]) / Math.max(Math.abs(gh[i]), 1e-300));
+  const main = timeVariants([hand, auto, c.flat], x, c.batch, c.iters);
+  const numTiming = timeVariants([auto, num], x, c.batch, Math.max(200, c.iters >> 3), 9);
+  const [tHand, tAuto, tFlat] = main.ns;
+  const tNum = numTiming.ns[1];
+  const f = (t: number): string => `${t.toFixed(t < 100 ? 1 : 0).padStart(8)} ns`;
+  const lines = [
+    `  ${c.name}  (max rel. diff automatic vs hand-written gradient: ${maxRel.toExponential(1)})`,
+    `    automatic                   ${f(tAuto)}`,
+    `    hand-written (loss file)    ${f(tHand)}   automatic / hand-written = ${main.ratioToFirst[1].toFixed(2)}x`,
+    `    hand-written (flat kernel)  ${f(tFlat)}   automatic / flat kernel  = ${(main.ratioToFirst[1] / main.ratioToFirst[2]).toFixed(2)}x`,
+    `    numeric central differences ${f(tNum)}   numeric / automatic      = ${numTiming.ratioToFirst[1].toFixed(2)}x`,
   ];
-  const lines: string[] = ['autodiff: ns per value-and-gradient evaluation (CPU time, median of interleaved rounds; ratios: median of per-round ratios)'];
-  for (const c of cases) {
-    const plain = evalModule(c.src, undefined);
-    const shape: ParamShape = plain.params;
-    const runtime = createRuntime();
-    const rewritten = evalModule(rewriteForAutodiff(c.src, 'bench.js').code, runtime);
-    const auto = makeValueAndGrad(runtime, rewritten.loss, shape);
-    const hand = handWritten(plain, shape);
-    const num = numeric(plain, shape);
-    const x = Float64Array.from(Object.values(shape).flatMap((v) => (typeof v === 'number' ? [v] : [...v])));
-    // sanity: the three gradients agree
-    const ga = new Float64Array(x.length), gh = new Float64Array(x.length);
-    auto(x, c.batch, ga);
-    hand(x, c.batch, gh);
-    let maxRel = 0;
-    for (let i = 0; i < x.length; i++) maxRel = Math.max(maxRel, Math.abs(ga[i] - gh[i]) / Math.max(Math.abs(gh[i]), 1e-300));
-    const numIters = Math.max(200, c.iters >> 3);
-    const main = timeVariants([hand, auto, c.flat], x, c.batch, c.iters);
-    const numTiming = timeVariants([auto, num], x, c.batch, numIters, 9);
-    const [tHand, tAuto, tFlat] = main.ns;
-    const tNum = numTiming.ns[1];
-    const f = (t: number): string => `${t.toFixed(t < 100 ? 1 : 0).padStart(8)} ns`;
-    lines.push(
-      `  ${c.name}  (max rel. diff automatic vs hand-written gradient: ${maxRel.toExponential(1)})`,
-      `    automatic                   ${f(tAuto)}`,
-      `    hand-written (loss file)    ${f(tHand)}   automatic / hand-written = ${main.ratioToFirst[1].toFixed(2)}x`,
-      `    hand-written (flat kernel)  ${f(tFlat)}   automatic / flat kernel  = ${(main.ratioToFirst[1] / main.ratioToFirst[2]).toFixed(2)}x`,
-      `    numeric central differences ${f(tNum)}   numeric / automatic      = ${numTiming.ratioToFirst[1].toFixed(2)}x`,
-    );
-  }
   if (sink === 42) lines.push(''); // keep results observable
   return lines;
 }
 
-if (require.main === module) {
+/** Runs case `index` in a worker thread on the bundled bench file; null if that file is not there. */
+async function runCaseInWorker(index: number): Promise<string[] | null> {
+  const file = join(__dirname, 'autodiff.bench.js');
+  if (!existsSync(file)) return null;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(file, { workerData: { autodiffBenchCase: index } });
+    w.once('message', (lines: string[]) => resolve(lines));
+    w.once('error', reject);
+    w.once('exit', (code) => (code !== 0 ? reject(new Error(`autodiff bench worker exited with ${code}`)) : undefined));
+  });
+}
+
+export async function runAutodiffBench(): Promise<string[]> {
+  const lines: string[] = ['autodiff: ns per value-and-gradient evaluation (CPU time, median of interleaved rounds; ratios: median of per-round ratios)'];
+  for (let i = 0; i < CASES.length; i++) {
+    lines.push(...((await runCaseInWorker(i)) ?? runCase(CASES[i])));
+  }
+  return lines;
+}
+
+if (!isMainThread && typeof (workerData as { autodiffBenchCase?: unknown } | null)?.autodiffBenchCase === 'number') {
+  parentPort?.postMessage(runCase(CASES[(workerData as { autodiffBenchCase: number }).autodiffBenchCase]));
+} else if (require.main === module) {
   runAutodiffBench().then((lines) => console.log(lines.join('\n')), (e) => { console.error(e); process.exitCode = 1; });
 }

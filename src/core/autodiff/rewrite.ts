@@ -306,14 +306,15 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
   function tryFuse(tree0: FNode, leaves0: N[], node: N): boolean {
     if (!fusionEnabled || leaves0.length === 0 || countOps(tree0) < 2) return false;
     const { tree, leaves } = dedupeLeaves(tree0, leaves0);
-    const { fast, adBody } = generateHelper(tree, leaves.length);
-    let name = helpers.get(fast + adBody);
+    const { fast, adBody, slowBody } = generateHelper(tree, leaves.length);
+    let name = helpers.get(fast + adBody + slowBody);
     if (!name) {
       name = `__ad_f${helpers.size}`;
-      helpers.set(fast + adBody, name);
+      helpers.set(fast + adBody + slowBody, name);
       const params = leaves.map((_, j) => `a${j}`).join(', ');
       helperOrder.push(`function ${name}(${params}) {${fast.replace('NAMEx(', `${name}x(`)}}`);
-      helperOrder.push(`function ${name}x(${params}) {${adBody}}`);
+      helperOrder.push(`function ${name}x(${params}) {${adBody.replace('NAMEo(', `${name}o(`)}}`);
+      helperOrder.push(`function ${name}o(${params}) {${slowBody}}`);
     }
     out.synth(`${name}(`, node.start);
     let prev = node.start;
@@ -770,7 +771,7 @@ function times(g: string, e: string): string {
  * the helper's name) and `adBody` (primal + symbolic reverse sweep over the tree + one tape node,
  * or the op-by-op runtime path for operands that are neither numbers nor AD values).
  */
-function generateHelper(tree: FNode, k: number): { fast: string; adBody: string } {
+function generateHelper(tree: FNode, k: number): { fast: string; adBody: string; slowBody: string } {
   const params = Array.from({ length: k }, (_, j) => `a${j}`);
   // all-number operands: the original expression, natively
   const native = (t: FNode): string => {
@@ -911,10 +912,11 @@ function generateHelper(tree: FNode, k: number): { fast: string; adBody: string 
   lines.push('S.ec = e;');
   lines.push(`return __ad.finish(${root});`);
   // operands that are neither numbers nor AD values (strings, objects, ...): op by op, JS semantics
-  const adBody = `\n  ad: {\n    ${lines.join('\n    ')}\n  }\n  return ${opByOp(tree)};\n`;
+  const adBody = `\n  ad: {\n    ${lines.join('\n    ')}\n  }\n  return NAMEo(${params.join(', ')});\n`;
+  const slowBody = `\n  return ${opByOp(tree)};\n`;
   // all-number operands: the original expression, natively (small enough for V8 to inline)
   const fast = `\n  return ${params.map((p) => `typeof ${p} === 'number'`).join(' && ')} ? ${native(tree)} : NAMEx(${params.join(', ')});\n`;
-  return { fast, adBody };
+  return { fast, adBody, slowBody };
 }
 
 /**
