@@ -3,15 +3,17 @@
 
 import { writeFileSync } from 'node:fs';
 import { UsageError, helpText, parseArgs } from './args';
-import { builtinResolver, listText, runCompare, runSimulate, type Output } from './run';
-import { resolveLossFile } from './lossFiles';
+import { listText, runCompare, runSimulate, type Output } from './run';
+import { resolveCliLoss } from './lossFiles';
+import { CliLossError } from '../loss/cliSupport';
+import { LossErrorException } from '../loss/errors';
 
 declare const PACKAGE_VERSION: string | undefined;
 
 export async function main(argv: readonly string[], out: Output): Promise<number> {
   try {
     const args = parseArgs(argv);
-    const resolve = builtinResolver(resolveLossFile);
+    const resolve = resolveCliLoss;
     switch (args.command) {
       case 'help':
         out.stdout(helpText(args.topic) + '\n');
@@ -30,7 +32,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         return 0;
     }
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    // Errors of user code during the run (a throw, NaN at step k) are LossErrors too: same one-line form.
+    const err = e instanceof LossErrorException ? new CliLossError(e.error) : e;
+    const msg = err instanceof Error ? err.message : String(err);
     process.stderr.write(`optimizer-diagnostics: ${msg.split('\n')[0]}\n`);
     return e instanceof UsageError ? 2 : 1;
   }

@@ -1,9 +1,7 @@
 // The CLI's commands: simulate (one optimizer, trajectory as a table or JSON) and compare (a table).
 
 import {
-  builtinProblem,
   createOptimizer,
-  getBuiltinLoss,
   simulate,
   BUILTIN_LOSSES,
   HyperparameterError,
@@ -26,25 +24,6 @@ export interface ResolvedLoss {
 }
 
 export type LossResolver = (arg: string, opts: CommonOptions) => Promise<ResolvedLoss>;
-
-/** Built-in losses by name; anything else goes to `files` (loss-file support). */
-export function builtinResolver(files?: LossResolver): LossResolver {
-  return async (arg, opts) => {
-    if (Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, arg)) {
-      const b = getBuiltinLoss(arg);
-      if (opts.batchSize !== undefined) throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${arg}`);
-      const minF = b.minima.length ? Math.min(...b.minima.map((m) => m.f)) : undefined;
-      return {
-        problem: builtinProblem(b),
-        description: b.name,
-        start: Float64Array.from(b.start),
-        ...(minF !== undefined ? { fMin: minF } : {}),
-      };
-    }
-    if (!files) throw new UsageError(`unknown loss "${arg}" (built-ins: ${Object.keys(BUILTIN_LOSSES).join(', ')})`);
-    return files(arg, opts);
-  };
-}
 
 function startPoint(loss: ResolvedLoss, init: number[] | undefined): Float64Array {
   if (!init) return loss.start;
