@@ -9,10 +9,15 @@
 //     `{ runtimeBinding: 'global' }` and the code starts with
 //     `const __ad = globalThis.__optimizerDiagnosticsAd;` (set that global before evaluating).
 //     Line N of `code` is line N of the input (stack-trace lines are the user's lines);
-//     `originalPosition(result, line, col)` maps columns too.
+//     `originalPosition(result, line, col)` maps columns too. Generated helper functions
+//     (`__ad_f0`, `__ad_f0x`, ...: fused expression trees) are appended after the last line;
+//     identifiers `__ad` and `__ad_*` are reserved in user code.
 //  2. `makeValueAndGrad(runtime, module.default.loss, module.default.params)` gives
 //     `(flat, batch, gradOut) => loss` with the exact gradient written into gradOut.
-//  3. One runtime per loaded module; it is not reentrant (one evaluation at a time).
+//  3. One runtime per loaded loss (modules it imports, rewritten too, share it); it is not
+//     reentrant (one evaluation at a time). AD values are valid for one evaluation only.
+//  4. Run-time AutodiffErrors raised by native code (typed-array stores, ...) have line 0:
+//     `locateAutodiffError(err, result, evaluatedFileName, lineOffset)` reads the stack.
 // See README.md in this folder for supported constructs and the kink conventions.
 export { AutodiffError, AUTODIFF_ADVICE } from './errors';
 export {

@@ -119,6 +119,10 @@ export function plainNumericGrad(src: string, flat: readonly number[], batch?: u
  */
 export function assertMatchesNumeric(src: string, flat: readonly number[], batch?: unknown, tol = 1e-6): { value: number; grad: number[] } {
   const L = loadLoss(src);
+  // line N of the rewritten code is line N of the source (generated helpers come after the last line)
+  const helpersAt = L.result.code.search(/\nfunction __ad_f0\(/);
+  const body = helpersAt < 0 ? L.result.code : L.result.code.slice(0, helpersAt);
+  if (body.split('\n').length !== src.split('\n').length) throw new Error(`line count changed by the rewrite:\n${L.result.code}`);
   const r = L.at(flat, batch);
   const plain = plainValue(src, flat, batch);
   if (!Object.is(r.value, plain)) throw new Error(`value ${r.value} !== plain JS value ${plain}\n${L.result.code}`);
