@@ -26,6 +26,8 @@ export interface CommonOptions {
   seed?: number;
   gradientMode?: GradientModeArg;
   gradientNoise?: number;
+  /** Watchdog: a run that reports nothing for this long (a loss that loops forever) is stopped. */
+  timeoutMs: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
 }
@@ -59,7 +61,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout']);
 const SWITCHES = new Set(['json', 'help']);
 
 export function parseNumber(flag: string, text: string): number {
@@ -177,6 +179,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     loss,
     steps: parseInteger('steps', stepsText, 0),
     json: switches.has('json'),
+    timeoutMs: values.has('timeout') ? parseInteger('timeout', values.get('timeout')!, 1) : 10_000,
     hyperparameters: {},
   };
   if (values.has('init')) common.init = parseList('init', values.get('init')!);
@@ -247,6 +250,7 @@ export function helpText(topic?: string): string {
     '  --seed N                          seed for mini-batch sampling and gradient noise (default 0)',
     '  --noise SIGMA                     add Gaussian noise N(0, σ²) to every gradient component',
     '  --gradient auto|autodiff|numeric  loss files: grad export / automatic / central differences',
+    '  --timeout MS                      stop a loss file that reports nothing for MS ms (default 10000)',
     '  --json                            write the full trajectory as JSON to stdout',
     '  --out FILE                        write the JSON document to FILE',
   ];

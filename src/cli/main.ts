@@ -3,8 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { UsageError, helpText, parseArgs } from './args';
-import { listText, runCompare, runSimulate, type Output } from './run';
-import { resolveCliLoss } from './lossFiles';
+import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
 import { CliLossError } from '../loss/cliSupport';
 import { LossErrorException } from '../loss/errors';
 
@@ -13,7 +12,6 @@ declare const PACKAGE_VERSION: string | undefined;
 export async function main(argv: readonly string[], out: Output): Promise<number> {
   try {
     const args = parseArgs(argv);
-    const resolve = resolveCliLoss;
     switch (args.command) {
       case 'help':
         out.stdout(helpText(args.topic) + '\n');
@@ -25,10 +23,10 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         out.stdout(listText());
         return 0;
       case 'simulate':
-        await runSimulate(args, resolve, out);
+        await runSimulate(args, workerExecutor(args.timeoutMs), out);
         return 0;
       case 'compare':
-        await runCompare(args, resolve, out);
+        await runCompare(args, workerExecutor(args.timeoutMs), out);
         return 0;
     }
   } catch (e) {

@@ -1,53 +1,92 @@
 // The CLI's commands: simulate (one optimizer, trajectory as a table or JSON) and compare (a table).
+// Runs go through the same SimulationRunner + worker as the extension: the worker's watchdog stops a
+// loss file that loops forever (--timeout), and user-code errors come back as LossErrors.
 
+import { join } from 'node:path';
 import {
-  createOptimizer,
-  simulate,
   BUILTIN_LOSSES,
-  HyperparameterError,
   OPTIMIZERS,
+  createOptimizer,
+  HyperparameterError,
   type HyperValue,
-  type Problem,
-  type Recording,
+  type OptimizerName,
 } from '../core';
-import { toTrajectoryJson } from '../core/export';
+import { toTrajectoryJson, type ColumnarRun } from '../core/export';
+import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
+import { SimulationRunner } from '../host/run/simulationRunner';
+import { resolveLossRef } from '../loss/cliSupport';
 import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
 
-/** A resolved loss: the problem plus what the output needs to describe it. */
-export interface ResolvedLoss {
-  problem: Problem;
-  /** What `--json` writes as "loss": a built-in's name, or {name, path} for files. */
-  description: unknown;
-  start: Float64Array;
-  /** Known minimum value, for "steps to tolerance". */
-  fMin?: number;
+/** What a command gets back: the loss and one recording per run, or the first user error. */
+export interface Executed {
+  readonly info: LossInfo;
+  readonly runs: readonly RecordingColumns[];
 }
 
-export type LossResolver = (arg: string, opts: CommonOptions) => Promise<ResolvedLoss>;
+export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean) => Promise<Executed>;
 
-function startPoint(loss: ResolvedLoss, init: number[] | undefined): Float64Array {
-  if (!init) return loss.start;
-  if (init.length !== loss.problem.dim) {
-    throw new UsageError(`--init has ${init.length} values, but ${loss.problem.name} has ${loss.problem.dim} parameters (${loss.problem.paramNames.join(', ')})`);
-  }
-  return Float64Array.from(init);
-}
-
-function optimizerOrUsage(name: string, hp: Record<string, HyperValue>) {
+/** Validates hyperparameters up front so that bad flags are usage errors (exit 2), not run failures. */
+function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue>): void {
   try {
-    return createOptimizer(name, hp);
+    createOptimizer(name, hp);
   } catch (e) {
     if (e instanceof HyperparameterError) throw new UsageError(e.message);
     throw e;
   }
 }
 
+/** Runs in the bundled worker (dist/worker.js next to dist/cli.js), with the watchdog. */
+export function workerExecutor(timeoutMs: number): Executor {
+  return async (opts, runs, trajectoryOnly) => {
+    const ref: LossRef = resolveLossRef(opts.loss);
+    const runner = new SimulationRunner({ workerPath: join(__dirname, 'worker.js'), timeoutMs, allowWorkspaceCode: true });
+    try {
+      const info = await runner.describe(ref, opts.gradientMode);
+      if (ref.kind === 'builtin' && opts.batchSize !== undefined) {
+        throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${opts.loss}`);
+      }
+      if (opts.init && opts.init.length !== info.dim) {
+        throw new UsageError(`--init has ${opts.init.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
+      }
+      const result = await runner.run({
+        requestId: 'cli',
+        loss: ref,
+        runs,
+        steps: opts.steps,
+        ...(opts.init ? { start: opts.init } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+        ...(opts.gradientNoise !== undefined ? { gradientNoise: opts.gradientNoise } : {}),
+        ...(opts.gradientMode !== undefined ? { gradientMode: opts.gradientMode } : {}),
+        trajectoryOnly,
+      });
+      return { info: result.loss, runs: result.runs };
+    } finally {
+      runner.dispose();
+    }
+  };
+}
+
+function lossDescription(info: LossInfo): unknown {
+  return info.ref.kind === 'builtin' ? info.name : { name: info.name, path: info.ref.path, gradient: info.gradient };
+}
+
+function fMinOf(info: LossInfo): number | undefined {
+  const f = (info.minima ?? []).map((m) => m.f).filter((x): x is number => typeof x === 'number');
+  return f.length ? Math.min(...f) : undefined;
+}
+
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) !== 0 && (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e6) ? x.toExponential(6) : x.toPrecision(8)) : String(x));
 
-function gradNorm(rec: Recording, t: number): number {
+function gradNorm(rec: ColumnarRun, t: number): number {
   let s = 0;
   for (let i = 0; i < rec.dim; i++) s += rec.grad[t * rec.dim + i]! ** 2;
   return Math.sqrt(s);
+}
+
+/** Thrown after the output is written when a user error ended a run: exit status 1 with that message. */
+export class RunError extends Error {
+  override readonly name = 'RunError';
 }
 
 export interface Output {
@@ -55,46 +94,44 @@ export interface Output {
   writeFile(path: string, text: string): void;
 }
 
-export async function runSimulate(args: SimulateArgs, resolve: LossResolver, out: Output): Promise<void> {
-  const loss = await resolve(args.loss, args);
-  const optimizer = optimizerOrUsage(args.optimizer, args.hyperparameters);
-  const rec = simulate({ problem: loss.problem, optimizer, start: startPoint(loss, args.init), steps: args.steps });
-  const json = toTrajectoryJson(rec, {
-    loss: loss.description,
-    optimizer: optimizer.name,
-    hyperparameters: optimizer.hyperparameters,
-    paramNames: loss.problem.paramNames,
-  });
+export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
+  checkHyperparameters(args.optimizer, args.hyperparameters);
+  const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false);
+  const rec = runs[0]!;
+  const json = toTrajectoryJson(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames });
   if (args.out) out.writeFile(args.out, JSON.stringify(json) + '\n');
-  if (args.json) {
-    out.stdout(JSON.stringify(json) + '\n');
-    return;
+  if (args.json) out.stdout(JSON.stringify(json) + '\n');
+  else {
+    const names = info.paramNames;
+    const showParams = names.length <= 6;
+    const hp = Object.entries(rec.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
+    const lines = [`loss: ${info.name} (${names.length} parameters, ${info.gradient} gradient)   optimizer: ${rec.optimizer} ${hp}`];
+    for (const w of info.warnings) lines.push(`warning: ${w}`);
+    const header = ['step', 'loss', ...(showParams ? names : []), '|grad|', ...(showParams ? names.map((n) => `eff_lr[${n}]`) : [])];
+    const table: string[][] = [header];
+    const n = rec.stepsCompleted;
+    const every = Math.max(1, Math.ceil(n / 20));
+    for (let t = 0; t <= n; t++) {
+      if (!(t < 3 || t % every === 0 || t === n)) continue;
+      const row = [String(t), fmt(rec.loss[t]!)];
+      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(fmt(rec.params[t * rec.dim + i]!));
+      row.push(t < n ? fmt(gradNorm(rec, t)) : '');
+      // effective LR of the step that produced params[t]
+      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(t >= 1 && rec.effectiveLr.length ? fmt(rec.effectiveLr[(t - 1) * rec.dim + i]!) : '');
+      table.push(row);
+    }
+    const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
+    for (const r of table) lines.push(r.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
+    lines.push(
+      rec.error
+        ? `stopped at step ${n}: ${rec.stopReason ?? ''}`
+        : rec.diverged
+          ? `${rec.stopReason} (of ${rec.stepsRequested} requested); the ${n} steps before are kept`
+          : `completed ${n} steps; final loss ${fmt(rec.loss[n]!)}`,
+    );
+    out.stdout(lines.join('\n') + '\n');
   }
-  const names = loss.problem.paramNames;
-  const showParams = names.length <= 6;
-  const hp = Object.entries(optimizer.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
-  const lines = [`loss: ${loss.problem.name} (${names.length} parameters)   optimizer: ${optimizer.name} ${hp}`];
-  const header = ['step', 'loss', ...(showParams ? names : []), '|grad|', ...(showParams ? names.map((n) => `eff_lr[${n}]`) : [])];
-  const table: string[][] = [header];
-  const n = rec.stepsCompleted;
-  const every = Math.max(1, Math.ceil(n / 20));
-  for (let t = 0; t <= n; t++) {
-    if (!(t < 3 || t % every === 0 || t === n)) continue;
-    const row = [String(t), fmt(rec.loss[t]!)];
-    if (showParams) for (let i = 0; i < rec.dim; i++) row.push(fmt(rec.params[t * rec.dim + i]!));
-    row.push(t < n ? fmt(gradNorm(rec, t)) : '');
-    // effective LR of the step that produced params[t]
-    if (showParams) for (let i = 0; i < rec.dim; i++) row.push(t >= 1 && rec.effectiveLr.length ? fmt(rec.effectiveLr[(t - 1) * rec.dim + i]!) : '');
-    table.push(row);
-  }
-  const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
-  for (const r of table) lines.push(r.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
-  lines.push(
-    rec.diverged
-      ? `${rec.stopReason} (of ${rec.stepsRequested} requested); the ${n} steps before are kept`
-      : `completed ${n} steps; final loss ${fmt(rec.loss[n]!)}`,
-  );
-  out.stdout(lines.join('\n') + '\n');
+  if (rec.error) throw new RunError(formatLossError(rec.error));
 }
 
 export interface CompareRow {
@@ -108,7 +145,7 @@ export interface CompareRow {
 }
 
 /** First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. */
-export function stepsToTolerance(rec: Recording, tol: number, fMin: number | undefined): number | null {
+export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | undefined): number | null {
   for (let t = 0; t <= rec.stepsCompleted; t++) {
     if (fMin !== undefined) {
       if (rec.loss[t]! - fMin <= tol) return t;
@@ -117,50 +154,51 @@ export function stepsToTolerance(rec: Recording, tol: number, fMin: number | und
   return null;
 }
 
-export async function runCompare(args: CompareArgs, resolve: LossResolver, out: Output): Promise<CompareRow[]> {
-  const loss = await resolve(args.loss, args);
-  const start = startPoint(loss, args.init);
-  const rows: CompareRow[] = [];
-  const docs: unknown[] = [];
-  for (const spec of args.runs) {
-    const optimizer = optimizerOrUsage(spec.optimizer, spec.hyperparameters);
-    const rec = simulate({ problem: loss.problem, optimizer, start, steps: args.steps, record: args.json || args.out ? 'all' : 'trajectory' });
+export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
+  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters);
+  const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label }));
+  const { info, runs } = await execute(args, configs, !(args.json || args.out));
+  const fMin = fMinOf(info);
+  const rows: CompareRow[] = runs.map((rec, k) => {
     let best = Infinity;
     for (let t = 0; t <= rec.stepsCompleted; t++) if (rec.loss[t]! < best) best = rec.loss[t]!;
-    rows.push({
-      label: spec.label,
+    return {
+      label: configs[k]!.label!,
       finalLoss: rec.loss[rec.stepsCompleted]!,
       bestLoss: best,
-      stepsToTolerance: stepsToTolerance(rec, args.tolerance, loss.fMin),
+      stepsToTolerance: stepsToTolerance(rec, args.tolerance, fMin),
       diverged: rec.diverged,
       stopReason: rec.stopReason,
       stepsCompleted: rec.stepsCompleted,
-    });
-    if (args.json || args.out) {
-      docs.push(toTrajectoryJson(rec, { loss: loss.description, optimizer: optimizer.name, hyperparameters: optimizer.hyperparameters, paramNames: loss.problem.paramNames }));
-    }
-  }
+    };
+  });
+  const docs = args.json || args.out
+    ? runs.map((rec) => toTrajectoryJson(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames }))
+    : [];
   if (args.out) out.writeFile(args.out, JSON.stringify({ runs: docs }) + '\n');
   if (args.json) {
-    out.stdout(JSON.stringify({ loss: loss.description, tolerance: args.tolerance, summary: rows, runs: docs }) + '\n');
-    return rows;
+    out.stdout(JSON.stringify({ loss: lossDescription(info), tolerance: args.tolerance, summary: rows, runs: docs }) + '\n');
+  } else {
+    const criterion = fMin !== undefined ? `f − f* ≤ ${args.tolerance}` : `‖∇f‖ ≤ ${args.tolerance}`;
+    const header = ['optimizer', 'final loss', 'best loss', `steps to ${criterion}`, 'diverged?'];
+    const table = [header, ...rows.map((r, k) => [
+      r.label,
+      fmt(r.finalLoss),
+      fmt(r.bestLoss),
+      r.stepsToTolerance === null ? `not within ${args.steps}` : String(r.stepsToTolerance),
+      runs[k]!.error ? `stopped at step ${r.stepsCompleted} (error)` : r.diverged ? `yes, at step ${r.stepsCompleted}` : 'no',
+    ])];
+    const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+    const start = runs[0] ? [...runs[0].params.subarray(0, info.dim)] : info.start;
+    const lines = [`loss: ${info.name}   start: (${start.map(fmt).join(', ')})   steps: ${args.steps}`];
+    table.forEach((r, k) => {
+      lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+      if (k === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+    });
+    out.stdout(lines.join('\n') + '\n');
   }
-  const criterion = loss.fMin !== undefined ? `f − f* ≤ ${args.tolerance}` : `‖∇f‖ ≤ ${args.tolerance}`;
-  const header = ['optimizer', 'final loss', 'best loss', `steps to ${criterion}`, 'diverged?'];
-  const table = [header, ...rows.map((r) => [
-    r.label,
-    fmt(r.finalLoss),
-    fmt(r.bestLoss),
-    r.stepsToTolerance === null ? `not within ${args.steps}` : String(r.stepsToTolerance),
-    r.diverged ? `yes, at step ${r.stepsCompleted}` : 'no',
-  ])];
-  const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  const lines = [`loss: ${loss.problem.name}   start: (${[...start].map(fmt).join(', ')})   steps: ${args.steps}`];
-  table.forEach((r, k) => {
-    lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
-    if (k === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  });
-  out.stdout(lines.join('\n') + '\n');
+  const failed = runs.find((r) => r.error);
+  if (failed) throw new RunError(formatLossError(failed.error!));
   return rows;
 }
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { BUILTIN_LOSS_NAMES } from '../core/losses/builtins';
 import type { Problem } from '../core/types';
-import { formatLossError, type GradientMode, type LossError, type LossInfo } from '../protocol/simulation';
+import { formatLossError, type GradientMode, type LossError, type LossInfo, type LossRef } from '../protocol/simulation';
 import { lossError, toLossError } from './errors';
 import { loadLossFileSync } from './loader';
 import { builtinInfo, builtinProblemWith, isBuiltinLossName } from './resolve';
@@ -47,4 +47,13 @@ export async function resolveLoss(arg: string, opts: ResolveLossOptions = {}): P
   } catch (e) {
     throw new CliLossError(toLossError(e));
   }
+}
+
+/** The LossRef of a CLI `--loss` argument: a built-in name, or an existing file (relative to the cwd). */
+export function resolveLossRef(arg: string): LossRef {
+  if (isBuiltinLossName(arg)) return { kind: 'builtin', name: arg };
+  if (!existsSync(resolve(arg))) {
+    throw new CliLossError({ kind: 'missing-export', message: `unknown loss "${arg}": not a built-in (${BUILTIN_LOSS_NAMES.join(', ')}) and no such file` });
+  }
+  return { kind: 'file', path: resolve(arg) };
 }

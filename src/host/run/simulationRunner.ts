@@ -265,7 +265,8 @@ export class SimulationRunner {
     this.stopWorker();
     this.failAll((ref) => ({
       kind: 'timeout',
-      message: `${ref.kind === 'file' ? shortName(ref.path) : ref.name}: no result after ${ms} ms — does loss() loop forever? The run was stopped; the worker was restarted`,
+      // `file` carries the loss file (formatLossError prefixes it); built-ins are named in the message.
+      message: `${ref.kind === 'file' ? '' : `${ref.name}: `}no result after ${ms} ms — does loss() loop forever? The run was stopped; the worker was restarted`,
       ...fileOf(ref),
     }));
   }

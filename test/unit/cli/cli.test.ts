@@ -133,6 +133,14 @@ describe('optimizer-diagnostics CLI', () => {
     });
   }
 
+  test('a loss file that loops forever is stopped by the watchdog with a clear one-line error', () => {
+    const t0 = Date.now();
+    const r = cli('simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/infinite-loop.loss.ts'), '--optimizer', 'sgd', '--steps', '3', '--timeout', '1000');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.trim(), /^optimizer-diagnostics: .*infinite-loop\.loss\.ts: no result after 1000 ms — does loss\(\) loop forever\?/);
+    assert.ok(Date.now() - t0 < 8000, 'returns soon after the timeout');
+  });
+
   test('compare prints a table with final loss, steps to tolerance and divergence', () => {
     const r = cli('compare', '--loss', 'canyon', '--steps', '1000', '--optimizers', 'sgd,adam', '--lr', '0.05', '--run', 'sgd lr=0.2', '--tolerance', '1e-6');
     assert.equal(r.code, 0, r.stderr);
