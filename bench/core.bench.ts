@@ -24,6 +24,25 @@ function time(fn: () => void, budgetMs = 1500, minRuns = 5): number {
   return median(times);
 }
 
+/**
+ * Times several contenders interleaved (a, b, a, b, …) for about `budgetMs`, so that load changes on a
+ * shared machine hit all of them alike; returns the median ms per call of each.
+ */
+function timeInterleaved(fns: readonly (() => void)[], budgetMs = 3000): number[] {
+  for (const f of fns) for (let i = 0; i < 3; i++) f();
+  const times = fns.map(() => [] as number[]);
+  const end = performance.now() + budgetMs;
+  while (times[0]!.length < 7 || performance.now() < end) {
+    fns.forEach((f, k) => {
+      const t0 = performance.now();
+      f();
+      times[k]!.push(performance.now() - t0);
+    });
+    if (times[0]!.length > 5000) break;
+  }
+  return times.map(median);
+}
+
 /** Hand-written Adam on 2-D Rosenbrock: the ceiling (no recording, no abstraction). */
 function handRosenbrockAdam(steps: number): number {
   let x = -1.5;
@@ -89,13 +108,15 @@ export async function runCoreBench(): Promise<string[]> {
   const STEPS = 10_000;
   const rosen = builtinProblem(getBuiltinLoss('rosenbrock'));
   const start = Float64Array.of(-1.5, 2);
-  const coreMs = time(() => {
-    simulate({ problem: rosen, optimizer: createOptimizer('adam', { lr: 0.01 }), start, steps: STEPS });
-  });
   let sink = 0;
-  const handMs = time(() => {
-    sink += handRosenbrockAdam(STEPS);
-  });
+  const [coreMs, handMs] = timeInterleaved([
+    () => {
+      simulate({ problem: rosen, optimizer: createOptimizer('adam', { lr: 0.01 }), start, steps: STEPS });
+    },
+    () => {
+      sink += handRosenbrockAdam(STEPS);
+    },
+  ]) as [number, number];
   out.push('(a) 2-D Rosenbrock, Adam lr 0.01, 10,000 steps, exact gradients');
   out.push(`    hand-written Float64 loop (no recording):     ${fmt(STEPS / (handMs / 1000))} steps/s  (${fmt(handMs)} ms per run)`);
   out.push(`    optimizer core, ALL diagnostics recorded:     ${fmt(STEPS / (coreMs / 1000))} steps/s  (${fmt(coreMs)} ms per run)`);
@@ -127,11 +148,10 @@ export async function runCoreBench(): Promise<string[]> {
   const g = rnd(N, 0.37);
   const p1 = rnd(N, 0.11), m1 = new Float64Array(N), v1 = new Float64Array(N);
   let t1 = 0;
-  const handStepMs = time(() => handAdamStep(p1, g, m1, v1, ++t1), 2000, 20);
   const adam = createOptimizer('adam');
   const p2 = rnd(N, 0.11);
   const st = adam.init(p2);
-  const coreStepMs = time(() => adam.step(g, st, p2, null), 2000, 20);
+  const [handStepMs, coreStepMs] = timeInterleaved([() => handAdamStep(p1, g, m1, v1, ++t1), () => adam.step(g, st, p2, null)], 4000) as [number, number];
   out.push('(b) one Adam step over 1,000,000 float64 parameters, recording off');
   out.push(`    hand-written Float64 loop:   ${(handStepMs * 1e6 / N).toFixed(2)} ns/param`);
   out.push(`    optimizer core (step):        ${(coreStepMs * 1e6 / N).toFixed(2)} ns/param`);

@@ -61,7 +61,7 @@ export class Simulation {
   private readonly params: Float64Array;
   private readonly grad: Float64Array;
   private readonly state: OptimizerState;
-  private readonly diag: StepDiagnostics;
+  private readonly diag: StepDiagnostics | null;
   private readonly recordAll: boolean;
   private done = false;
   /** Loss at the current params, evaluated together with `grad` (which belongs to the next step). */
@@ -104,7 +104,10 @@ export class Simulation {
     this.params = Float64Array.from(start);
     this.grad = new Float64Array(dim);
     this.state = optimizer.init(this.params);
-    this.diag = optimizer.createDiagnostics(dim);
+    // Diagnostics are written by the kernels straight into the recording's columns (offset = row).
+    this.diag = this.recordAll
+      ? { offset: 0, update: this.recording.update, direction: this.recording.direction, effectiveLr: this.recording.effectiveLr, extra: this.recording.extra }
+      : null;
     this.recording.params.set(this.params, 0);
     this.currentLoss = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
     this.recording.loss[0] = this.currentLoss;
@@ -123,25 +126,21 @@ export class Simulation {
     const rec = this.recording;
     const dim = rec.dim;
     const { params, grad, state, diag } = this;
-    // What is copied after each step: (source buffer, destination column) pairs, resolved once.
+    // What is copied after each step: the state tensors (source, destination column) pairs, resolved once.
     // Element loops instead of TypedArray.set: for the small dims of 2-D losses the call overhead of
-    // `set` dominates (it is the difference between ~10% and ~30% of a hand-written loop's speed).
+    // `set` dominates.
     const plan: Float64Array[] = [];
-    if (this.recordAll) {
-      plan.push(diag.update, rec.update, diag.direction, rec.direction, diag.effectiveLr, rec.effectiveLr);
-      for (const n of optimizer.stateNames) plan.push(state.tensors[n]!, rec.state[n]!);
-      for (const n of optimizer.extraDiagnosticNames) plan.push(diag.extra[n]!, rec.extra[n]!);
-    }
+    if (this.recordAll) for (const n of optimizer.stateNames) plan.push(state.tensors[n]!, rec.state[n]!);
     const scalarNames = optimizer.scalarStateNames;
     const scalarCols = scalarNames.map((n) => rec.scalarState[n]!);
     const stepCol = rec.scalarState['step']!;
-    const recDiag = this.recordAll ? diag : null;
     let taken = 0;
     while (!this.done && taken < maxSteps) {
       const t = rec.stepsCompleted; // this is step t+1, consuming grad at params[t]
       const row = t * dim;
       copyRow(grad, rec.grad, row, dim);
-      optimizer.step(grad, state, params, recDiag);
+      if (diag) diag.offset = row;
+      optimizer.step(grad, state, params, diag);
       rec.lr[t] = optimizer.lrAt(state.step);
       stepCol[t] = state.step;
       for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![t] = state.scalars[scalarNames[k]!]!;

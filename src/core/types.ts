@@ -60,6 +60,12 @@ export interface OptimizerState {
  *  - `extra`        optimizer-specific series, e.g. `exp_avg_hat` (m̂) and `exp_avg_sq_hat` (v̂)
  */
 export interface StepDiagnostics {
+  /**
+   * Where row values go: parameter i of this step is written at index `offset + i` of each array. 0 for
+   * dim-sized buffers (`createDiagnostics`); the simulation engine points the arrays at its recording
+   * columns and sets `offset = t·dim`, so diagnostics land in the recording without a copy.
+   */
+  offset: number;
   readonly update: Float64Array;
   readonly direction: Float64Array;
   readonly effectiveLr: Float64Array;

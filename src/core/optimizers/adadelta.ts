@@ -34,6 +34,7 @@ export const adadelta = defineOptimizer<AdadeltaH>({
     const sq = state.tensors['square_avg']!;
     const acc = state.tensors['acc_delta']!;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -47,9 +48,9 @@ export const adadelta = defineOptimizer<AdadeltaH>({
       const next = p + -lr * delta;
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = g;
-        diag.effectiveLr[i] = lr * ratio;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = g;
+        diag.effectiveLr[o + i] = lr * ratio;
       }
     }
   },

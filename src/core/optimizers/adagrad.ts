@@ -37,6 +37,7 @@ export const adagrad = defineOptimizer<AdagradH>({
     const sum = state.tensors['sum']!;
     const clr = lr / (1 + (state.step - 1) * lr_decay);
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -47,9 +48,9 @@ export const adagrad = defineOptimizer<AdagradH>({
       const next = p + -clr * (g / std);
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = g;
-        diag.effectiveLr[i] = clr / std;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = g;
+        diag.effectiveLr[o + i] = clr / std;
       }
     }
   },

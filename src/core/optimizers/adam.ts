@@ -2,7 +2,8 @@
 // Operation order follows torch 1.13's single-tensor functions (NAdam: the corrected formula of the
 // foreach path, which current PyTorch uses everywhere; see README "NAdam").
 
-import { defineOptimizer, flag, num, pair, rules } from './common';
+import type { StepDiagnostics } from '../types';
+import { defineOptimizer, flag, num, pair, powInt, rules } from './common';
 
 type Pair = readonly [number, number];
 
@@ -22,7 +23,7 @@ function adamKernel(decoupled: boolean) {
     grad: Float64Array,
     state: { step: number; tensors: Record<string, Float64Array> },
     params: Float64Array,
-    diag: { update: Float64Array; direction: Float64Array; effectiveLr: Float64Array; extra: Readonly<Record<string, Float64Array>> } | null,
+    diag: StepDiagnostics | null,
     lr: number,
     h: AdamH,
     convention: { epsInsideSqrt: boolean },
@@ -35,22 +36,34 @@ function adamKernel(decoupled: boolean) {
     const v = state.tensors['exp_avg_sq']!;
     const vmax = state.tensors['max_exp_avg_sq']!;
     const t = state.step;
-    const bc1 = 1 - b1 ** t;
-    const bc2 = 1 - b2 ** t;
+    const bc1 = 1 - powInt(b1, t);
+    const bc2 = 1 - powInt(b2, t);
     const stepSize = lr / bc1;
     const bc2Sqrt = Math.sqrt(bc2);
     const decay = decoupled ? 1 - lr * wd : 1;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     if (diag === null && !maximize && !amsgrad && !inside && (decoupled || wd === 0)) {
       // The common configuration without recording, unswitched (same arithmetic as the general loop
       // below with wd = 0 / decay applied): one pass over p, g, m, v like a hand-written loop.
-      for (let i = 0; i < n; i++) {
-        const g = grad[i]!;
-        const mi = b1 * m[i]! + (1 - b1) * g;
-        const vi = b2 * v[i]! + (1 - b2) * (g * g);
-        m[i] = mi;
-        v[i] = vi;
-        params[i] = params[i]! * decay + -stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+      if (decay === 1) {
+        for (let i = 0; i < n; i++) {
+          const g = grad[i]!;
+          const mi = b1 * m[i]! + (1 - b1) * g;
+          const vi = b2 * v[i]! + (1 - b2) * (g * g);
+          m[i] = mi;
+          v[i] = vi;
+          params[i] = params[i]! + -stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+        }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const g = grad[i]!;
+          const mi = b1 * m[i]! + (1 - b1) * g;
+          const vi = b2 * v[i]! + (1 - b2) * (g * g);
+          m[i] = mi;
+          v[i] = vi;
+          params[i] = params[i]! * decay + -stepSize * (mi / (Math.sqrt(vi) / bc2Sqrt + eps));
+        }
       }
       return;
     }
@@ -76,11 +89,11 @@ function adamKernel(decoupled: boolean) {
       const next = p + -stepSize * (mi / denom);
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p0;
-        diag.direction[i] = mi / bc1;
-        diag.effectiveLr[i] = lr / denom;
-        mHat![i] = mi / bc1;
-        vHat![i] = vUsed / bc2;
+        diag.update[o + i] = next - p0;
+        diag.direction[o + i] = mi / bc1;
+        diag.effectiveLr[o + i] = lr / denom;
+        mHat![o + i] = mi / bc1;
+        vHat![o + i] = vUsed / bc2;
       }
     }
   };
@@ -166,10 +179,11 @@ export const adamax = defineOptimizer<AdamaxH>({
     const { eps, weight_decay: wd, maximize } = h;
     const m = state.tensors['exp_avg']!;
     const u = state.tensors['exp_inf']!;
-    const bc1 = 1 - b1 ** state.step;
+    const bc1 = 1 - powInt(b1, state.step);
     const clr = lr / bc1;
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -183,10 +197,10 @@ export const adamax = defineOptimizer<AdamaxH>({
       const next = p + -clr * (mi / ui);
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = mi / bc1;
-        diag.effectiveLr[i] = lr / ui;
-        mHat![i] = mi / bc1;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = mi / bc1;
+        diag.effectiveLr[o + i] = lr / ui;
+        mHat![o + i] = mi / bc1;
       }
     }
   },
@@ -231,7 +245,7 @@ export const nadam = defineOptimizer<NadamH>({
     const m = state.tensors['exp_avg']!;
     const v = state.tensors['exp_avg_sq']!;
     const t = state.step;
-    const bc2 = 1 - b2 ** t;
+    const bc2 = 1 - powInt(b2, t);
     const bc2Sqrt = Math.sqrt(bc2);
     const mu = b1 * (1 - 0.5 * 0.96 ** (t * psi));
     const muNext = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
@@ -243,8 +257,9 @@ export const nadam = defineOptimizer<NadamH>({
     const wm = muNext / (1 - muProduct * muNext);
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const vHat = diag ? diag.extra['exp_avg_sq_hat']! : null;
-    const bc1 = 1 - b1 ** t;
+    const bc1 = 1 - powInt(b1, t);
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -258,11 +273,11 @@ export const nadam = defineOptimizer<NadamH>({
       const next = mid + -cm * (mi / D);
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = wg * g + wm * mi;
-        diag.effectiveLr[i] = lr / D;
-        mHat![i] = mi / bc1;
-        vHat![i] = vi / bc2;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = wg * g + wm * mi;
+        diag.effectiveLr[o + i] = lr / D;
+        mHat![o + i] = mi / bc1;
+        vHat![o + i] = vi / bc2;
       }
     }
   },
@@ -300,16 +315,17 @@ export const radam = defineOptimizer<RadamH>({
     const m = state.tensors['exp_avg']!;
     const v = state.tensors['exp_avg_sq']!;
     const t = state.step;
-    const bc1 = 1 - b1 ** t;
-    const bc2 = 1 - b2 ** t;
+    const bc1 = 1 - powInt(b1, t);
+    const bc2 = 1 - powInt(b2, t);
     const rhoInf = 2 / (1 - b2) - 1;
-    const rhoT = rhoInf - (2 * t * b2 ** t) / bc2;
+    const rhoT = rhoInf - (2 * t * powInt(b2, t)) / bc2;
     const adaptive = rhoT > 5;
     const rect = adaptive ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 1;
     const bc2Sqrt = Math.sqrt(bc2);
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const vHat = diag ? diag.extra['exp_avg_sq_hat']! : null;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -329,11 +345,11 @@ export const radam = defineOptimizer<RadamH>({
         params[i] = p + -1 * (mh * lr);
       }
       if (diag) {
-        diag.update[i] = params[i]! - p;
-        diag.direction[i] = mh;
-        diag.effectiveLr[i] = alpha;
-        mHat![i] = mh;
-        vHat![i] = vi / bc2;
+        diag.update[o + i] = params[i]! - p;
+        diag.direction[o + i] = mh;
+        diag.effectiveLr[o + i] = alpha;
+        mHat![o + i] = mh;
+        vHat![o + i] = vi / bc2;
       }
     }
   },

@@ -33,6 +33,7 @@ export const lion = defineOptimizer<LionH>({
     const m = state.tensors['exp_avg']!;
     const decay = 1 - lr * wd;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       const g = maximize ? -grad[i]! : grad[i]!;
@@ -42,9 +43,9 @@ export const lion = defineOptimizer<LionH>({
       params[i] = next;
       m[i] = b2 * m[i]! + (1 - b2) * g;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = d;
-        diag.effectiveLr[i] = lr;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = d;
+        diag.effectiveLr[o + i] = lr;
       }
     }
   },

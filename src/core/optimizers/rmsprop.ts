@@ -41,6 +41,7 @@ export const rmsprop = defineOptimizer<RmspropH>({
     const ga = state.tensors['grad_avg']!;
     const buf = state.tensors['momentum_buffer']!;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -60,18 +61,18 @@ export const rmsprop = defineOptimizer<RmspropH>({
         buf[i] = b;
         next = p + -lr * b;
         if (diag) {
-          diag.direction[i] = b;
-          diag.effectiveLr[i] = lr;
+          diag.direction[o + i] = b;
+          diag.effectiveLr[o + i] = lr;
         }
       } else {
         next = p + -lr * (g / D);
         if (diag) {
-          diag.direction[i] = g;
-          diag.effectiveLr[i] = lr / D;
+          diag.direction[o + i] = g;
+          diag.effectiveLr[o + i] = lr / D;
         }
       }
       params[i] = next;
-      if (diag) diag.update[i] = next - p;
+      if (diag) diag.update[o + i] = next - p;
     }
   },
 });

@@ -42,6 +42,7 @@ export const rprop = defineOptimizer<RpropH>({
     const prev = state.tensors['prev']!;
     const ss = state.tensors['step_size']!;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -56,9 +57,9 @@ export const rprop = defineOptimizer<RpropH>({
       params[i] = next;
       prev[i] = g;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = d;
-        diag.effectiveLr[i] = s;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = d;
+        diag.effectiveLr[o + i] = s;
       }
     }
   },

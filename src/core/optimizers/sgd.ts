@@ -40,6 +40,7 @@ export const sgd = defineOptimizer<SgdH>({
     const buf = state.tensors['momentum_buffer']!;
     const first = state.step === 1;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let d = maximize ? -grad[i]! : grad[i]!;
@@ -52,9 +53,9 @@ export const sgd = defineOptimizer<SgdH>({
       const next = p + -lr * d;
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = d;
-        diag.effectiveLr[i] = lr;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = d;
+        diag.effectiveLr[o + i] = lr;
       }
     }
   },
@@ -89,6 +90,7 @@ export const signsgd = defineOptimizer<SignH>({
     const { momentum: beta, weight_decay: wd, maximize } = h;
     const buf = state.tensors['momentum_buffer']!;
     const n = params.length;
+    const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
       const p = params[i]!;
       let g = maximize ? -grad[i]! : grad[i]!;
@@ -101,9 +103,9 @@ export const signsgd = defineOptimizer<SignH>({
       const next = p + -lr * d;
       params[i] = next;
       if (diag) {
-        diag.update[i] = next - p;
-        diag.direction[i] = d;
-        diag.effectiveLr[i] = lr;
+        diag.update[o + i] = next - p;
+        diag.direction[o + i] = d;
+        diag.effectiveLr[o + i] = lr;
       }
     }
   },
