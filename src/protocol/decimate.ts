@@ -1,9 +1,9 @@
 // Decimation of step series before they are posted to the webview (pure; no vscode/DOM/Node).
 //
+//  - minMaxIndices (default): M4 — first/min/max/last per bucket; exact envelope, one cheap pass.
 //  - lttbIndices: Largest-Triangle-Three-Buckets (Steinarsson 2013) over (x, f(y)). With a log
 //    transform the triangles are measured in log10|y| so a log-scaled chart keeps its shape.
 //    Non-finite y values are never dropped (a divergence must stay visible).
-//  - minMaxIndices: per bucket the first, min, max and last index (keeps every spike).
 //  - pathIndices: for 2-D trajectories: evenly spaced in arc length AND in step index, so early
 //    zig-zags (long path, few steps) and late crawling (many steps, short path) both survive.
 // All functions return sorted, unique indices into the input and always keep the first and last.
@@ -89,28 +89,51 @@ export function lttbIndices(y: ArrayLike<number>, n: number, threshold: number, 
   return Uint32Array.from(out);
 }
 
-/** Min-max decimation: first/min/max/last per bucket; at most ~threshold indices. */
+/**
+ * Min-max (M4) decimation: per bucket the first, min, max and last index, so the drawn line keeps every
+ * spike and the exact envelope; at most ~threshold indices (buckets = threshold / 4). Order-preserving
+ * transforms (log axes) do not change which points are kept, so no transform is needed. NaN counts as
+ * a minimum (a divergence stays visible). One pass, no allocation per bucket.
+ */
 export function minMaxIndices(y: ArrayLike<number>, n: number, threshold: number, offset = 0, stride = 1): Uint32Array {
   if (threshold <= 0 || n <= threshold || n <= 2) return allIndices(n);
   const buckets = Math.max(1, Math.floor(threshold / 4));
-  const size = n / buckets;
-  const out: number[] = [];
+  const out = new Uint32Array(buckets * 4 + 1);
+  let k = 0;
+  const push = (i: number): void => {
+    if (k === 0 || i > out[k - 1]!) out[k++] = i;
+  };
   for (let b = 0; b < buckets; b++) {
-    const s = Math.floor(b * size);
-    const e = Math.min(n, Math.floor((b + 1) * size));
+    const s = Math.floor((b * n) / buckets);
+    const e = Math.min(n, Math.floor(((b + 1) * n) / buckets));
     if (s >= e) continue;
     let mn = s;
     let mx = s;
-    for (let i = s; i < e; i++) {
-      const v = y[offset + i * stride]!;
-      if (!(v >= y[offset + mn * stride]!)) mn = i; // NaN counts as min: stays visible
-      if (v > y[offset + mx * stride]!) mx = i;
+    let vmn = y[offset + s * stride]!;
+    let vmx = vmn;
+    for (let i = s + 1, j = offset + (s + 1) * stride; i < e; i++, j += stride) {
+      const v = y[j]!;
+      if (v < vmn || (v !== v && vmn === vmn)) {
+        vmn = v;
+        mn = i;
+      }
+      if (v > vmx) {
+        vmx = v;
+        mx = i;
+      }
     }
-    const pts = [s, mn, mx, e - 1].sort((p, q) => p - q);
-    for (const p of pts) if (out.length === 0 || p > out[out.length - 1]!) out.push(p);
+    push(s);
+    if (mn < mx) {
+      push(mn);
+      push(mx);
+    } else {
+      push(mx);
+      push(mn);
+    }
+    push(e - 1);
   }
-  if (out[out.length - 1] !== n - 1) out.push(n - 1);
-  return Uint32Array.from(out);
+  if (k === 0 || out[k - 1] !== n - 1) out[k++] = n - 1;
+  return out.slice(0, k);
 }
 
 /**
@@ -169,17 +192,24 @@ export function gather(
   return { x: X, y: Y };
 }
 
-/** Decimates one (strided) series: LTTB in the chart's y space. */
+export type DecimationMethod = 'minmax' | 'lttb';
+
+/**
+ * Decimates one (strided) series to at most ~threshold points. Default: min-max (M4), cheap and exact
+ * for line charts; 'lttb' keeps the visual shape with fewer points (measured in the chart's y space).
+ */
 export function decimateSeries(
   y: ArrayLike<number>, n: number, threshold: number, x0: number,
-  opts: { transform?: YTransform; offset?: number; stride?: number; map?: (v: number, i: number) => number } = {},
+  opts: { transform?: YTransform; offset?: number; stride?: number; map?: (v: number, i: number) => number; method?: DecimationMethod } = {},
 ): { x: Float64Array; y: Float64Array } {
   const offset = opts.offset ?? 0;
   const stride = opts.stride ?? 1;
+  const pick = (arr: ArrayLike<number>, off: number, str: number): Uint32Array =>
+    opts.method === 'lttb' ? lttbIndices(arr, n, threshold, opts.transform ?? 'linear', off, str) : minMaxIndices(arr, n, threshold, off, str);
   if (threshold <= 0 || n <= threshold) return gather(y, allIndices(n), x0, offset, stride, opts.map);
-  if (!opts.map) return gather(y, lttbIndices(y, n, threshold, opts.transform ?? 'linear', offset, stride), x0, offset, stride);
+  if (!opts.map) return gather(y, pick(y, offset, stride), x0, offset, stride);
   // Mapped series (|Δθ|, ratios): materialise, then decimate the mapped values.
   const tmp = new Float64Array(n);
-  for (let i = 0; i < n; i++) tmp[i] = opts.map(y[offset + i * stride]!, i);
-  return gather(tmp, lttbIndices(tmp, n, threshold, opts.transform ?? 'linear'), x0);
+  for (let i = 0, j = offset; i < n; i++, j += stride) tmp[i] = opts.map(y[j]!, i);
+  return gather(tmp, pick(tmp, 0, 1), x0);
 }

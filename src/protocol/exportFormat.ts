@@ -1,20 +1,16 @@
-// Export formats of a panel's runs (pure): CSV with one row per step and PyTorch's state names as
-// columns, and JSON in the reference-trajectory shape (schema_version 1, see
-// test/fixtures/reference/README.md), one entry per run.
-//
-// Row t of the CSV is the state of the world after t optimizer steps:
-//   params[t], loss[t], validation_loss[t]; lr, effective_lr, update (Δθ) and optimizer state of step t
-//   (empty at t = 0); grad[t] = ∇f(params[t]), consumed by step t+1 (empty on the last row).
+// Export formats of a panel's runs (pure), in the CLI's shapes (src/core/export.ts, shared):
+//  - JSON: one run → the CLI's `simulate --json` document (TrajectoryJson); several runs → the CLI's
+//    `compare --json` document `{ loss, summary, runs }` (without the tolerance column).
+//  - CSV: the CLI's per-step CSV (row t = after t steps; PyTorch state names as columns, e.g.
+//    `exp_avg[x]`), with `run` and `optimizer` columns prepended so several runs share one file;
+//    the columns are the union over the runs (empty where a run has no such state).
 
-import type { HyperValue } from '../core/types';
+import { toCsv as runCsv, toTrajectoryJson, type TrajectoryJson } from '../core/export';
 import type { LossInfo, RecordingColumns } from './simulation';
 
-/** Full round-trip precision; NaN/Infinity spelled out. */
-export function csvNumber(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return 'Infinity';
-  if (v === -Infinity) return '-Infinity';
-  return String(v);
+export interface CsvRun {
+  readonly label: string;
+  readonly recording: RecordingColumns;
 }
 
 /** RFC 4180 field quoting. */
@@ -22,160 +18,78 @@ export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export interface CsvRun {
-  readonly label: string;
-  readonly recording: RecordingColumns;
-}
-
-interface CsvLayout {
-  readonly hasVal: boolean;
-  readonly state: readonly string[];
-  readonly scalars: readonly string[];
-  readonly columns: readonly string[];
-}
-
-function csvLayout(paramNames: readonly string[], runs: readonly CsvRun[]): CsvLayout {
-  const state: string[] = [];
-  const scalars: string[] = [];
-  let hasVal = false;
-  for (const { recording: r } of runs) {
-    for (const k of [...Object.keys(r.state), ...Object.keys(r.extra)]) if (!state.includes(k)) state.push(k);
-    for (const k of Object.keys(r.scalarState)) if (k !== 'step' && !scalars.includes(k)) scalars.push(k);
-    if (r.validationLoss) hasVal = true;
+/** Splits one CSV line (quoted fields allowed). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
-  const per = (prefix: string): string[] => paramNames.map((p) => `${prefix}[${p}]`);
-  const columns = [
-    'run', 'optimizer', 'step', 'loss', ...(hasVal ? ['validation_loss'] : []), 'lr', 'grad_norm',
-    ...paramNames, ...per('grad'), ...per('effective_lr'), ...per('update'),
-    ...state.flatMap((s) => per(s)), ...scalars,
-  ];
-  return { hasVal, state, scalars, columns };
+  out.push(cur);
+  return out;
 }
 
-/** Column names for a set of runs: the union of every run's state names, in first-seen order. */
-export function csvColumns(paramNames: readonly string[], runs: readonly CsvRun[]): string[] {
-  return [...csvLayout(paramNames, runs).columns];
-}
-
-/** The CSV text (header + one row per step per run, `\n` line ends, trailing newline). */
+/** The CSV of several runs: `run,optimizer,` + the union of the CLI's per-run columns. */
 export function toCsv(paramNames: readonly string[], runs: readonly CsvRun[]): string {
-  const { hasVal, state: stateNames, scalars: scalarNames, columns } = csvLayout(paramNames, runs);
-  const lines: string[] = [columns.map(csvField).join(',')];
-  const dim = paramNames.length;
-  const num = (arr: Float64Array | undefined | null, i: number): string => (arr && i >= 0 && i < arr.length ? csvNumber(arr[i]!) : '');
-  for (const { label, recording: r } of runs) {
-    const n = r.stepsCompleted;
-    const hasDiag = r.update.length >= n * dim;
-    for (let t = 0; t <= n; t++) {
-      const s = t - 1; // row of per-step series for step t
-      let gn = '';
-      if (t < n && r.grad.length >= (t + 1) * dim) {
-        let q = 0;
-        for (let i = 0; i < dim; i++) q += r.grad[t * dim + i]! ** 2;
-        gn = csvNumber(Math.sqrt(q));
-      }
-      const row: string[] = [csvField(label), r.optimizer, String(t), num(r.loss, t)];
-      if (hasVal) row.push(num(r.validationLoss, t));
-      row.push(t > 0 ? num(r.lr, s) : '', gn);
-      for (let i = 0; i < dim; i++) row.push(num(r.params, t * dim + i));
-      for (let i = 0; i < dim; i++) row.push(t < n ? num(r.grad, t * dim + i) : '');
-      for (let i = 0; i < dim; i++) row.push(t > 0 && hasDiag ? num(r.effectiveLr, s * dim + i) : '');
-      for (let i = 0; i < dim; i++) row.push(t > 0 && hasDiag ? num(r.update, s * dim + i) : '');
-      for (const name of stateNames) {
-        const c = r.state[name] ?? r.extra[name];
-        for (let i = 0; i < dim; i++) row.push(t > 0 && c && c.length >= n * dim ? num(c, s * dim + i) : '');
-      }
-      for (const name of scalarNames) row.push(t > 0 ? num(r.scalarState[name], s) : '');
-      lines.push(row.join(','));
+  const parts = runs.map(({ label, recording }) => {
+    const lines = runCsv(recording, paramNames).trimEnd().split('\n');
+    return { label, optimizer: recording.optimizer, header: splitCsvLine(lines[0]!), rows: lines.slice(1) };
+  });
+  const columns: string[] = [];
+  for (const p of parts) for (const h of p.header) if (!columns.includes(h)) columns.push(h);
+  const out = [['run', 'optimizer', ...columns].map(csvField).join(',')];
+  for (const p of parts) {
+    const index = columns.map((c) => p.header.indexOf(c));
+    const prefix = `${csvField(p.label)},${p.optimizer},`;
+    for (const row of p.rows) {
+      const cells = row.split(','); // numbers and empty cells only
+      out.push(prefix + index.map((k) => (k >= 0 ? cells[k] ?? '' : '')).join(','));
     }
   }
-  return lines.join('\n') + '\n';
+  return out.join('\n') + '\n';
 }
 
-/** JSON-safe number (non-finite values as strings, as the reference files do). */
-function jnum(v: number): number | string {
-  return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+/** How the CLI names a loss in its JSON. */
+export function lossDescription(info: LossInfo): unknown {
+  return info.ref.kind === 'builtin' ? info.name : { name: info.name, path: info.ref.path, gradient: info.gradient };
 }
 
-function rows(col: Float64Array, dim: number, count: number): (number | string)[][] {
-  const out: (number | string)[][] = [];
-  for (let t = 0; t < count && (t + 1) * dim <= col.length; t++) {
-    const row: (number | string)[] = [];
-    for (let i = 0; i < dim; i++) row.push(jnum(col[t * dim + i]!));
-    out.push(row);
-  }
-  return out;
-}
-const flat = (col: Float64Array, count: number): (number | string)[] => Array.from(col.subarray(0, count), jnum);
-
-function jsonHyper(h: Readonly<Record<string, HyperValue>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? [...v] : v;
-  return out;
+function trajectory(info: LossInfo, rec: RecordingColumns): TrajectoryJson {
+  return toTrajectoryJson(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames });
 }
 
-export interface JsonExportMeta {
-  readonly tool: string;
-  readonly version: string;
-  readonly exportedAt: string;
-  readonly seed: number;
-  readonly batchSize?: number;
+export interface RunSummaryJson {
+  label: string;
+  finalLoss: number | null;
+  bestLoss: number | null;
+  diverged: boolean;
+  stopReason: string | null;
+  stepsCompleted: number;
 }
 
-/**
- * The runs as JSON: `{ schema_version, generator, function, start, runs: [ {case_id, optimizer,
- * steps_requested, steps_completed, diverged, stop_reason, trajectory, diagnostics} ] }`; each run's
- * fields follow the reference-trajectory schema.
- */
-export function toJsonExport(loss: LossInfo, runs: readonly CsvRun[], meta: JsonExportMeta): unknown {
-  const dim = loss.dim;
-  return {
-    schema_version: 1,
-    generator: { tool: meta.tool, version: meta.version, exported_at: meta.exportedAt, dtype: 'float64', seed: meta.seed, ...(meta.batchSize !== undefined ? { batch_size: meta.batchSize } : {}) },
-    function: {
-      name: loss.name,
-      description: loss.label,
-      formula: loss.formula ?? null,
-      dim,
-      param_names: [...loss.paramNames],
-      minimizer: loss.minima && loss.minima.length ? [loss.minima[0]!.x, loss.minima[0]!.y] : null,
-      f_min: loss.minima && loss.minima.length && loss.minima[0]!.f !== undefined ? loss.minima[0]!.f : null,
-      source: loss.ref.kind === 'file' ? loss.ref.path : `builtin:${loss.ref.name}`,
-      gradient: loss.gradient,
-    },
-    start: [...loss.start],
-    runs: runs.map(({ label, recording: r }) => {
-      const n = r.stepsCompleted;
-      const state: Record<string, unknown> = {};
-      for (const [k, c] of Object.entries(r.state)) state[k] = rows(c, dim, n);
-      const scalar: Record<string, unknown> = {};
-      for (const [k, c] of Object.entries(r.scalarState)) scalar[k] = flat(c, n);
-      const extra: Record<string, unknown> = {};
-      for (const [k, c] of Object.entries(r.extra)) extra[k] = rows(c, dim, n);
-      return {
-        case_id: `${loss.name}__${r.runId}`,
-        label,
-        optimizer: { name: r.optimizer, hyperparameters: jsonHyper(r.hyperparameters) },
-        steps_requested: r.stepsRequested,
-        steps_completed: n,
-        diverged: r.diverged,
-        stop_reason: r.stopReason,
-        trajectory: {
-          params: rows(r.params, dim, n + 1),
-          loss: flat(r.loss, n + 1),
-          ...(r.validationLoss ? { validation_loss: flat(r.validationLoss, n + 1) } : {}),
-          grad: rows(r.grad, dim, n),
-          state,
-          scalar_state: scalar,
-        },
-        diagnostics: {
-          lr: flat(r.lr, n),
-          effective_lr: rows(r.effectiveLr, dim, n),
-          update: rows(r.update, dim, n),
-          direction: rows(r.direction, dim, n),
-          ...extra,
-        },
-      };
-    }),
-  };
+/** One run: the CLI's `simulate --json` document; several: `{ loss, summary, runs }` as `compare --json`. */
+export function toJsonExport(info: LossInfo, runs: readonly CsvRun[]): unknown {
+  if (runs.length === 1) return trajectory(info, runs[0]!.recording);
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  const summary: RunSummaryJson[] = runs.map(({ label, recording: r }) => {
+    let best = Infinity;
+    for (let t = 0; t <= r.stepsCompleted && t < r.loss.length; t++) if (r.loss[t]! < best) best = r.loss[t]!;
+    return {
+      label, finalLoss: finite(r.loss[r.stepsCompleted] ?? NaN), bestLoss: finite(best),
+      diverged: r.diverged, stopReason: r.stopReason, stepsCompleted: r.stepsCompleted,
+    };
+  });
+  return { loss: lossDescription(info), summary, runs: runs.map((r) => trajectory(info, r.recording)) };
 }

@@ -196,6 +196,10 @@ export interface RenderSummary {
   readonly cause: string;
   readonly step: number;
   readonly error: string | null;
+  /** The panel's run status when it drew. */
+  readonly phase: RunPhase;
+  /** True when axis ranges are linked with other panels (side by side). */
+  readonly linked: boolean;
 }
 
 export interface ChartImage {
@@ -217,7 +221,8 @@ export type ToWebview =
   | { readonly type: 'run/snapshot'; readonly snapshot: PanelSnapshot }
   | { readonly type: 'run/didStart'; readonly requestId: string; readonly config: SessionConfig }
   | { readonly type: 'run/didProgress'; readonly requestId: string; readonly runId: string; readonly done: number; readonly total: number }
-  | { readonly type: 'run/didAppendSteps'; readonly requestId: string; readonly run: RunSeries }
+  /** Runs (or rows of runs) that arrived since the last batch; flushed at most every ~100 ms and at the end of a request. */
+  | { readonly type: 'run/didAppendSteps'; readonly requestId: string; readonly runs: readonly RunSeries[] }
   | {
       readonly type: 'run/didFinish';
       readonly requestId: string;
@@ -357,6 +362,7 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   if (!Array.isArray(v['runIds']) || !v['runIds'].every((r) => isStr(r, LIMITS.maxIdLength))) return undefined;
   if (!isFiniteNum(v['paintMs']) || !isStr(v['cause'], 64) || !isFiniteNum(v['step'])) return undefined;
   if (v['error'] !== null && !isStr(v['error'])) return undefined;
+  if (!PHASES.has(v['phase'] as string) || typeof v['linked'] !== 'boolean') return undefined;
   const charts: Record<string, ChartSummary> = {};
   for (const [k, c] of Object.entries(v['charts'])) {
     if (!isStr(k, 64)) return undefined;
@@ -367,9 +373,11 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   return {
     panelId: v['panelId'], runs: v['runs'], runIds: v['runIds'] as string[], charts,
     paintMs: v['paintMs'], cause: v['cause'], step: v['step'], error: v['error'] as string | null,
+    phase: v['phase'] as RunPhase, linked: v['linked'],
   };
 }
 
+const PHASES: ReadonlySet<string> = new Set<RunPhase>(['idle', 'running', 'done', 'cancelled', 'failed']);
 const CHART_NAME = /^[a-zA-Z][\w-]{0,40}$/;
 
 /**

@@ -101,3 +101,19 @@ describe('gather / decimateSeries', () => {
     assert.ok(d.y.length <= 200);
   });
 });
+
+describe('decimateSeries default (min-max / M4)', () => {
+  test('keeps the exact envelope: the global min and max of every bucket survive', () => {
+    const y = Float64Array.from({ length: 10_000 }, (_, i) => Math.sin(i / 7) * (1 + i / 10_000) + (i === 7_777 ? 50 : 0));
+    const d = decimateSeries(y, y.length, 1_000, 0);
+    assert.ok(d.x.length <= 1_001);
+    assert.equal(Math.max(...d.y), Math.max(...y));
+    assert.equal(Math.min(...d.y), Math.min(...y));
+    assert.ok([...d.x].includes(7_777));
+    assert.ok([...d.x].every((v, i, a) => i === 0 || v > a[i - 1]!), 'x strictly increasing');
+  });
+  test('NaN rows (divergence) are kept', () => {
+    const y = Float64Array.from({ length: 5_000 }, (_, i) => (i === 4_321 ? NaN : i));
+    assert.ok([...decimateSeries(y, y.length, 200, 0).x].includes(4_321));
+  });
+});

@@ -16,7 +16,7 @@ const config: SessionConfig = {
 };
 
 const summary = {
-  panelId: 'p1', runs: 1, runIds: ['r1'], paintMs: 12.5, cause: 'run/snapshot', step: 500, error: null,
+  panelId: 'p1', runs: 1, runIds: ['r1'], paintMs: 12.5, cause: 'run/snapshot', step: 500, error: null, phase: 'done', linked: false,
   charts: { convergence: { datasets: 2, points: 1001, labels: ['Adam loss', 'Adam ‖∇f‖'], xRange: [0, 500], yRange: [1e-4, 17], yScale: 'logarithmic', visible: true } },
 };
 
@@ -71,6 +71,7 @@ describe('parseFromWebview', () => {
     ['zero steps', { type: 'run/start', live: false, config: { ...config, steps: 0 } }],
     ['bad loss ref', { type: 'run/start', live: false, config: { ...config, loss: { kind: 'url', path: 'http://x' } } }],
     ['render summary with bad scale', { type: 'webview/didRender', summary: { ...summary, charts: { c: { ...summary.charts.convergence, yScale: 'cubic' } } } }],
+    ['render summary with unknown phase', { type: 'webview/didRender', summary: { ...summary, phase: 'exploded' } }],
     ['huge message', { type: 'webview/didError', message: 'x'.repeat(LIMITS.maxStringLength + 1) }],
   ];
   for (const [what, m] of invalid) {
