@@ -1,12 +1,137 @@
-// Extension entry point (placeholder until the panel lands): registers the contributed commands.
+// Extension entry point: wires the panel manager, commands, CodeLens, Problems and the simulation
+// runner into context.subscriptions. Activation is cheap: nothing runs until a command, a restored
+// panel or a loss file asks for it (the worker starts on the first run).
 import * as vscode from 'vscode';
+import type { RenderSummary, SessionConfig, RunStatus } from '../protocol/messages';
+import type { LossError, LossInfo } from '../protocol/simulation';
+import { registerCodeLens } from './codeLens';
+import { registerCommands } from './commands';
+import { exportRun } from './export';
+import { PanelManager } from './panel/panelManager';
+import { LossProblems } from './problems';
+import { RunnerHost } from './run/runnerHost';
+import { readSettings, SECTION } from './settings';
 
-export function activate(context: vscode.ExtensionContext): void {
+export interface PanelTestInfo {
+  readonly id: string;
+  readonly title: string;
+  readonly visible: boolean;
+  readonly ready: boolean;
+  readonly viewColumn: number | undefined;
+  readonly linkGroup: string | null;
+  readonly config: SessionConfig;
+  readonly status: RunStatus;
+  readonly error: LossError | null;
+  readonly loss: LossInfo | null;
+  /** Run ids with a recording. */
+  readonly runs: string[];
+  readonly renderCount: number;
+}
+
+/** Test-only API (returned from activate): lets integration tests observe panels and webview renders. */
+export interface TestingApi {
+  readonly activationMs: number;
+  panels(): PanelTestInfo[];
+  lastRender(panelId?: string): RenderSummary | undefined;
+  /** Resolves with the first render of panelId (any panel when omitted) after now that satisfies `accept`. */
+  waitForRender(panelId: string | undefined, accept?: (s: RenderSummary) => boolean, timeoutMs?: number): Promise<RenderSummary>;
+  /** Diagnostics this extension put in the Problems view, `file:line:column: message`. */
+  problems(): string[];
+  /** Overrides workspace trust for the panel (undefined: back to vscode.workspace.isTrusted). */
+  setTrustedForTesting(trusted: boolean | undefined): void;
+  closeAll(): void;
+}
+
+export interface ExtensionApi {
+  readonly testing: TestingApi;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const t0 = performance.now();
+  let trustOverride: boolean | undefined;
+  const trusted = (): boolean => trustOverride ?? vscode.workspace.isTrusted;
+  const settings = readSettings();
+  const output = vscode.window.createOutputChannel('Optimizer Diagnostics');
+  const runners = new RunnerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, settings.workerTimeoutMs, trusted());
+  const problems = new LossProblems();
+  const manager = new PanelManager({
+    extensionUri: context.extensionUri,
+    runners,
+    problems,
+    output,
+    trusted,
+    exportRun: (panel, format) => {
+      exportRun(panel, format).then(
+        (files) => {
+          if (files.length) void vscode.window.showInformationMessage(`Exported ${files.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
+        },
+        (e: unknown) => void vscode.window.showErrorMessage(`Optimizer Diagnostics (Export): ${e instanceof Error ? e.message : String(e)}`),
+      );
+    },
+  });
+  const trustChanged = (): void => {
+    runners.setTrusted(trusted());
+    manager.trustChanged();
+  };
   context.subscriptions.push(
-    vscode.commands.registerCommand('optimizerDiagnostics.simulate', () => {
-      void vscode.window.showInformationMessage('Optimizer Diagnostics: the panel is not built yet.');
+    output,
+    runners,
+    problems,
+    manager,
+    ...registerCommands({ manager, trusted }),
+    ...registerCodeLens(),
+    vscode.workspace.onDidGrantWorkspaceTrust(trustChanged),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      runners.setTimeoutMs(readSettings().workerTimeoutMs);
+      if (e.affectsConfiguration(`${SECTION}.chart.decimationThreshold`) || e.affectsConfiguration(`${SECTION}.liveUpdate`)) manager.settingsChanged();
     }),
   );
+  const activationMs = performance.now() - t0;
+
+  const testing: TestingApi = {
+    activationMs,
+    panels: () =>
+      manager.all().map((p) => ({
+        id: p.id,
+        title: p.panel.title,
+        visible: p.visible,
+        ready: p.isReady,
+        viewColumn: p.panel.viewColumn,
+        linkGroup: p.linkGroup,
+        config: p.session.config,
+        status: p.session.status,
+        error: p.session.error,
+        loss: p.session.loss,
+        runs: p.session.runs.map((r) => r.runId),
+        renderCount: p.renderCount,
+      })),
+    lastRender: (panelId) => (panelId ? manager.get(panelId) : manager.current())?.lastRender,
+    waitForRender: (panelId, accept = () => true, timeoutMs = 30_000) =>
+      new Promise<RenderSummary>((resolve, reject) => {
+        const sub = manager.onDidRender(({ panel, summary }) => {
+          if (panelId && panel.id !== panelId) return;
+          if (!accept(summary)) return;
+          clearTimeout(timer);
+          sub.dispose();
+          resolve(summary);
+        });
+        const timer = setTimeout(() => {
+          sub.dispose();
+          const last = panelId ? manager.get(panelId)?.lastRender : undefined;
+          reject(new Error(`no matching render of panel ${panelId ?? '(any)'} within ${timeoutMs} ms; last: ${JSON.stringify(last)?.slice(0, 600)}`));
+        }, timeoutMs);
+      }),
+    problems: () => problems.all(),
+    setTrustedForTesting: (v) => {
+      trustOverride = v;
+      trustChanged();
+    },
+    closeAll: () => {
+      for (const p of manager.all()) p.dispose();
+    },
+  };
+  return { testing };
 }
 
 export function deactivate(): void {}

@@ -1,0 +1,68 @@
+// Export Run: CSV (one row per step, PyTorch state names as columns) and JSON, both in the CLI's
+// shapes, and PNG of each chart (the webview's canvas.toDataURL; the host writes the files).
+import * as vscode from 'vscode';
+import type { ExportFormat } from '../protocol/messages';
+import { toCsv, toJsonExport } from '../protocol/exportFormat';
+import type { DiagnosticsPanel } from './panel/diagnosticsPanel';
+
+export interface ExportOptions {
+  /** Target file (skips the save dialog). PNG: `<stem>-<chart>.png` next to it. */
+  readonly target?: vscode.Uri;
+}
+
+const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+  csv: { 'CSV (one row per step)': ['csv'] },
+  json: { 'JSON (as the CLI\'s --json)': ['json'] },
+  png: { 'PNG images (one per chart)': ['png'] },
+};
+
+function defaultName(panel: DiagnosticsPanel, format: ExportFormat): string {
+  const s = panel.session;
+  const loss = (s.loss?.name ?? 'loss').replace(/[^\w.-]+/g, '_');
+  const runs = s.config.runs.map((r) => r.optimizer).join('-');
+  return `${loss}-${runs}.${format}`;
+}
+
+function defaultFolder(): vscode.Uri | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri;
+}
+
+/** Writes the export; returns the files written (empty when the user cancelled). */
+export async function exportRun(panel: DiagnosticsPanel, format: ExportFormat, opts: ExportOptions = {}): Promise<vscode.Uri[]> {
+  const session = panel.session;
+  const loss = session.loss;
+  const recs = session.runs;
+  if (!loss || recs.length === 0) throw new Error('This panel has no finished run to export yet.');
+  let target = opts.target;
+  if (!target) {
+    const folder = defaultFolder();
+    target = await vscode.window.showSaveDialog({
+      title: `Export ${format.toUpperCase()}`,
+      filters: FILTERS[format],
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, defaultName(panel, format)) } : {}),
+    });
+    if (!target) return [];
+  }
+  const labels = session.labels();
+  const runs = recs.map((r) => ({ label: labels.get(r.runId) ?? r.optimizer, recording: r }));
+  const enc = new TextEncoder();
+  if (format === 'csv') {
+    await vscode.workspace.fs.writeFile(target, enc.encode(toCsv(loss.paramNames, runs)));
+    return [target];
+  }
+  if (format === 'json') {
+    await vscode.workspace.fs.writeFile(target, enc.encode(JSON.stringify(toJsonExport(loss, runs)) + '\n'));
+    return [target];
+  }
+  const images = await panel.captureCharts();
+  if (images.length === 0) throw new Error('The panel has no chart to export.');
+  const stem = target.path.replace(/\.png$/i, '');
+  const written: vscode.Uri[] = [];
+  for (const im of images) {
+    const uri = target.with({ path: `${stem}-${im.chart}.png` });
+    const b64 = im.dataUrl.slice(im.dataUrl.indexOf(',') + 1);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(b64, 'base64'));
+    written.push(uri);
+  }
+  return written;
+}

@@ -1,0 +1,256 @@
+// One diagnostics panel: a WebviewPanel plus its Session. Owns the ready handshake (nothing is posted
+// before `webview/ready`; a hidden webview is destroyed — retainContextWhenHidden is off — and is
+// hydrated again with `run/snapshot` when it comes back), validates every inbound message, and
+// forwards the session's stream.
+import * as vscode from 'vscode';
+import {
+  parseFromWebview,
+  type AxisLinks,
+  type ChartImage,
+  type ExportFormat,
+  type FromWebview,
+  type RenderSummary,
+  type SessionConfig,
+  type ToWebview,
+  type ViewSection,
+} from '../../protocol/messages';
+import { Disposable } from '../util/dispose';
+import { panelHtml, webviewOptions } from './html';
+import { Session, type SessionHost } from './session';
+
+export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
+  readonly extensionUri: vscode.Uri;
+  readonly log: (message: string) => void;
+  openSideBySide(panel: DiagnosticsPanel): void;
+  exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
+  didUpdate(panel: DiagnosticsPanel): void;
+  didFocus(panel: DiagnosticsPanel): void;
+}
+
+export class DiagnosticsPanel extends Disposable {
+  static readonly viewType = 'optimizerDiagnostics.panel';
+
+  readonly session: Session;
+  private ready = false;
+  private pendingReveal: ViewSection | null = null;
+  private links: AxisLinks | null = null;
+  linkGroup: string | null = null;
+  private readonly captures = new Map<string, { resolve(images: ChartImage[]): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
+  private captureSeq = 0;
+  private readonly renders: RenderSummary[] = [];
+  private readonly _onDidRender = this._register(new vscode.EventEmitter<RenderSummary>());
+  readonly onDidRender = this._onDidRender.event;
+  private readonly _onDidDispose = this._register(new vscode.EventEmitter<void>());
+  readonly onDidDispose = this._onDidDispose.event;
+
+  /** Creates a new panel (and its webview) and starts running `config`. */
+  static create(deps: PanelDeps, config: SessionConfig, column: vscode.ViewColumn, preserveFocus = false): DiagnosticsPanel {
+    const panel = vscode.window.createWebviewPanel(
+      DiagnosticsPanel.viewType,
+      'Optimizer Diagnostics',
+      { viewColumn: column, preserveFocus },
+      webviewOptions(deps.extensionUri),
+    );
+    const p = new DiagnosticsPanel(panel, deps, config);
+    void p.session.start(config);
+    return p;
+  }
+
+  /** Restores a panel after a reload (WebviewPanelSerializer). */
+  static revive(panel: vscode.WebviewPanel, deps: PanelDeps, config: SessionConfig): DiagnosticsPanel {
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    const p = new DiagnosticsPanel(panel, deps, config);
+    void p.session.start(config);
+    return p;
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: PanelDeps,
+    config: SessionConfig,
+  ) {
+    super();
+    this.session = new Session(config, {
+      ...deps,
+      post: (m) => this.post(m),
+      links: () => this.links,
+      didUpdate: () => {
+        this.updateTitle();
+        deps.didUpdate(this);
+      },
+    });
+    panel.iconPath = {
+      light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
+      dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
+    };
+    this.updateTitle();
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title);
+    this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    this._register(
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false; // the webview is torn down; it re-sends webview/ready
+        if (panel.active) deps.didFocus(this);
+      }),
+    );
+    this._register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.session.dispose();
+    for (const c of this.captures.values()) {
+      clearTimeout(c.timer);
+      c.reject(new Error('panel closed'));
+    }
+    this.captures.clear();
+    this._onDidDispose.fire();
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  get id(): string {
+    return this.session.panelId;
+  }
+  get visible(): boolean {
+    return !this.isDisposed && this.panel.visible;
+  }
+  get isReady(): boolean {
+    return this.ready;
+  }
+  get lastRender(): RenderSummary | undefined {
+    return this.renders[this.renders.length - 1];
+  }
+  get renderCount(): number {
+    return this.renders.length;
+  }
+
+  /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
+  post(msg: ToWebview): void {
+    if (this.isDisposed || !this.ready) return;
+    void this.panel.webview.postMessage(msg).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
+  }
+
+  setLinks(links: AxisLinks | null): void {
+    this.links = links;
+    this.post({ type: 'view/didLinkAxes', links });
+  }
+
+  reveal(section?: ViewSection, column?: vscode.ViewColumn): void {
+    if (section) {
+      this.pendingReveal = section;
+      if (this.ready) {
+        this.post({ type: 'view/didReveal', section });
+        this.pendingReveal = null;
+      }
+    }
+    this.panel.reveal(column, false);
+  }
+
+  /** Runs a new configuration in this panel. */
+  run(config: SessionConfig): Promise<void> {
+    const p = this.session.start(config);
+    this.updateTitle();
+    return p;
+  }
+
+  /** Asks the webview for PNGs of its charts (canvas.toDataURL). */
+  captureCharts(timeoutMs = 15_000): Promise<ChartImage[]> {
+    if (!this.ready) return Promise.reject(new Error('the panel is not visible; show it and try again'));
+    const requestId = `c${++this.captureSeq}`;
+    return new Promise<ChartImage[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.captures.delete(requestId);
+        reject(new Error('the panel did not return its charts in time'));
+      }, timeoutMs);
+      this.captures.set(requestId, { resolve, reject, timer });
+      this.post({ type: 'export/captureCharts', requestId });
+    });
+  }
+
+  private updateTitle(): void {
+    const cfg = this.session.config;
+    const loss = this.session.loss?.name ?? (cfg.loss.kind === 'builtin' ? cfg.loss.name : cfg.loss.path.split(/[\\/]/).pop() ?? 'loss');
+    const labels = this.session.labels();
+    const what = cfg.runs.length === 1 ? labels.get(cfg.runs[0]!.id) ?? cfg.runs[0]!.optimizer : `Compare ${cfg.runs.length}`;
+    const title = `${what} · ${loss}`;
+    if (this.panel.title !== title) this.panel.title = title;
+  }
+
+  private onMessage(raw: unknown): void {
+    const msg = parseFromWebview(raw);
+    if (!msg) {
+      this.deps.log(`ignored an invalid message from the webview: ${safeType(raw)}`);
+      return;
+    }
+    this.handle(msg);
+  }
+
+  private handle(msg: FromWebview): void {
+    switch (msg.type) {
+      case 'webview/ready':
+        this.ready = true;
+        this.session.setChartWidth(msg.chartWidth || 800);
+        this.post({ type: 'run/snapshot', snapshot: this.session.snapshot() });
+        if (this.pendingReveal) {
+          this.post({ type: 'view/didReveal', section: this.pendingReveal });
+          this.pendingReveal = null;
+        }
+        return;
+      case 'webview/didRender':
+        if (msg.summary.panelId !== this.id) return;
+        this.renders.push(msg.summary);
+        if (this.renders.length > 50) this.renders.splice(0, this.renders.length - 50);
+        this._onDidRender.fire(msg.summary);
+        return;
+      case 'webview/didError':
+        this.deps.log(`webview: ${msg.message}`);
+        return;
+      case 'run/start': {
+        const settings = this.deps.settings();
+        const work = msg.config.steps * msg.config.runs.length * (this.session.loss?.dim ?? 2);
+        if (msg.live && (!settings.liveUpdate || work > settings.liveUpdateMaxWork)) return;
+        void this.run(msg.config);
+        return;
+      }
+      case 'run/stop':
+        this.session.stop();
+        return;
+      case 'run/addToComparison':
+        void this.run(this.session.withAddedRun(msg.optimizer));
+        return;
+      case 'run/remove':
+        this.session.removeRun(msg.runId);
+        this.updateTitle();
+        return;
+      case 'view/selectParams':
+        this.session.selectParams(msg.indices);
+        return;
+      case 'view/resize':
+        this.session.setChartWidth(msg.chartWidth);
+        return;
+      case 'view/openSideBySide':
+        this.deps.openSideBySide(this);
+        return;
+      case 'export/run':
+        this.deps.exportRun(this, msg.format);
+        return;
+      case 'export/didCaptureCharts': {
+        const c = this.captures.get(msg.requestId);
+        if (!c) return;
+        clearTimeout(c.timer);
+        this.captures.delete(msg.requestId);
+        c.resolve([...msg.images]);
+        return;
+      }
+      default: {
+        const never: never = msg;
+        void never;
+      }
+    }
+  }
+}
+
+function safeType(raw: unknown): string {
+  const t = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  return typeof t === 'string' ? JSON.stringify(t.slice(0, 64)) : typeof raw;
+}

@@ -1,0 +1,432 @@
+// A panel's session: what it simulates (SessionConfig), the last good recordings, and the run
+// orchestration (describe → validate → run on the SimulationRunner → decimate → post). The host owns
+// the data; the webview only ever receives decimated copies. No vscode import: the panel injects
+// what it needs (post, runner, settings, landscape, progress, Problems), so the benchmark can drive
+// a session in plain Node.
+
+import { createOptimizer, HyperparameterError } from '../../core';
+import type { OptimizerName } from '../../core/types';
+import type {
+  AxisLinks,
+  Landscape,
+  PanelSettings,
+  PanelSnapshot,
+  RunSeries,
+  RunSpec,
+  RunStatus,
+  SessionConfig,
+  ToWebview,
+} from '../../protocol/messages';
+import { defaultHyperparameters, optimizerSchemas, suggestedForAll } from '../../protocol/runDefaults';
+import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
+import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
+import { toLossError, type Runner } from '../run/runnerApi';
+
+/** Parameters shown without a picker; larger problems show the top-k by |θ|. */
+export const ALL_PARAMS_UP_TO = 8;
+export const TOP_K = 6;
+
+export interface ProgressHandle {
+  report(done: number, total: number): void;
+  end(): void;
+}
+
+export interface SessionHost {
+  post(msg: ToWebview): void;
+  runner(): Runner;
+  settings(): PanelSettings;
+  trusted(): boolean;
+  /** Landscape of a 2-parameter loss (grid computed on the host), or null. */
+  landscape(loss: LossInfo): Landscape | null | Promise<Landscape | null>;
+  /** A run of a loss ended: error (Problems view) or null (clear it). */
+  lossResult?(ref: LossRef, error: LossError | null): void;
+  /** Long runs: a cancellable progress notification; called after the run has taken a while. */
+  progress?(title: string, cancel: () => void): ProgressHandle;
+  /** Called after every state change that alters ranges (linked axes). */
+  didUpdate?(): void;
+  /** Axis ranges shared with other panels (side by side), included in every snapshot. */
+  links?(): AxisLinks | null;
+}
+
+export function sameLossRef(a: LossRef, b: LossRef): boolean {
+  return a.kind === b.kind && (a.kind === 'builtin' ? a.name === (b as { name: string }).name : a.path === (b as { path: string }).path);
+}
+
+/** The message for a loss file in Restricted Mode. */
+export function untrustedError(path: string): LossError {
+  return {
+    kind: 'untrusted',
+    message: 'Loss files are code from this workspace, and the workspace is not trusted: they do not run in Restricted Mode. ' +
+      'Trust the workspace (Manage Workspace Trust) to simulate it; built-in losses work without trust.',
+    file: path,
+  };
+}
+
+let panelSeq = 0;
+
+export class Session {
+  readonly panelId: string;
+  private _config: SessionConfig;
+  private _loss: LossInfo | null = null;
+  private _landscape: Landscape | null = null;
+  private readonly recordings = new Map<string, RecordingColumns>();
+  private readonly seriesCache = new Map<string, RunSeries>();
+  private selected: number[] = [];
+  private userSelected = false;
+  private chartWidth = 800;
+  private _status: RunStatus = { phase: 'idle', requestId: null, message: null };
+  private _error: LossError | null = null;
+  private abort: AbortController | null = null;
+  private requestSeq = 0;
+  private runSeq = 0;
+  private current: Promise<void> = Promise.resolve();
+  private disposed = false;
+
+  constructor(config: SessionConfig, private readonly host: SessionHost, panelId?: string) {
+    this.panelId = panelId ?? `p${++panelSeq}-${Date.now().toString(36)}`;
+    this._config = config;
+    for (const r of config.runs) this.bumpRunSeq(r.id);
+  }
+
+  get config(): SessionConfig {
+    return this._config;
+  }
+  get loss(): LossInfo | null {
+    return this._loss;
+  }
+  get status(): RunStatus {
+    return this._status;
+  }
+  get error(): LossError | null {
+    return this._error;
+  }
+  get running(): boolean {
+    return this._status.phase === 'running';
+  }
+  /** The last good recordings, in config order. */
+  get runs(): RecordingColumns[] {
+    return this._config.runs.map((r) => this.recordings.get(r.id)).filter((r): r is RecordingColumns => !!r);
+  }
+  /** Decimated series currently shown, in config order. */
+  get series(): RunSeries[] {
+    return this.runs.map((r) => this.seriesOf(r));
+  }
+  labels(): Map<string, string> {
+    const labels = runLabels(this._config.runs);
+    return new Map(this._config.runs.map((r, i) => [r.id, labels[i]!]));
+  }
+
+  /** A fresh run id (`r1`, `r2`, ...). */
+  nextRunId(): string {
+    return `r${++this.runSeq}`;
+  }
+  private bumpRunSeq(id: string): void {
+    const m = /^r(\d+)$/.exec(id);
+    if (m) this.runSeq = Math.max(this.runSeq, Number(m[1]));
+  }
+
+  threshold(): number {
+    const s = this.host.settings().decimationThreshold;
+    if (s <= 0) return 0;
+    return Math.min(s, Math.max(256, Math.round(this.chartWidth)));
+  }
+
+  snapshot(): PanelSnapshot {
+    const first = this.runs[0];
+    const dim = this._loss?.dim ?? 0;
+    return {
+      panelId: this.panelId,
+      config: this._config,
+      optimizers: optimizerSchemas(),
+      suggested: suggestedForAll(this._loss, this._config.steps),
+      loss: this._loss,
+      landscape: this._landscape,
+      runs: this.series,
+      selectedParams: this.selected,
+      paramMagnitudes: dim > ALL_PARAMS_UP_TO && first ? finalMagnitudes(first) : new Float64Array(0),
+      status: this._status,
+      error: this._error,
+      settings: this.host.settings(),
+      links: this.host.links?.() ?? null,
+      trusted: this.host.trusted(),
+    };
+  }
+
+  private seriesOf(rec: RecordingColumns): RunSeries {
+    const cached = this.seriesCache.get(rec.runId);
+    if (cached) return cached;
+    const labels = this.labels();
+    const s = buildRunSeries(rec, {
+      threshold: this.threshold(),
+      paramNames: this._loss?.paramNames ?? [],
+      selected: this.selected,
+      label: labels.get(rec.runId) ?? rec.optimizer,
+      ...(this._loss?.window ? { window: this._loss.window } : {}),
+    });
+    this.seriesCache.set(rec.runId, s);
+    return s;
+  }
+
+  private invalidateSeries(): void {
+    this.seriesCache.clear();
+  }
+
+  private defaultSelection(dim: number): number[] {
+    if (dim <= ALL_PARAMS_UP_TO) return Array.from({ length: dim }, (_, i) => i);
+    const first = this.runs[0];
+    return first ? topK(finalMagnitudes(first), TOP_K) : Array.from({ length: TOP_K }, (_, i) => i);
+  }
+
+  /** Parameters to show (validated against the loss); an empty list goes back to the default. */
+  selectParams(indices: readonly number[]): void {
+    const dim = this._loss?.dim ?? 0;
+    const ok = indices.filter((i) => i >= 0 && i < dim).slice(0, 64);
+    this.userSelected = ok.length > 0;
+    this.selected = ok.length ? [...ok].sort((a, b) => a - b) : this.defaultSelection(dim);
+    this.invalidateSeries();
+    this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+  }
+
+  /** The webview's chart width changed: re-decimate if the point budget changes. */
+  setChartWidth(px: number): void {
+    const before = this.threshold();
+    this.chartWidth = Math.max(1, px);
+    if (this.threshold() !== before && this.recordings.size) {
+      this.invalidateSeries();
+      this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+    }
+  }
+
+  settingsChanged(): void {
+    this.invalidateSeries();
+    this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+  }
+
+  /** A new run of `optimizer` with this loss's suggested hyperparameters; returns the new config. */
+  withAddedRun(optimizer: OptimizerName): SessionConfig {
+    const spec: RunSpec = { id: this.nextRunId(), optimizer, hyperparameters: defaultHyperparameters(optimizer, this._loss, this._config.steps) };
+    return { ...this._config, runs: [...this._config.runs, spec] };
+  }
+
+  /** Removes a run (no re-run: the others are unchanged). */
+  removeRun(runId: string): void {
+    if (this._config.runs.length <= 1 || !this._config.runs.some((r) => r.id === runId)) return;
+    this._config = { ...this._config, runs: this._config.runs.filter((r) => r.id !== runId) };
+    this.recordings.delete(runId);
+    this.invalidateSeries();
+    this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+    this.host.didUpdate?.();
+  }
+
+  stop(): void {
+    this.abort?.abort();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.abort?.abort();
+  }
+
+  /**
+   * Runs `config` (cancelling any run in flight). Resolves when this request ends (done, cancelled,
+   * superseded or failed; never rejects). Errors keep the last good recordings on the charts.
+   */
+  start(config: SessionConfig): Promise<void> {
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    const requestId = `q${++this.requestSeq}`;
+    for (const r of config.runs) this.bumpRunSeq(r.id);
+    const lossChanged = !sameLossRef(config.loss, this._config.loss) || this._loss === null;
+    this._config = config;
+    const p = this.current.catch(() => undefined).then(() => (abort.signal.aborted ? undefined : this.execute(requestId, config, lossChanged, abort)));
+    this.current = p;
+    return p;
+  }
+
+  private setStatus(phase: RunStatus['phase'], requestId: string | null, message: string | null): RunStatus {
+    this._status = { phase, requestId, message };
+    return this._status;
+  }
+
+  private fail(requestId: string, error: LossError): void {
+    this._error = error;
+    const status = this.setStatus('failed', requestId, error.message);
+    this.host.post({ type: 'run/didFail', requestId, error, status });
+    this.host.lossResult?.(this._config.loss, error);
+  }
+
+  private async execute(requestId: string, config: SessionConfig, lossChanged: boolean, abort: AbortController): Promise<void> {
+    const isCurrent = (): boolean => !this.disposed && this.abort === abort && !abort.signal.aborted;
+    const runner = this.host.runner();
+    this.setStatus('running', requestId, null);
+    this.host.post({ type: 'run/didStart', requestId, config });
+
+    // 1. Hyperparameters: validated here, instantly (the core's own checks, PyTorch's messages).
+    for (const r of config.runs) {
+      try {
+        createOptimizer(r.optimizer, r.hyperparameters);
+      } catch (e) {
+        if (!isCurrent()) return;
+        const message = e instanceof HyperparameterError ? e.message : e instanceof Error ? e.message : String(e);
+        this._error = { kind: 'hyperparameter', message };
+        const status = this.setStatus('failed', requestId, message);
+        this.host.post({ type: 'run/didFail', requestId, error: this._error, status });
+        return;
+      }
+    }
+
+    // 2. Workspace trust: loss files are workspace code; built-ins always run.
+    if (config.loss.kind === 'file' && !this.host.trusted()) {
+      this.fail(requestId, untrustedError(config.loss.path));
+      return;
+    }
+
+    // 3. The loss (label, dimension, window, landscape) when it changed.
+    if (lossChanged) {
+      try {
+        const info = await runner.describe(config.loss);
+        if (!isCurrent()) return;
+        await this.setLoss(info);
+        if (!isCurrent()) return;
+        this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+        this.host.post({ type: 'run/didStart', requestId, config });
+      } catch (e) {
+        if (!isCurrent()) return;
+        this.fail(requestId, toLossError(e));
+        return;
+      }
+    }
+
+    // 4. Run.
+    const request: SimulationRequest = {
+      requestId,
+      loss: config.loss,
+      runs: config.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, hyperparameters: r.hyperparameters })),
+      steps: config.steps,
+      seed: config.seed,
+      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+    };
+    let lastProgress = 0;
+    let progress: ProgressHandle | undefined;
+    const totalSteps = config.steps * config.runs.length;
+    const doneByRun = new Map<string, number>();
+    const progressTimer = this.host.progress
+      ? setTimeout(() => {
+          if (isCurrent()) progress = this.host.progress!(`Simulating ${config.runs.length} run(s) × ${config.steps} steps`, () => abort.abort());
+        }, 600)
+      : undefined;
+    const pending: RecordingColumns[] = [];
+    const sentLabels = new Map<string, string>();
+    // Streamed runs are batched: one message per ~100 ms (a comparison of fast runs is one message).
+    let outbox: RunSeries[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = (): void => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      if (!outbox.length || !isCurrent()) return;
+      this.host.post({ type: 'run/didAppendSteps', requestId, runs: outbox });
+      outbox = [];
+    };
+    const accept = (rec: RecordingColumns): void => {
+      this.recordings.set(rec.runId, rec);
+      this.seriesCache.delete(rec.runId);
+      if (!this.userSelected && this.selected.length === 0) this.selected = this.defaultSelection(rec.dim);
+      const s = this.seriesOf(rec);
+      sentLabels.set(rec.runId, s.label);
+      outbox.push(s);
+      flushTimer ??= setTimeout(flush, 100);
+    };
+    try {
+      const result = await runner.run(
+        request,
+        {
+          onProgress: (runId, done, total) => {
+            if (!isCurrent()) return;
+            doneByRun.set(runId, done);
+            const now = Date.now();
+            if (now - lastProgress < 50 && done < total) return;
+            lastProgress = now;
+            this.host.post({ type: 'run/didProgress', requestId, runId, done, total });
+            let sum = 0;
+            for (const v of doneByRun.values()) sum += v;
+            progress?.report(sum, totalSteps);
+          },
+          onRun: (rec) => {
+            if (!isCurrent()) return;
+            // Labels and parameter names come from the loss; hold runs whose shape changed until the end.
+            if (this._loss && rec.dim === this._loss.dim) accept(rec);
+            else pending.push(rec);
+          },
+        },
+        abort.signal,
+      );
+      if (this.disposed || this.abort !== abort) return;
+      const lossMoved = !this._loss || result.loss.dim !== this._loss.dim || result.loss.paramNames.join('\u0000') !== this._loss.paramNames.join('\u0000')
+        || JSON.stringify(result.loss.window) !== JSON.stringify(this._loss.window);
+      if (lossMoved) {
+        await this.setLoss(result.loss);
+        for (const [id, rec] of this.recordings) if (rec.dim !== result.loss.dim) this.recordings.delete(id);
+      } else {
+        this._loss = result.loss;
+      }
+      for (const rec of [...pending, ...result.runs]) {
+        if (this.recordings.get(rec.runId) !== rec && rec.dim === result.loss.dim) this.recordings.set(rec.runId, rec);
+      }
+      for (const id of [...this.recordings.keys()]) if (!config.runs.some((r) => r.id === id)) this.recordings.delete(id);
+      const selection = this.userSelected ? this.selected : this.defaultSelection(result.loss.dim);
+      if (lossMoved || pending.length || selection.join(',') !== this.selected.join(',')) {
+        this.selected = selection;
+        this.invalidateSeries();
+      } else {
+        const labels = this.labels();
+        for (const [id, s] of this.seriesCache) if (labels.get(id) !== s.label || !this.recordings.has(id)) this.seriesCache.delete(id);
+      }
+      this._error = null;
+      const ms = result.runs.reduce((s, r) => s + r.elapsedMs, 0);
+      const status = result.cancelled
+        ? this.setStatus('cancelled', requestId, 'Stopped')
+        : this.setStatus('done', requestId, `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+      if (lossMoved || pending.length || result.cancelled) {
+        outbox = [];
+        this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+      } else {
+        // Plus runs whose label changed since they were streamed (a second Adam gets "lr=…").
+        const queued = new Set(outbox.map((r) => r.runId));
+        for (const rec of this.runs) {
+          const s = this.seriesOf(rec);
+          if (queued.has(rec.runId)) outbox = outbox.map((r) => (r.runId === rec.runId ? s : r));
+          else if (sentLabels.get(rec.runId) !== s.label) outbox.push(s);
+        }
+        flush();
+      }
+      const first = this.runs[0];
+      this.host.post({
+        type: 'run/didFinish', requestId, status,
+        paramMagnitudes: result.loss.dim > ALL_PARAMS_UP_TO && first ? finalMagnitudes(first) : new Float64Array(0),
+        selectedParams: this.selected,
+      });
+      this.host.lossResult?.(config.loss, null);
+      this.host.didUpdate?.();
+    } catch (e) {
+      if (!isCurrent()) return;
+      this.fail(requestId, toLossError(e));
+    } finally {
+      if (flushTimer) clearTimeout(flushTimer);
+      if (progressTimer) clearTimeout(progressTimer);
+      progress?.end();
+      if (this.abort === abort) this.abort = null;
+    }
+  }
+
+  private async setLoss(info: LossInfo): Promise<void> {
+    const changed = !this._loss || this._loss.dim !== info.dim;
+    this._loss = info;
+    this._landscape = info.dim === 2 ? await this.host.landscape(info) : null;
+    if (changed) {
+      this.userSelected = false;
+      this.selected = this.defaultSelection(info.dim);
+    }
+    this.invalidateSeries();
+  }
+}

@@ -1,0 +1,85 @@
+// Quick picks: a loss (the active editor's loss file, workspace loss files, built-ins with their
+// lesson), an optimizer (label + torch name), several optimizers (compare).
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { BUILTIN_LOSSES, OPTIMIZERS } from '../core';
+import type { OptimizerName } from '../core/types';
+import type { LossRef } from '../protocol/simulation';
+import { isLossFile, LOSS_FILE_GLOB } from './codeLens';
+
+interface LossItem extends vscode.QuickPickItem {
+  readonly loss?: LossRef;
+}
+
+function relative(uri: vscode.Uri): string {
+  return vscode.workspace.asRelativePath(uri, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+}
+
+export async function workspaceLossFiles(): Promise<vscode.Uri[]> {
+  if (!vscode.workspace.workspaceFolders?.length) return [];
+  const files = await vscode.workspace.findFiles(LOSS_FILE_GLOB, '**/node_modules/**', 200);
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export async function pickLoss(trusted: boolean): Promise<LossRef | undefined> {
+  const items: LossItem[] = [];
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const restricted = trusted ? undefined : '$(shield) Restricted Mode: trust the workspace to run loss files';
+  if (active && active.scheme === 'file' && isLossFile(active)) {
+    items.push({ label: '$(file-code) ' + path.basename(active.fsPath), description: 'active editor', detail: restricted, loss: { kind: 'file', path: active.fsPath } });
+  }
+  const files = (await workspaceLossFiles()).filter((f) => !active || f.fsPath !== active.fsPath);
+  if (files.length) {
+    items.push({ label: 'Workspace loss files', kind: vscode.QuickPickItemKind.Separator });
+    for (const f of files) items.push({ label: '$(file-code) ' + path.basename(f.fsPath), description: relative(f), detail: restricted, loss: { kind: 'file', path: f.fsPath } });
+  }
+  items.push({ label: 'Built-in losses', kind: vscode.QuickPickItemKind.Separator });
+  for (const b of Object.values(BUILTIN_LOSSES)) {
+    items.push({ label: b.label, description: b.formula, detail: b.lesson, loss: { kind: 'builtin', name: b.name } });
+  }
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Optimizer Diagnostics: choose a loss',
+    placeHolder: 'Loss function to optimize (loss files: *.loss.ts / .mts / .js / .mjs)',
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
+  return pick?.loss;
+}
+
+interface OptimizerItem extends vscode.QuickPickItem {
+  readonly name: OptimizerName;
+}
+
+function optimizerItems(preferred: readonly OptimizerName[]): OptimizerItem[] {
+  return Object.values(OPTIMIZERS).map((d) => ({
+    label: d.label,
+    description: d.torchName,
+    detail: d.hyperparameters.map((h) => `${h.name}=${Array.isArray(h.default) ? `(${h.default.join(', ')})` : String(h.default)}`).join('  '),
+    name: d.name,
+    picked: preferred.includes(d.name),
+  }));
+}
+
+export async function pickOptimizer(preferred: OptimizerName): Promise<OptimizerName | undefined> {
+  const items = optimizerItems([]);
+  items.sort((a, b) => (a.name === preferred ? -1 : b.name === preferred ? 1 : 0));
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Optimizer Diagnostics: choose an optimizer',
+    placeHolder: 'Runs with PyTorch defaults (learning rate tuned for built-in losses); edit them in the panel',
+    matchOnDescription: true,
+  });
+  return pick?.name;
+}
+
+export const DEFAULT_COMPARISON: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam'];
+
+export async function pickOptimizers(preferred: readonly OptimizerName[] = DEFAULT_COMPARISON): Promise<OptimizerName[] | undefined> {
+  const picks = await vscode.window.showQuickPick(optimizerItems(preferred), {
+    title: 'Optimizer Diagnostics: optimizers to compare',
+    placeHolder: 'Select two or more (same loss, same start point)',
+    canPickMany: true,
+    matchOnDescription: true,
+  });
+  if (!picks) return undefined;
+  return picks.map((p) => p.name);
+}

@@ -1,0 +1,38 @@
+// What the panel needs from the simulation runner (src/host/run/simulationRunner.ts): the structural
+// API, so the session and the benchmark can also drive an in-process runner, plus the LossError
+// helpers used when a request is rejected (LossErrorException carries `error: LossError`).
+import type { GradientMode, LossError, LossErrorKind, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
+
+export interface RunListener {
+  onProgress?(runId: string, done: number, total: number): void;
+  onRun?(rec: RecordingColumns): void;
+}
+
+export interface RunResult {
+  readonly loss: LossInfo;
+  readonly runs: RecordingColumns[];
+  readonly cancelled: boolean;
+}
+
+export interface Runner {
+  describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo>;
+  run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult>;
+  setTimeoutMs(ms: number): void;
+  dispose(): void;
+}
+
+const KINDS: ReadonlySet<string> = new Set<LossErrorKind>([
+  'syntax', 'missing-export', 'invalid-export', 'shape', 'not-a-number', 'non-finite', 'threw', 'timeout',
+  'autodiff', 'data', 'untrusted', 'hyperparameter', 'internal',
+]);
+
+export function isLossError(v: unknown): v is LossError {
+  return typeof v === 'object' && v !== null && typeof (v as LossError).message === 'string' && KINDS.has((v as LossError).kind);
+}
+
+/** The LossError carried by a runner rejection (LossErrorException), or an 'internal' one for anything else. */
+export function toLossError(e: unknown): LossError {
+  if (typeof e === 'object' && e !== null && isLossError((e as { error?: unknown }).error)) return (e as { error: LossError }).error;
+  if (isLossError(e)) return e;
+  return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
+}

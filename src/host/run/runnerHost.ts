@@ -1,0 +1,75 @@
+// Owns the SimulationRunner (and so the worker thread): created lazily on the first run, with
+// allowWorkspaceCode = workspace trust (updated when trust is granted); its timeout follows the
+// setting. The runner runs one request at a time and a new run supersedes the previous one, so
+// panels share it through a queue: each panel cancels only its own run (via its AbortSignal), and a
+// side-by-side group's runs execute one after another instead of cancelling each other.
+import { SimulationRunner } from './simulationRunner';
+import type { Runner, RunListener, RunResult } from './runnerApi';
+import type { GradientMode, LossInfo, LossRef, SimulationRequest } from '../../protocol/simulation';
+import type { IDisposable } from '../util/dispose';
+
+/** Rejection of a queued run that was cancelled before it started (sessions ignore it: no longer current). */
+class CancelledBeforeStart extends Error {
+  readonly error = { kind: 'internal' as const, message: 'cancelled before it started' };
+}
+
+export class RunnerHost implements IDisposable, Runner {
+  private runner: SimulationRunner | undefined;
+  private trusted: boolean;
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly workerPath: string,
+    private timeoutMs: number,
+    trusted: boolean,
+  ) {
+    this.trusted = trusted;
+  }
+
+  private inner(): SimulationRunner {
+    this.runner ??= new SimulationRunner({ workerPath: this.workerPath, timeoutMs: this.timeoutMs, allowWorkspaceCode: this.trusted });
+    return this.runner;
+  }
+
+  /** The shared, queued runner the panels use. */
+  get(): Runner {
+    return this;
+  }
+
+  get isTrusted(): boolean {
+    return this.trusted;
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+    this.runner?.setAllowWorkspaceCode(trusted);
+  }
+
+  setTimeoutMs(ms: number): void {
+    this.timeoutMs = ms;
+    this.runner?.setTimeoutMs(ms);
+  }
+
+  describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo> {
+    return this.inner().describe(loss, gradientMode);
+  }
+
+  run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    return prev.then(async () => {
+      try {
+        if (signal?.aborted) throw new CancelledBeforeStart('cancelled before it started');
+        return await this.inner().run(request, listener, signal);
+      } finally {
+        release();
+      }
+    });
+  }
+
+  dispose(): void {
+    this.runner?.dispose();
+    this.runner = undefined;
+  }
+}
