@@ -1,0 +1,595 @@
+// Webview entry: builds the panel, posts `webview/ready`, renders every host message, reports what it
+// drew (`webview/didRender`: series, points, ranges, paint time) and keeps UI state in setState.
+import type { OptimizerName } from '../src/core/types';
+import { formatNumber } from '../src/protocol/format';
+import type { ChartSummary, ExportFormat, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
+import { Charts, STATE_LABELS, stateNamesOf } from './charts/charts';
+import { cursor } from './charts/plugins';
+import { Chart, registerChartJs } from './charts/registerChartJs';
+import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
+import { Model } from './model';
+import { ParamPicker } from './ui/paramPicker';
+import { renderStepTable } from './ui/stepTable';
+import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
+import { Toolbar } from './ui/toolbar';
+import { getState, post, setState, type UiState } from './vscodeApi';
+
+// Any CSP violation is a bug: report it to the host's output channel (and the console).
+document.addEventListener('securitypolicyviolation', (e) => {
+  const target = e.target instanceof Element ? `<${e.target.nodeName.toLowerCase()}${e.target.id ? `#${e.target.id}` : ''}>` : '';
+  const msg = `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} ${e.sample ? `"${e.sample}" ` : ''}at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${target}`;
+  console.error(msg);
+  post({ type: 'webview/didError', message: msg });
+});
+
+registerToolkit();
+registerChartJs();
+
+type CardId = 'convergence' | 'landscape' | 'effectiveLr' | 'moments' | 'stepSize';
+const CARD_IDS: readonly CardId[] = ['convergence', 'landscape', 'effectiveLr', 'moments', 'stepSize'];
+
+const model = new Model();
+const persisted = getState();
+const ui: UiState = {
+  step: -1,
+  activeRun: null,
+  momentState: null,
+  stepSizeMode: 'stepSize',
+  showGradNorm: true,
+  convergenceScale: 'auto',
+  focus: null,
+  ...(persisted.ui ?? {}),
+};
+let theme = readTheme();
+applyChartDefaults(theme);
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+// #region Layout
+
+const app = document.getElementById('app')!;
+app.replaceChildren();
+app.removeAttribute('aria-busy');
+
+let liveTimer: number | undefined;
+const toolbar = new Toolbar(
+  {
+    edit: (config, live) => scheduleLive(config, live),
+    run: (config) => startRun(config, false),
+    stop: () => post({ type: 'run/stop' }),
+    add: (optimizer: OptimizerName) => post({ type: 'run/addToComparison', optimizer }),
+    remove: (runId) => post({ type: 'run/remove', runId }),
+    selectRun: (runId) => {
+      ui.activeRun = runId;
+      persistUi();
+      toolbar.update(model, true);
+    },
+    sideBySide: () => post({ type: 'view/openSideBySide' }),
+    export: (format: ExportFormat) => post({ type: 'export/run', format }),
+  },
+  theme,
+);
+toolbar.activeRun = ui.activeRun;
+const picker = new ParamPicker((indices) => post({ type: 'view/selectParams', indices }));
+
+// Step slider + play.
+const scrub = el('section', 'scrubber');
+scrub.setAttribute('aria-label', 'Step');
+const play = button('', { appearance: 'icon', icon: 'play', title: 'Play: move the step marker through the run', id: 'play' });
+const slider = el('input', 'step-slider');
+slider.type = 'range';
+slider.min = '0';
+slider.max = '1';
+slider.step = '1';
+slider.id = 'step-slider';
+slider.setAttribute('aria-label', 'Step');
+const stepLabel = el('span', 'step-label');
+const stepInfo = el('span', 'step-info');
+scrub.append(play, slider, stepLabel, stepInfo);
+
+interface Card {
+  root: HTMLElement;
+  title: HTMLElement;
+  info: HTMLElement;
+  controls: HTMLElement;
+  canvas: HTMLCanvasElement;
+  footer: HTMLElement;
+  empty: HTMLElement;
+}
+const cards = {} as Record<CardId, Card>;
+const TITLES: Record<CardId, string> = {
+  convergence: 'Convergence',
+  landscape: 'Loss landscape',
+  effectiveLr: 'Effective learning rate per parameter',
+  moments: 'Optimizer state (moments)',
+  stepSize: 'Step size per parameter',
+};
+const INFO: Record<CardId, string> = {
+  convergence: 'Loss f(θ_t) per step (log scale when positive; f − f* when f* is known and f can reach it) and the gradient norm ‖∇f‖ on the right axis. Log axes show at most 18 decades below their largest value ("clipped").',
+  landscape: 'Filled contours of the loss over its plot window (computed on the host), every run\'s trajectory, the start point (○) and the known minima (★). The coloured dots follow the step slider.',
+  effectiveLr: 'α_t per parameter: the factor with θ_t = θ_{t−1} − α_t ⊙ d_t. SGD: α = lr; adaptive methods divide lr by a running root mean square of the gradient, so each parameter gets its own step size.',
+  moments: 'The optimizer\'s own state after each step, under PyTorch\'s names (exp_avg, exp_avg_sq, momentum_buffer, sum, …) and the bias-corrected m̂, v̂ of the Adam family.',
+  stepSize: 'How far each parameter actually moved: |Δθ| per step, or relative to its size |Δθ|/|θ| (the "update ratio"; ~1e-3 is a common rule of thumb for networks).',
+};
+
+const grid = el('main', 'grid');
+for (const id of CARD_IDS) {
+  const root = el('section', 'card');
+  root.id = `card-${id}`;
+  root.dataset['chart'] = id;
+  const head = el('div', 'card-head');
+  const title = el('h2', 'card-title', TITLES[id]);
+  const info = el('span', 'card-info', 'i');
+  info.tabIndex = 0;
+  info.title = INFO[id];
+  info.setAttribute('aria-label', INFO[id]);
+  const controls = el('div', 'card-controls');
+  head.append(title, info, controls);
+  const box = el('div', 'chart-box');
+  const canvas = el('canvas');
+  canvas.id = `chart-${id}`;
+  canvas.setAttribute('role', 'img');
+  canvas.setAttribute('aria-label', TITLES[id]);
+  const empty = el('div', 'chart-empty');
+  empty.hidden = true;
+  box.append(canvas, empty);
+  const footer = el('div', 'card-footer');
+  root.append(head, box, footer);
+  grid.append(root);
+  cards[id] = { root, title, info, controls, canvas, footer, empty };
+}
+// "Values at step t": the numbers behind the effective learning rate, full width below the first row.
+const valuesCard = el('section', 'card card-wide');
+valuesCard.id = 'card-stepValues';
+{
+  const head = el('div', 'card-head');
+  const title = el('h2', 'card-title', 'Values at the selected step');
+  const info = el('span', 'card-info', 'i');
+  info.tabIndex = 0;
+  info.title = 'Per run and parameter at the slider\'s step: θ after the step, the gradient it used, the effective learning rate α, the step |Δθ|, the update ratio and the optimizer state (PyTorch names).';
+  info.setAttribute('aria-label', info.title);
+  head.append(title, info);
+  valuesCard.append(head);
+}
+const valuesBody = el('div', 'card-footer');
+valuesCard.append(valuesBody);
+cards.effectiveLr.root.after(valuesCard);
+app.append(toolbar.root, picker.root, scrub, grid);
+
+const charts = new Charts(
+  { convergence: cards.convergence.canvas, landscape: cards.landscape.canvas, effectiveLr: cards.effectiveLr.canvas, moments: cards.moments.canvas, stepSize: cards.stepSize.canvas },
+  theme,
+  {
+    hover: (step) => {
+      if (cursor.hover === step) return;
+      cursor.hover = step;
+      charts.redrawMarkers(model, ui);
+    },
+    pick: (step) => setStep(step),
+  },
+);
+
+// Test/diagnostic hook: lets end-to-end tests read the charts' data (Chart.getChart(canvas).data).
+Object.defineProperty(window, '__optimizerDiagnostics', {
+  value: Object.freeze({ Chart, chart: (id: string) => charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown }),
+  enumerable: false,
+});
+
+// #endregion
+
+// #region Card controls
+
+let controlsKey = '';
+function renderCardControls(): void {
+  const runs = model.orderedRuns();
+  const states = stateNamesOf(runs);
+  const key = `${states.join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}`;
+  if (key === controlsKey) return;
+  controlsKey = key;
+  const conv = cards.convergence.controls;
+  conv.replaceChildren();
+  const gn = checkbox('‖∇f‖', ui.showGradNorm, 'Show the gradient norm on a second (right) axis');
+  gn.addEventListener('change', () => {
+    ui.showGradNorm = gn.checked;
+    persistUi();
+    render('ui');
+  });
+  const scale = dropdown([{ value: 'auto', label: 'auto scale' }, { value: 'log', label: 'log' }, { value: 'linear', label: 'linear' }], ui.convergenceScale, { title: 'Loss axis scale', label: 'Loss axis scale' });
+  scale.addEventListener('change', () => {
+    ui.convergenceScale = scale.value as UiState['convergenceScale'];
+    persistUi();
+    render('ui');
+  });
+  conv.append(gn, scale);
+
+  const mom = cards.moments.controls;
+  mom.replaceChildren();
+  if (states.length) {
+    const cur = ui.momentState && states.includes(ui.momentState) ? ui.momentState : states[0]!;
+    const d: ValueElement = dropdown(states.map((s) => ({ value: s, label: STATE_LABELS[s] ?? s })), cur, { title: 'Which state tensor to plot (PyTorch names)', label: 'State', id: 'moment-state' });
+    d.addEventListener('change', () => {
+      ui.momentState = d.value;
+      persistUi();
+      render('ui');
+    });
+    mom.append(d);
+  }
+
+  const ss = cards.stepSize.controls;
+  ss.replaceChildren();
+  const mode = dropdown([{ value: 'stepSize', label: '|Δθ|' }, { value: 'updateRatio', label: '|Δθ| / |θ|' }], ui.stepSizeMode, { title: 'Absolute step or update ratio', label: 'Step size measure', id: 'step-mode' });
+  mode.addEventListener('change', () => {
+    ui.stepSizeMode = mode.value === 'updateRatio' ? 'updateRatio' : 'stepSize';
+    persistUi();
+    render('ui');
+  });
+  ss.append(mode);
+}
+
+// #endregion
+
+// #region Rendering
+
+const isVisible = (id: string): boolean => {
+  const c = cards[id as CardId];
+  return !!c && !c.root.hidden;
+};
+
+function maxStep(): number {
+  return Math.max(1, model.links?.steps ?? 0, model.maxStep());
+}
+
+function updateScrubber(): void {
+  const max = maxStep();
+  const completed = Math.max(0, ...model.orderedRuns().map((r) => r.stepsCompleted));
+  if (ui.step < 0 || ui.step > max) ui.step = completed || max;
+  slider.max = String(max);
+  slider.value = String(ui.step);
+  stepLabel.textContent = `step ${ui.step} / ${max}`;
+  const bits = model.orderedRuns().map((r) => {
+    const i = r.loss.x.length ? nearestStep(r.loss.x, ui.step) : -1;
+    return i >= 0 ? `${r.label}: f=${formatNumber(r.loss.y[i]!, 4)}` : '';
+  }).filter(Boolean);
+  stepInfo.textContent = bits.join('   ');
+  cursor.step = ui.step;
+}
+
+function nearestStep(xs: Float64Array, step: number): number {
+  let best = -1;
+  for (let i = 0; i < xs.length && xs[i]! <= step; i++) best = i;
+  return best;
+}
+
+function updateCards(): void {
+  const nd = model.loss ? model.loss.dim !== 2 && !model.landscape : false;
+  cards.landscape.title.textContent = nd ? 'Parameters over steps' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
+  cards.landscape.info.title = nd ? 'θ_i per step for the selected parameters (use the picker above for large models).' : INFO.landscape;
+  const def = model.optimizers.get(model.config.runs.find((r) => r.id === toolbar.activeRun)?.optimizer ?? model.config.runs[0]?.optimizer ?? 'sgd');
+  cards.effectiveLr.info.title = `${INFO.effectiveLr}${def ? `\n\n${def.label}: ${def.effectiveLrDefinition}` : ''}`;
+  const runs = model.orderedRuns();
+  const noDiag = runs.length > 0 && runs.every((r) => r.params.every((p) => p.effectiveLr.x.length === 0));
+  for (const id of ['effectiveLr', 'moments', 'stepSize'] as const) {
+    const c = cards[id];
+    const none = runs.length === 0 ? 'No run yet.' : noDiag ? 'Per-parameter diagnostics were not recorded for this run.'
+      : id === 'moments' && stateNamesOf(runs).length === 0 ? 'This optimizer keeps no per-parameter state (plain SGD without momentum).' : '';
+    c.empty.hidden = !none;
+    c.empty.textContent = none;
+  }
+  cards.convergence.empty.hidden = runs.length > 0;
+  cards.convergence.empty.textContent = runs.length ? '' : model.status.phase === 'running' ? 'Running…' : model.error ? 'No successful run yet.' : 'No run yet.';
+  for (const id of CARD_IDS) cards[id].root.classList.toggle('focused', ui.focus === id);
+  valuesCard.classList.toggle('focused-follow', ui.focus === 'effectiveLr');
+  valuesCard.hidden = model.orderedRuns().length === 0;
+}
+
+let renderSeq = 0;
+let lastSummary: unknown = null;
+/** Timing of recent renders (performance.now): message received, frame painted; and when Run was last posted. */
+const perf = {
+  runPostedAt: NaN,
+  renders: [] as { cause: string; received: number; painted: number; points: number; syncMs: number }[],
+  messages: [] as { type: string; at: number }[],
+};
+
+/** Cards currently on screen: their charts are drawn first, the others right after that frame. */
+const onScreen = new Set<string>();
+const io = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const id = (e.target as HTMLElement).dataset['chart'];
+    if (!id) continue;
+    if (e.isIntersecting) onScreen.add(id);
+    else onScreen.delete(id);
+  }
+});
+for (const id of CARD_IDS) io.observe(cards[id].root);
+
+function render(cause: string, t0 = performance.now()): void {
+  const seq = ++renderSeq;
+  toolbar.update(model);
+  picker.update(model);
+  updateScrubber();
+  updateCards();
+  renderCardControls();
+  const first = new Set(CARD_IDS.filter((id) => onScreen.has(id)));
+  if (first.size === 0) first.add('convergence');
+  const rest = new Set(CARD_IDS.filter((id) => !first.has(id)));
+  let summaries: Record<string, ChartSummary> = {};
+  let error: string | null = null;
+  const draw = (only: ReadonlySet<string>): void => {
+    try {
+      Object.assign(summaries, charts.render(model, ui, isVisible, only));
+    } catch (e) {
+      error = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+      post({ type: 'webview/didError', message: `render failed: ${error}` });
+    }
+  };
+  draw(first);
+  renderStepTable(valuesBody, model, ui.step);
+  const syncMs = performance.now() - t0;
+  requestAnimationFrame(() => {
+    if (seq !== renderSeq) return; // superseded: the newer render reports
+    const painted = performance.now();
+    const paintMs = painted - t0;
+    // Off-screen charts: after the visible ones have been painted.
+    window.setTimeout(() => {
+      if (seq !== renderSeq) return;
+      draw(rest);
+      summaries = Object.fromEntries(CARD_IDS.filter((id) => summaries[id]).map((id) => [id, summaries[id]!]));
+      const runs = model.orderedRuns();
+      const points = Object.values(summaries).reduce((n, c) => n + c.points, 0);
+      lastSummary = { cause, paintMs, runs: runs.length, points };
+      perf.renders.push({ cause, received: t0, painted, points, syncMs });
+      if (perf.renders.length > 50) perf.renders.shift();
+      post({
+        type: 'webview/didRender',
+        summary: {
+          panelId: model.panelId, runs: runs.length, runIds: runs.map((r) => r.runId), charts: summaries, paintMs, cause, step: ui.step,
+          error: error ?? (model.error ? model.error.message : null), phase: model.status.phase, linked: model.links !== null,
+        },
+      });
+    }, 0);
+  });
+}
+
+/**
+ * Coalesces renders: many messages in one frame draw once. While a request is running, streamed runs
+ * are drawn at most every PROGRESSIVE_MS (long comparisons fill in run by run); its end draws at once,
+ * so a fast request (a live hyperparameter edit) costs a single render.
+ */
+const PROGRESSIVE_MS = 250;
+let pendingRender: { cause: string; t0: number; timer: number | null; frame: number | null } | null = null;
+function scheduleRender(cause: string, t0: number, opts: { progressive?: boolean } = {}): void {
+  const flush = (): void => {
+    const p = pendingRender;
+    pendingRender = null;
+    if (!p) return;
+    if (p.timer !== null) window.clearTimeout(p.timer);
+    if (p.frame !== null) cancelAnimationFrame(p.frame);
+    render(p.cause, p.t0);
+  };
+  if (!pendingRender) pendingRender = { cause, t0, timer: null, frame: null };
+  pendingRender.cause = cause;
+  if (opts.progressive) {
+    if (pendingRender.timer === null && pendingRender.frame === null) pendingRender.timer = window.setTimeout(() => {
+      if (pendingRender) pendingRender.timer = null;
+      flush();
+    }, PROGRESSIVE_MS);
+    return;
+  }
+  if (pendingRender.timer !== null) {
+    window.clearTimeout(pendingRender.timer);
+    pendingRender.timer = null;
+  }
+  // The frame's start counts from the message that completed the picture.
+  pendingRender.t0 = t0;
+  if (pendingRender.frame === null) pendingRender.frame = requestAnimationFrame(flush);
+}
+
+function setStep(step: number): void {
+  ui.step = Math.max(0, Math.min(maxStep(), Math.round(step)));
+  updateScrubber();
+  charts.redrawMarkers(model, ui);
+  renderStepTable(valuesBody, model, ui.step);
+  persistUiSoon();
+}
+
+// #endregion
+
+// #region Interaction
+
+slider.addEventListener('input', () => {
+  stopPlaying();
+  setStep(Number(slider.value));
+});
+
+let playing: number | null = null;
+function stopPlaying(): void {
+  if (playing !== null) cancelAnimationFrame(playing);
+  playing = null;
+  play.replaceChildren(Object.assign(document.createElement('span'), { className: 'glyph', textContent: '▶' }));
+  play.title = 'Play: move the step marker through the run';
+}
+play.addEventListener('click', () => {
+  if (playing !== null) {
+    stopPlaying();
+    return;
+  }
+  const max = maxStep();
+  if (ui.step >= max) setStep(0);
+  let last = performance.now();
+  const perMs = max / 6000; // the whole run in ~6 s
+  play.replaceChildren(Object.assign(document.createElement('span'), { className: 'glyph', textContent: '❚❚' }));
+  play.title = 'Pause';
+  let acc = ui.step;
+  const tick = (now: number): void => {
+    acc = Math.min(max, acc + (now - last) * perMs);
+    last = now;
+    setStep(acc);
+    if (acc >= max) stopPlaying();
+    else playing = requestAnimationFrame(tick);
+  };
+  playing = requestAnimationFrame(tick);
+});
+
+function work(config: SessionConfig): number {
+  return config.steps * config.runs.length * Math.max(1, model.loss?.dim ?? 2);
+}
+
+function startRun(config: SessionConfig, live: boolean): void {
+  if (liveTimer !== undefined) window.clearTimeout(liveTimer);
+  liveTimer = undefined;
+  perf.runPostedAt = performance.now();
+  post({ type: 'run/start', config, live });
+}
+
+function scheduleLive(config: SessionConfig, live: boolean): void {
+  setState({ config });
+  if (!live || !model.settings.liveUpdate || work(config) > model.settings.liveUpdateMaxWork) return;
+  if (liveTimer !== undefined) window.clearTimeout(liveTimer);
+  liveTimer = window.setTimeout(() => startRun(config, true), 150);
+}
+
+let persistTimer: number | undefined;
+function persistUi(): void {
+  setState({ panelId: model.panelId, ui: { ...ui } });
+}
+function persistUiSoon(): void {
+  if (persistTimer !== undefined) return;
+  persistTimer = window.setTimeout(() => {
+    persistTimer = undefined;
+    persistUi();
+  }, 300);
+}
+
+function reveal(section: ViewSection): void {
+  ui.focus = section;
+  persistUi();
+  updateCards();
+  const card = cards[section as CardId];
+  if (!card) return;
+  // Layout changed (focused card spans the grid): let the charts resize, then scroll.
+  requestAnimationFrame(() => {
+    card.root.scrollIntoView({ block: 'start', behavior: 'auto' });
+    card.root.classList.remove('flash');
+    void card.root.offsetWidth;
+    card.root.classList.add('flash');
+    render('view/didReveal');
+  });
+}
+
+// Chart width → host decimation budget.
+let lastWidth = 0;
+let resizeTimer: number | undefined;
+const chartWidth = (): number => Math.round(cards.convergence.canvas.parentElement!.clientWidth * Math.min(2, window.devicePixelRatio || 1));
+new ResizeObserver(() => {
+  if (resizeTimer !== undefined) window.clearTimeout(resizeTimer);
+  resizeTimer = window.setTimeout(() => {
+    const w = chartWidth();
+    if (Math.abs(w - lastWidth) > 64 && model.hydrated) {
+      lastWidth = w;
+      post({ type: 'view/resize', chartWidth: w });
+    }
+  }, 250);
+}).observe(grid);
+
+watchTheme(() => {
+  theme = readTheme();
+  applyChartDefaults(theme);
+  charts.setTheme(theme);
+  toolbar.setTheme(theme);
+  controlsKey = '';
+  render('theme');
+});
+
+window.addEventListener('error', (e) => post({ type: 'webview/didError', message: `${e.message} at ${e.filename}:${e.lineno}` }));
+
+// #endregion
+
+// #region Messages
+
+function onMessage(msg: ToWebview): void {
+  const t0 = performance.now();
+  perf.messages.push({ type: msg.type, at: t0 });
+  if (perf.messages.length > 100) perf.messages.shift();
+  switch (msg.type) {
+    case 'run/snapshot':
+      model.applySnapshot(msg.snapshot);
+      model.progress.clear();
+      setState({ panelId: model.panelId, config: model.config });
+      toolbar.update(model, true);
+      scheduleRender(msg.type, t0);
+      return;
+    case 'run/didStart':
+      model.config = msg.config;
+      model.status = { phase: 'running', requestId: msg.requestId, message: null };
+      model.progress.clear();
+      setState({ config: msg.config });
+      toolbar.update(model);
+      updateCards();
+      return;
+    case 'run/didProgress':
+      model.progress.set(msg.runId, { done: msg.done, total: msg.total });
+      toolbar.update(model);
+      return;
+    case 'run/didAppendSteps':
+      for (const run of msg.runs) model.runs.set(run.runId, run);
+      scheduleRender(msg.type, t0, { progressive: model.status.phase === 'running' });
+      return;
+    case 'run/didFinish':
+      model.status = msg.status;
+      model.error = null;
+      model.paramMagnitudes = msg.paramMagnitudes;
+      model.selectedParams = msg.selectedParams;
+      model.progress.clear();
+      model.prune();
+      scheduleRender(msg.type, t0);
+      return;
+    case 'run/didFail':
+      model.status = msg.status;
+      model.error = msg.error;
+      model.progress.clear();
+      scheduleRender(msg.type, t0);
+      return;
+    case 'config/didChange':
+      model.settings = msg.settings;
+      model.trusted = msg.trusted;
+      scheduleRender(msg.type, t0);
+      return;
+    case 'view/didLinkAxes':
+      model.links = msg.links;
+      scheduleRender(msg.type, t0);
+      return;
+    case 'view/didReveal':
+      reveal(msg.section);
+      return;
+    case 'export/captureCharts': {
+      let images: { chart: string; dataUrl: string }[] = [];
+      try {
+        images = charts.capture(isVisible);
+      } catch (e) {
+        post({ type: 'webview/didError', message: `capture failed: ${String(e)}` });
+      }
+      post({ type: 'export/didCaptureCharts', requestId: msg.requestId, images });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const data = e.data as { type?: unknown } | null;
+  if (!data || typeof data.type !== 'string') return;
+  onMessage(data as ToWebview);
+});
+
+// #endregion
+
+// Ready handshake: the host hydrates us with run/snapshot.
+lastWidth = chartWidth();
+post({ type: 'webview/ready', chartWidth: lastWidth || 800 });

@@ -1,0 +1,57 @@
+// "At step t": per run and parameter, the values behind the effective learning rate (θ, g, α, |Δθ|,
+// |Δθ|/|θ| and the optimizer state), at the slider's step.
+import { formatNumber } from '../../src/protocol/format';
+import type { SeriesColumn } from '../../src/protocol/messages';
+import { nearestIndex } from '../charts/charts';
+import type { Model } from '../model';
+
+function at(c: SeriesColumn | undefined | null, step: number): number {
+  if (!c || c.x.length === 0) return NaN;
+  const i = nearestIndex(c.x, step);
+  return i >= 0 && c.x[i]! <= step ? c.y[i]! : NaN;
+}
+
+export function renderStepTable(el: HTMLElement, model: Model, step: number): void {
+  const runs = model.orderedRuns();
+  el.replaceChildren();
+  if (!runs.length) return;
+  const states = [...new Set(runs.flatMap((r) => r.stateNames))];
+  const table = document.createElement('table');
+  table.className = 'step-table';
+  const cap = document.createElement('caption');
+  cap.textContent = `Step ${step}: θ after the step, g at θ before it, α the effective learning rate of the step. Decimated series show the nearest earlier sample.`;
+  table.append(cap);
+  const head = document.createElement('tr');
+  for (const c of ['run', 'param', 'θ', 'g = ∂f/∂θ', 'α (eff. LR)', '|Δθ|', '|Δθ|/|θ|', ...states]) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = c;
+    head.append(th);
+  }
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const tbody = document.createElement('tbody');
+  for (const r of runs) {
+    for (const p of r.params) {
+      const tr = document.createElement('tr');
+      const cells = [
+        r.label, p.name,
+        formatNumber(at(p.value, step), 5),
+        formatNumber(at(p.grad, Math.max(0, step - 1)), 4),
+        formatNumber(at(p.effectiveLr, step), 4),
+        formatNumber(at(p.stepSize, step), 4),
+        formatNumber(at(p.updateRatio, step), 3),
+        ...states.map((s) => (p.state[s] ? formatNumber(at(p.state[s], step), 4) : '—')),
+      ];
+      cells.forEach((v, k) => {
+        const td = document.createElement(k < 2 ? 'th' : 'td');
+        if (k < 2) (td as HTMLTableCellElement).scope = 'row';
+        td.textContent = v === 'NaN' ? '—' : v;
+        tr.append(td);
+      });
+      tbody.append(tr);
+    }
+  }
+  table.append(thead, tbody);
+  el.append(table);
+}
