@@ -169,7 +169,7 @@ export class Charts {
             ticks: { maxRotation: 0, autoSkipPadding: 12, callback: linTicks },
             grid: { color: t.grid },
           },
-          y: { type: 'logarithmic', title: { display: true, text: spec.yTitle, color: t.muted }, ticks: { callback: logTicks, autoSkipPadding: 6 }, grid: { color: t.grid }, afterBuildTicks: decadeTicks },
+          y: { type: 'logarithmic', title: { display: true, text: spec.yTitle, color: t.muted }, ticks: { callback: logTicks, autoSkip: false }, grid: { color: t.grid }, afterBuildTicks: decadeTicks },
         },
         plugins: {
           legend: {
@@ -305,7 +305,7 @@ export class Charts {
       type,
       ...(prev?.position ? { position: prev.position as 'left' | 'right' } : {}),
       title: { display: true, text: clipped ? title.replace(/\(log\)$/, '') + ' (log, clipped)' : title, color: t.muted },
-      ticks: { callback: type === 'logarithmic' ? logTicks : linTicks, autoSkipPadding: 6 },
+      ticks: type === 'logarithmic' ? { callback: logTicks, autoSkip: false } : { callback: linTicks, autoSkipPadding: 6 },
       grid: { color: t.grid, drawOnChartArea: axis === 'y' },
       ...(type === 'logarithmic' ? { afterBuildTicks: decadeTicks } : {}),
       ...range,
