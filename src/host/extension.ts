@@ -37,6 +37,8 @@ export interface TestingApi {
   waitForRender(panelId: string | undefined, accept?: (s: RenderSummary) => boolean, timeoutMs?: number): Promise<RenderSummary>;
   /** Diagnostics this extension put in the Problems view, `file:line:column: message`. */
   problems(): string[];
+  /** Delivers `message` to panelId as if its webview had posted it (validated like any webview message); false if rejected. */
+  receive(panelId: string, message: unknown): boolean;
   /** Overrides workspace trust for the panel (undefined: back to vscode.workspace.isTrusted). */
   setTrustedForTesting(trusted: boolean | undefined): void;
   closeAll(): void;
@@ -123,6 +125,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         }, timeoutMs);
       }),
     problems: () => problems.all(),
+    receive: (panelId, message) => {
+      const p = manager.get(panelId);
+      if (!p) throw new Error(`no panel ${panelId}`);
+      return p.receiveForTesting(message);
+    },
     setTrustedForTesting: (v) => {
       trustOverride = v;
       trustChanged();

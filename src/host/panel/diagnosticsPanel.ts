@@ -176,6 +176,13 @@ export class DiagnosticsPanel extends Disposable {
     if (this.panel.title !== title) this.panel.title = title;
   }
 
+  /** Tests: feed a message as if the webview had posted it (same validation). Returns whether it was accepted. */
+  receiveForTesting(raw: unknown): boolean {
+    const ok = parseFromWebview(raw) !== undefined;
+    this.onMessage(raw);
+    return ok;
+  }
+
   private onMessage(raw: unknown): void {
     const msg = parseFromWebview(raw);
     if (!msg) {
