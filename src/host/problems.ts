@@ -11,9 +11,11 @@ export class LossProblems extends Disposable {
 
   set(ref: LossRef, error: LossError | null): void {
     if (ref.kind !== 'file') return;
+    // Not about the file's code: leave what the Problems view says about it unchanged.
+    if (error && (error.kind === 'untrusted' || error.kind === 'hyperparameter')) return;
     for (const uri of this.owned.get(ref.path) ?? []) this.collection.delete(uri);
     this.owned.delete(ref.path);
-    if (!error || error.kind === 'untrusted' || error.kind === 'hyperparameter') return;
+    if (!error) return;
     const uri = vscode.Uri.file(error.file ?? ref.path);
     const line = Math.max(0, (error.line ?? 1) - 1);
     const col = Math.max(0, (error.column ?? 1) - 1);
