@@ -168,6 +168,7 @@ export async function runCoreBench(): Promise<string[]> {
   return out;
 }
 
-if (require.main === module) {
+// Run alone only as out/bench/core.bench.js (bench.js bundles this module, where require.main === module too).
+if (require.main === module && /core\.bench\.js$/.test(__filename)) {
   void runCoreBench().then((lines) => console.log(lines.join('\n')));
 }
