@@ -111,7 +111,7 @@ const TITLES: Record<CardId, string> = {
 };
 const INFO: Record<CardId, string> = {
   convergence: 'Loss f(θ_t) per step (log scale when positive; f − f* when f* is known and f can reach it) and the gradient norm ‖∇f‖ on the right axis. Log axes show at most 18 decades below their largest value ("clipped").',
-  landscape: 'Filled contours of the loss over its plot window (computed on the host), every run\'s trajectory, the start point (○) and the known minima (★). The coloured dots follow the step slider.',
+  landscape: 'Filled contours of the loss over its plot window (built-ins computed on the host, loss files in the simulation worker; blank where the loss is undefined), every run\'s trajectory, the start point (○) and the known minima (★). The coloured dots follow the step slider.',
   effectiveLr: 'α_t per parameter: the factor with θ_t = θ_{t−1} − α_t ⊙ d_t. SGD: α = lr; adaptive methods divide lr by a running root mean square of the gradient, so each parameter gets its own step size.',
   moments: 'The optimizer\'s own state after each step, under PyTorch\'s names (exp_avg, exp_avg_sq, momentum_buffer, sum, …) and the bias-corrected m̂, v̂ of the Adam family.',
   stepSize: 'How far each parameter actually moved: |Δθ| per step, or relative to its size |Δθ|/|θ| (the "update ratio"; ~1e-3 is a common rule of thumb for networks).',
@@ -342,7 +342,7 @@ function render(cause: string, t0 = performance.now()): void {
       summaries = Object.fromEntries(CARD_IDS.filter((id) => summaries[id]).map((id) => [id, summaries[id]!]));
       const runs = model.orderedRuns();
       const points = Object.values(summaries).reduce((n, c) => n + c.points, 0);
-      lastSummary = { cause, paintMs, runs: runs.length, points };
+      lastSummary = { cause, paintMs, runs: runs.length, points, charts: summaries };
       perf.renders.push({ cause, received: t0, painted, points, syncMs });
       if (perf.renders.length > 50) perf.renders.shift();
       post({

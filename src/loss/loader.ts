@@ -210,4 +210,8 @@ class FileLoss implements LoadedLoss, LossInternals {
   createProblem(opts: ProblemOptions = {}): LossProblem {
     return createLossProblem(this, opts);
   }
+
+  value(flat: ArrayLike<number>): number {
+    return plainLoss(this, flat, this.train, undefined);
+  }
 }

@@ -72,4 +72,6 @@ export interface LoadedLoss {
   /** What the UI shows; prepares the gradient of `gradientMode` (default 'auto') and runs the gradient check once. */
   info(opts?: { readonly gradientMode?: GradientMode }): LossInfo;
   createProblem(opts?: ProblemOptions): LossProblem;
+  /** Plain loss(p, all training rows) at a flattened point (no gradient); throws a LossErrorException when it throws or is not finite. */
+  value(flat: ArrayLike<number>): number;
 }

@@ -145,29 +145,60 @@ export function contourSegments(g: Grid, level: number): Float64Array {
   return Float64Array.from(out);
 }
 
+/** Landscape options shared by `buildLandscape` and `landscapeFromGrid`. */
+export interface LandscapeOptions {
+  readonly minima: readonly { readonly x: number; readonly y: number; readonly f?: number; readonly label?: string }[];
+  readonly start: readonly [number, number];
+  readonly levels?: number;
+}
+
+/** Default grid size of a landscape (cells are drawn as an nx × ny image). */
+export const LANDSCAPE_NX = 160;
+export const LANDSCAPE_NY = 120;
+
 /** The panel's landscape message part: grid, contour levels (log-spaced above f_min when useful) and segments. */
 export function buildLandscape(
   f: (x: number, y: number) => number,
-  opts: {
+  opts: LandscapeOptions & {
     readonly window: { readonly x: readonly [number, number]; readonly y: readonly [number, number] };
-    readonly minima: readonly { readonly x: number; readonly y: number; readonly f?: number; readonly label?: string }[];
-    readonly start: readonly [number, number];
     readonly nx?: number;
     readonly ny?: number;
-    readonly levels?: number;
   },
 ): Landscape {
-  const nx = opts.nx ?? 160;
-  const ny = opts.ny ?? 120;
-  const g = computeGrid(f, opts.window, nx, ny);
+  return landscapeFromGrid(computeGrid(f, opts.window, opts.nx ?? LANDSCAPE_NX, opts.ny ?? LANDSCAPE_NY), opts);
+}
+
+/** The landscape of an already evaluated grid (e.g. values computed by the simulation worker); NaN cells are gaps. */
+export function landscapeFromGrid(g: Grid, opts: LandscapeOptions): Landscape {
   const fmins = opts.minima.map((m) => m.f).filter((v): v is number => v !== undefined && Number.isFinite(v));
   const floor = fmins.length ? Math.min(...fmins) : undefined;
   const { levels, log } = contourLevels(g.values, opts.levels ?? 14, floor);
   const contours = Array.from(levels, (lv) => contourSegments(g, lv));
   return {
-    x: g.x, y: g.y, nx, ny, values: g.values, levels, contours,
+    x: g.x, y: g.y, nx: g.nx, ny: g.ny, values: g.values, levels, contours,
     minima: opts.minima.map((m) => ({ x: m.x, y: m.y, ...(m.label !== undefined ? { label: m.label } : {}) })),
     start: [opts.start[0], opts.start[1]],
     logScale: log,
   };
+}
+
+/**
+ * The plot window of a 2-parameter loss without a `domain`: a square box (same half-size h on both
+ * axes, so the landscape is not distorted) that
+ *  - with a known minimum: is centred on the midpoint of the start point and the minimum, with h =
+ *    the larger of |Δx|, |Δy| between them, so both sit halfway between the centre and the edge;
+ *  - without one (or when the minimum is the start point): is centred on the start point, with
+ *    h = max(1, the start point's largest |coordinate|), so it reaches the origin.
+ */
+export function defaultWindow(start: readonly [number, number], minimum?: { readonly x: number; readonly y: number }): { x: [number, number]; y: [number, number] } {
+  let cx = start[0];
+  let cy = start[1];
+  let h = 0;
+  if (minimum && Number.isFinite(minimum.x) && Number.isFinite(minimum.y)) {
+    cx = (start[0] + minimum.x) / 2;
+    cy = (start[1] + minimum.y) / 2;
+    h = Math.max(Math.abs(start[0] - minimum.x), Math.abs(start[1] - minimum.y));
+  }
+  if (!(h > 0)) h = Math.max(1, Math.abs(start[0]), Math.abs(start[1]));
+  return { x: [cx - h, cx + h], y: [cy - h, cy + h] };
 }

@@ -183,6 +183,17 @@ export interface ChartSummary {
   readonly yRange: readonly [number, number] | null;
   readonly yScale: 'linear' | 'logarithmic';
   readonly visible: boolean;
+  /** Landscape chart: the filled contour drawn behind the trajectories (absent: none). `gaps` = NaN cells. */
+  readonly contour?: ContourSummary;
+}
+
+export interface ContourSummary {
+  readonly nx: number;
+  readonly ny: number;
+  readonly levels: number;
+  readonly gaps: number;
+  readonly x: readonly [number, number];
+  readonly y: readonly [number, number];
 }
 
 export interface RenderSummary {
@@ -354,7 +365,16 @@ function parseChartSummary(v: unknown): ChartSummary | undefined {
   if (v['yScale'] !== 'linear' && v['yScale'] !== 'logarithmic') return undefined;
   if (!Array.isArray(v['labels']) || v['labels'].length > 1000 || !v['labels'].every((l) => isStr(l, 256))) return undefined;
   if (typeof v['visible'] !== 'boolean') return undefined;
-  return { datasets: v['datasets'], points: v['points'], labels: v['labels'] as string[], xRange, yRange, yScale: v['yScale'], visible: v['visible'] };
+  let contour: ContourSummary | undefined;
+  if (v['contour'] !== undefined) {
+    const c = v['contour'];
+    if (!isObj(c) || !isInt(c['nx'], 2, 1e4) || !isInt(c['ny'], 2, 1e4) || !isInt(c['levels'], 0, 1e4) || !isInt(c['gaps'], 0, 1e8)) return undefined;
+    const x = parseRange(c['x']);
+    const y = parseRange(c['y']);
+    if (!x || !y) return undefined;
+    contour = { nx: c['nx'], ny: c['ny'], levels: c['levels'], gaps: c['gaps'], x, y };
+  }
+  return { datasets: v['datasets'], points: v['points'], labels: v['labels'] as string[], xRange, yRange, yScale: v['yScale'], visible: v['visible'], ...(contour ? { contour } : {}) };
 }
 
 function parseRenderSummary(v: unknown): RenderSummary | undefined {

@@ -138,7 +138,12 @@ export interface RecordingColumns {
 export type ToWorkerMessage =
   | { readonly type: 'sim/describe'; readonly requestId: string; readonly loss: LossRef; readonly gradientMode?: GradientMode }
   | { readonly type: 'sim/run'; readonly request: SimulationRequest }
-  | { readonly type: 'sim/cancel'; readonly requestId: string };
+  | { readonly type: 'sim/cancel'; readonly requestId: string }
+  /**
+   * Loss values of a 2-parameter loss on an nx × ny grid over `window` (see `GridRequest`); answered
+   * by sim/didGrid | sim/didFail. Built-ins are computed by the host itself and need not use it.
+   */
+  | ({ readonly type: 'sim/grid' } & GridRequest);
 
 /** Worker → host. */
 export type FromWorkerMessage =
@@ -149,7 +154,33 @@ export type FromWorkerMessage =
   | { readonly type: 'sim/didFinish'; readonly requestId: string; readonly cancelled: boolean }
   | { readonly type: 'sim/didFail'; readonly requestId: string; readonly error: LossError }
   /** Sent before each user-code evaluation phase so the host's watchdog can time it. */
-  | { readonly type: 'sim/heartbeat'; readonly requestId: string };
+  | { readonly type: 'sim/heartbeat'; readonly requestId: string }
+  /** Answers sim/grid: row-major values (`values[j*nx + i] = f(x_i, y_j)`, row 0 at y min), buffer transferred; NaN where loss() threw or was not finite. */
+  | { readonly type: 'sim/didGrid'; readonly requestId: string; readonly values: Float64Array };
+
+/**
+ * A grid of plain loss values (no gradient) of a 2-parameter loss: x_i = x0 + i·(x1−x0)/(nx−1), likewise y_j.
+ * Loss files with data are evaluated on the full training set. A cell whose evaluation throws or is
+ * not finite is NaN (the request still succeeds); only a loss that cannot be loaded, or is not
+ * 2-parameter, fails the request.
+ */
+export interface GridRequest {
+  readonly requestId: string;
+  readonly loss: LossRef;
+  readonly window: { readonly x: readonly [number, number]; readonly y: readonly [number, number] };
+  /** 2 ≤ nx, ny ≤ MAX_GRID_SIDE. */
+  readonly nx: number;
+  readonly ny: number;
+  /** Only decides how the file is described/loaded; the grid never evaluates a gradient. */
+  readonly gradientMode?: GradientMode;
+  /**
+   * Wall-time budget in the worker (ms): a grid that takes longer fails with kind 'timeout' instead of
+   * running into the watchdog (which would restart the worker). Default: no budget besides the watchdog.
+   */
+  readonly budgetMs?: number;
+}
+
+export const MAX_GRID_SIDE = 1000;
 
 /** `file:line:column: message` (parts omitted when unknown). */
 export function formatLossError(e: LossError): string {

@@ -173,7 +173,8 @@ suite('Diagnostics panel', function () {
     fs.writeFileSync(file, LOSS_OK);
     const uri = vscode.Uri.file(file);
     const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: { kind: 'file', path: file }, optimizer: 'adam', steps: 100 })) as { panelId: string };
-    await rendered(r.panelId, (x) => x.runs === 1 && x.phase === 'done', 'loss file run');
+    const first = await rendered(r.panelId, (x) => x.runs === 1 && x.phase === 'done' && !!x.charts['landscape']?.contour, 'loss file run with a contour');
+    assert.deepStrictEqual(first.charts['landscape']!.contour!.x, [-2, 2], 'the contour covers the file\'s domain');
     const good = panel(r.panelId);
     assert.strictEqual(good.loss?.dim, 2);
     assert.deepStrictEqual(good.loss?.paramNames, ['x', 'y']);
@@ -202,6 +203,29 @@ suite('Diagnostics panel', function () {
     await vscode.workspace.applyEdit(fix);
     await doc.save();
     await waitFor(() => vscode.languages.getDiagnostics(uri).length === 0 && panel(r.panelId).status.phase === 'done', 30_000, 'diagnostic cleared after a clean run');
+  });
+
+  test('a 2-D loss file gets a filled contour from the worker; cells where loss() throws or is NaN are gaps', async () => {
+    // No domain: the default window around the start (1.5, 2) and the minimum (0.5, 0.5); loss() throws for x < 0, NaN for y < 0.
+    const file = path.join(workspaceDir(), 'holes.loss.js');
+    fs.writeFileSync(file, `export default {
+  params: { x: 1.5, y: 2 },
+  loss(p) {
+    if (p.x < 0) throw new Error('undefined for x < 0');
+    if (p.y < 0) return NaN;
+    return (p.x - 0.5) ** 2 + 2 * (p.y - 0.5) ** 2;
+  },
+  minimum: { x: 0.5, y: 0.5 },
+};
+`);
+    const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: { kind: 'file', path: file }, optimizer: 'adam', hyperparameters: { lr: 0.05 }, steps: 200 })) as { panelId: string };
+    const s = await rendered(r.panelId, (x) => x.runs === 1 && x.phase === 'done' && !!x.charts['landscape']?.contour, 'loss file with holes');
+    const c = s.charts['landscape']!.contour!;
+    assert.deepStrictEqual([c.x, c.y], [[-0.5, 2.5], [-0.25, 2.75]], 'default window: centred between start and minimum, half-size 1.5');
+    assert.ok(c.levels > 5, `${c.levels} contour levels`);
+    // x < 0: 27 of 160 columns (x_i = -0.5 + 3i/159); y < 0: 10 of 120 rows.
+    assert.ok(c.gaps > 0.15 * c.nx * c.ny && c.gaps < 0.3 * c.nx * c.ny, `${c.gaps} gaps of ${c.nx * c.ny}`);
+    assert.strictEqual(panel(r.panelId).error, null, 'the run did not fail');
   });
 
   test('untrusted workspace: loss files do not run, built-ins do', async () => {

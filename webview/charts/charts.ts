@@ -392,7 +392,11 @@ export class Charts {
     (sx as { title: { text: string } }).title.text = names[0] ?? 'θ₀';
     (sy as { title: { text: string } }).title.text = names[1] ?? 'θ₁';
     chart.update('none');
-    return summarize(chart, visible, 'linear');
+    const summary = summarize(chart, visible, 'linear');
+    if (!l) return summary;
+    let gaps = 0;
+    for (let i = 0; i < l.values.length; i++) if (!Number.isFinite(l.values[i]!)) gaps++;
+    return { ...summary, contour: { nx: l.nx, ny: l.ny, levels: l.levels.length, gaps, x: [l.x[0], l.x[1]], y: [l.y[0], l.y[1]] } };
   }
 
   private renderParamValues(model: Model, runs: readonly RunSeries[], maxStep: number, visible: boolean): ChartSummary {

@@ -6,7 +6,7 @@ import { linkedRanges } from '../../protocol/axes';
 import { parseSessionConfig, type AxisLinks, type ExportFormat, type RenderSummary, type SessionConfig } from '../../protocol/messages';
 import { defaultHyperparameters } from '../../protocol/runDefaults';
 import type { LossRef } from '../../protocol/simulation';
-import { landscapeFor, lossHint } from '../landscape';
+import { fileLandscape, landscapeFor, lossHint } from '../landscape';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
 import { panelSettings, readSettings } from '../settings';
@@ -48,7 +48,7 @@ export class PanelManager extends Disposable {
       runner: () => opts.runners.get(),
       settings: () => panelSettings(readSettings()),
       trusted: opts.trusted,
-      landscape: (info) => landscapeFor(info),
+      landscape: (info) => (info.ref.kind === 'file' ? fileLandscape(info, opts.runners, (m) => opts.output.appendLine(m)) : landscapeFor(info)),
       lossResult: (ref, error) => opts.problems.set(ref, error),
       progress: (title, cancel) => progressNotification(title, cancel),
       log: (m) => opts.output.appendLine(m),

@@ -36,7 +36,7 @@ export interface SessionHost {
   runner(): Runner;
   settings(): PanelSettings;
   trusted(): boolean;
-  /** Landscape of a 2-parameter loss (grid computed on the host), or null. */
+  /** Landscape of a 2-parameter loss (built-ins: grid computed on the host; loss files: by the worker), or null. Must not reject. */
   landscape(loss: LossInfo): Landscape | null | Promise<Landscape | null>;
   /** A run of a loss ended: error (Problems view) or null (clear it). */
   lossResult?(ref: LossRef, error: LossError | null): void;
@@ -295,6 +295,16 @@ export class Session {
         if (!isCurrent()) return;
         this.fail(requestId, toLossError(e));
         return;
+      }
+    } else if (config.loss.kind === 'file' && this._loss?.dim === 2) {
+      // The same loss file again (e.g. re-run on save): its landscape follows the file (cached until it
+      // changes). No grid at all (the file is broken everywhere): the last good one stays, like the runs.
+      const l = await this.host.landscape(this._loss);
+      if (!isCurrent()) return;
+      if (l && l !== this._landscape) {
+        this._landscape = l;
+        this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
+        this.host.post({ type: 'run/didStart', requestId, config });
       }
     }
 

@@ -1,7 +1,7 @@
 // What the panel needs from the simulation runner (src/host/run/simulationRunner.ts): the structural
 // API, so the session and the benchmark can also drive an in-process runner, plus the LossError
 // helpers used when a request is rejected (LossErrorException carries `error: LossError`).
-import type { GradientMode, LossError, LossErrorKind, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
+import type { GradientMode, GridRequest, LossError, LossErrorKind, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 
 export interface RunListener {
   onProgress?(runId: string, done: number, total: number): void;
@@ -17,6 +17,8 @@ export interface RunResult {
 export interface Runner {
   describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo>;
   run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult>;
+  /** Plain loss values on a grid, computed in the worker (see SimulationRunner.grid); optional for in-process runners. */
+  grid?(req: Omit<GridRequest, 'requestId'>): Promise<Float64Array>;
   setTimeoutMs(ms: number): void;
   dispose(): void;
 }

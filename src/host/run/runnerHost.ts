@@ -5,7 +5,7 @@
 // side-by-side group's runs execute one after another instead of cancelling each other.
 import { SimulationRunner } from './simulationRunner';
 import type { Runner, RunListener, RunResult } from './runnerApi';
-import type { GradientMode, LossInfo, LossRef, SimulationRequest } from '../../protocol/simulation';
+import type { GradientMode, GridRequest, LossInfo, LossRef, SimulationRequest } from '../../protocol/simulation';
 import type { IDisposable } from '../util/dispose';
 
 /** Rejection of a queued run that was cancelled before it started (sessions ignore it: no longer current). */
@@ -52,6 +52,11 @@ export class RunnerHost implements IDisposable, Runner {
 
   describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo> {
     return this.inner().describe(loss, gradientMode);
+  }
+
+  /** Not queued behind runs (like describe): the worker answers between the slices of a running request. */
+  grid(req: Omit<GridRequest, 'requestId'>): Promise<Float64Array> {
+    return this.inner().grid(req);
   }
 
   run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult> {

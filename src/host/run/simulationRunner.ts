@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type {
   FromWorkerMessage,
   GradientMode,
+  GridRequest,
   LossError,
   LossInfo,
   LossRef,
@@ -102,6 +103,32 @@ export class SimulationRunner {
         fail: (error) => reject(new LossErrorException(error)),
       });
       this.send({ type: 'sim/describe', requestId, loss, ...(gradientMode ? { gradientMode } : {}) });
+    });
+  }
+
+  /**
+   * Plain loss values of a 2-parameter loss on an nx × ny grid over `window` (row-major, row 0 at
+   * y min), computed in the worker (loss files never run on the host). Cells where loss() throws or
+   * is not finite are NaN. Timed by the watchdog like any request (a heartbeat per row); `budgetMs`
+   * (default: half the watchdog timeout) ends a slow grid with kind 'timeout' without restarting the
+   * worker. Rejects with a LossErrorException (load error, not 2-D, timeout, untrusted).
+   */
+  grid(req: Omit<GridRequest, 'requestId'>): Promise<Float64Array> {
+    const refused = this.refuse(req.loss);
+    if (refused) return Promise.reject(refused);
+    const requestId = `g${++nextId}`;
+    return new Promise<Float64Array>((resolve, reject) => {
+      this.pending.set(requestId, {
+        ref: req.loss,
+        handle: (msg) => {
+          if (msg.type === 'sim/didGrid') resolve(msg.values);
+          else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
+          else return false;
+          return true;
+        },
+        fail: (error) => reject(new LossErrorException(error)),
+      });
+      this.send({ type: 'sim/grid', ...req, requestId, budgetMs: req.budgetMs ?? Math.max(1, Math.floor(this.timeoutMs / 2)) });
     });
   }
 

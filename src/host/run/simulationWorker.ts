@@ -7,16 +7,19 @@
 //                  per run: sim/heartbeat, sim/didProgress…, sim/didFinishRun (exact-length columns, buffers transferred),
 //                  then sim/didFinish {cancelled} | sim/didFail (an error before the first step of a run)
 //   sim/cancel   → the running request stops at its next slice boundary (the partial run is still sent).
+//   sim/grid     → sim/heartbeat (one per grid row), sim/didGrid (values transferred) | sim/didFail
 //
 // User code runs synchronously here; the host's watchdog terminates the worker when it goes silent
 // (an infinite loop in loss()). Runs are processed one at a time; describes answer between slices.
 
 import { parentPort } from 'node:worker_threads';
-import { HyperparameterError, createOptimizer, Simulation, type Optimizer, type Problem, type Recording } from '../../core';
+import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, Simulation, type Optimizer, type Problem, type Recording } from '../../core';
 import {
   formatLossError,
   type FromWorkerMessage,
   type GradientMode,
+  type GridRequest,
+  MAX_GRID_SIDE,
   type LossError,
   type LossInfo,
   type LossRef,
@@ -84,6 +87,64 @@ function describe(requestId: string, ref: LossRef, gradientMode: GradientMode | 
     post({ type: 'sim/didDescribe', requestId, loss: resolve(ref, gradientMode).info });
   } catch (e) {
     post({ type: 'sim/didFail', requestId, error: toLossError(e, ref.kind === 'file' ? ref.path : undefined) });
+  }
+}
+
+/**
+ * Plain loss values on a grid (no gradient; loss files with data: all training rows). Evaluations that
+ * throw or are not finite become NaN cells; a heartbeat per row keeps the watchdog on each row (an
+ * infinite loop in loss() is still stopped), and `budgetMs` ends a slow grid with 'timeout' first.
+ */
+function grid(req: GridRequest): void {
+  const { requestId } = req;
+  post({ type: 'sim/heartbeat', requestId });
+  try {
+    const { nx, ny, window: w } = req;
+    const side = (n: number, what: string) => {
+      if (!Number.isInteger(n) || n < 2 || n > MAX_GRID_SIDE) throw lossError('internal', `grid ${what} must be an integer in [2, ${MAX_GRID_SIDE}], got ${n}`);
+    };
+    side(nx, 'nx');
+    side(ny, 'ny');
+    for (const r of [w?.x, w?.y]) {
+      if (!Array.isArray(r) || !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) throw lossError('internal', `grid window must be finite [min, max] ranges, got ${JSON.stringify(w)}`);
+    }
+    let f: (x: number, y: number) => number;
+    if (req.loss.kind === 'builtin') {
+      const b = BUILTIN_LOSSES[req.loss.name];
+      if (!b) throw lossError('internal', `unknown built-in loss ${req.loss.name}`);
+      const scratch = new Float64Array(2);
+      f = (x, y) => b.evaluate(x, y, scratch);
+    } else {
+      const loaded = loadFile(req.loss.path);
+      if (loaded.dim !== 2) throw lossError('shape', `a contour grid needs 2 parameters, ${loaded.name} has ${loaded.dim}`, { file: req.loss.path });
+      const p = new Float64Array(2);
+      f = (x, y) => {
+        p[0] = x;
+        p[1] = y;
+        return loaded.value(p);
+      };
+    }
+    const values = new Float64Array(nx * ny);
+    const t0 = performance.now();
+    for (let j = 0; j < ny; j++) {
+      if (j > 0) post({ type: 'sim/heartbeat', requestId });
+      const y = w.y[0] + (j * (w.y[1] - w.y[0])) / (ny - 1);
+      for (let i = 0; i < nx; i++) {
+        let v: number;
+        try {
+          v = f(w.x[0] + (i * (w.x[1] - w.x[0])) / (nx - 1), y);
+        } catch {
+          v = NaN;
+        }
+        values[j * nx + i] = Number.isFinite(v) ? v : NaN;
+      }
+      if (req.budgetMs !== undefined && performance.now() - t0 > req.budgetMs) {
+        throw lossError('timeout', `the contour grid took longer than ${req.budgetMs} ms (${j + 1} of ${ny} rows); the panel shows the trajectories without it`, req.loss.kind === 'file' ? { file: req.loss.path } : {});
+      }
+    }
+    post({ type: 'sim/didGrid', requestId, values }, [values.buffer as ArrayBuffer]);
+  } catch (e) {
+    post({ type: 'sim/didFail', requestId, error: toLossError(e, fileOf(req.loss)) });
   }
 }
 
@@ -247,6 +308,9 @@ port.on('message', (msg: ToWorkerMessage) => {
     }
     case 'sim/cancel':
       cancelled.add(msg.requestId);
+      break;
+    case 'sim/grid':
+      grid(msg);
       break;
     default: {
       const unknown: never = msg;

@@ -170,6 +170,56 @@ describe('SimulationRunner', () => {
     assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
   });
 
+  test('grid: plain loss values of a 2-D loss file in the worker; throwing and NaN cells are NaN', async () => {
+    const r = runner();
+    const path = example('rosenbrock-with-grad.loss.ts');
+    const values = await r.grid({ loss: { kind: 'file', path }, window: { x: [-2, 2], y: [-1, 3] }, nx: 5, ny: 3 });
+    assert.equal(values.length, 15);
+    assert.equal(values.buffer.byteLength, 15 * 8, 'exact length, transferred');
+    const rosen = (x: number, y: number) => (1 - x) ** 2 + 100 * (y - x * x) ** 2;
+    for (let j = 0; j < 3; j++) for (let i = 0; i < 5; i++) assert.equal(values[j * 5 + i], rosen(-2 + i, -1 + 2 * j), `(${i}, ${j})`);
+
+    // x < 0 throws, y < 0 returns NaN: those cells are NaN, the others are the loss.
+    const gaps = await r.grid({ loss: { kind: 'file', path: fixture('gaps.loss.ts') }, window: { x: [-1, 1], y: [-1, 1] }, nx: 3, ny: 3 });
+    const shown = [...gaps].map((v) => (Number.isNaN(v) ? 'NaN' : v));
+    assert.deepEqual(shown, ['NaN', 'NaN', 'NaN', 'NaN', 0.25 + 0.5, 0.25 + 0.5, 'NaN', 0.25 + 0.5, 0.25 + 0.5]);
+
+    // Mini-batch files: the full training set (the grid is deterministic, whatever the batch size).
+    const mb = { kind: 'file' as const, path: example('minibatch-noise.loss.ts') };
+    const a = await r.grid({ loss: mb, window: { x: [-2, 4], y: [-2, 3] }, nx: 4, ny: 4 });
+    const b = await r.grid({ loss: mb, window: { x: [-2, 4], y: [-2, 3] }, nx: 4, ny: 4 });
+    assert.deepEqual(a, b);
+    assert.ok(a.every((v) => Number.isFinite(v) && v >= 0));
+
+    // Built-ins too (the host normally computes them itself).
+    const canyon = await r.grid({ loss: { kind: 'builtin', name: 'rosenbrock' }, window: { x: [-2, 2], y: [-1, 3] }, nx: 5, ny: 3 });
+    assert.deepEqual(canyon, values);
+  });
+
+  test('grid: errors (not 2-D, load errors, untrusted, bad sizes) reject; an infinite loop times out and the worker recovers', async () => {
+    const r = runner(600);
+    const w = { x: [-1, 1] as [number, number], y: [-1, 1] as [number, number] };
+    assertLossError(await lossErrorOf(() => r.grid({ loss: { kind: 'file', path: example('quad5.loss.ts') }, window: w, nx: 4, ny: 4 })), 'shape', { message: /2 parameters/ });
+    assertLossError(await lossErrorOf(() => r.grid({ loss: { kind: 'file', path: fixture('syntax-error.loss.mjs') }, window: w, nx: 4, ny: 4 })), 'syntax', { file: fixture('syntax-error.loss.mjs') });
+    assertLossError(await lossErrorOf(() => r.grid({ loss: { kind: 'builtin', name: 'canyon' }, window: w, nx: 1, ny: 4 })), 'internal', { message: /nx/ });
+    const t = tempFiles({
+      'loops.loss.js': 'export default { params: { x: 0, y: 0 }, loss(p) { if (p.x > 0.5) for (;;) {} return p.x * p.x + p.y * p.y; } };\n',
+      'slow.loss.js': 'export default { params: { x: 0, y: 0 }, loss(p) { const t = performance.now(); while (performance.now() - t < 0.05) {} return p.x * p.x + p.y * p.y; } };\n',
+    });
+    try {
+      // loss() loops forever in part of the window: the watchdog stops it (the worker is restarted).
+      assertLossError(await lossErrorOf(() => r.grid({ loss: { kind: 'file', path: t.path('loops.loss.js') }, window: w, nx: 4, ny: 4 })), 'timeout', { file: t.path('loops.loss.js') });
+      assert.equal((await r.grid({ loss: { kind: 'file', path: fixture('gaps.loss.ts') }, window: w, nx: 4, ny: 4 })).length, 16, 'a fresh worker after the timeout');
+      // Slow but finite: the budget ends it with 'timeout' and the same worker keeps serving.
+      assertLossError(await lossErrorOf(() => r.grid({ loss: { kind: 'file', path: t.path('slow.loss.js') }, window: w, nx: 60, ny: 60, budgetMs: 30 })), 'timeout', { message: /took longer than 30 ms/ });
+      assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
+    } finally {
+      t.cleanup();
+    }
+    const untrusted = runner(10_000, false);
+    assertLossError(await lossErrorOf(() => untrusted.grid({ loss: { kind: 'file', path: fixture('gaps.loss.ts') }, window: w, nx: 4, ny: 4 })), 'untrusted', {});
+  });
+
   test('dispose rejects pending requests and leaves no worker behind', async () => {
     const r = runner();
     const p = r.run(request({ kind: 'builtin', name: 'canyon' }, { steps: 2_000_000, trajectoryOnly: true }));

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_LOSSES } from '../../../src/core';
-import { buildLandscape, computeGrid, contourLevels, contourSegments, finiteRange, gridX, gridY } from '../../../src/protocol/contour';
+import { buildLandscape, computeGrid, contourLevels, contourSegments, defaultWindow, finiteRange, gridX, gridY, landscapeFromGrid } from '../../../src/protocol/contour';
 import { exactLength } from './fixtures';
 
 describe('computeGrid', () => {
@@ -75,5 +75,27 @@ describe('buildLandscape', () => {
     assert.ok(l.logScale);
     assert.deepEqual(l.minima, [{ x: 0, y: 0 }]);
     assert.deepEqual(l.start, [-4, 1]);
+  });
+});
+
+describe('defaultWindow (2-D loss files without a domain)', () => {
+  test('start and minimum: square box centred between them, both halfway to the edge', () => {
+    assert.deepEqual(defaultWindow([-1.5, 2], { x: 1, y: 1 }), { x: [-2.75, 2.25], y: [-1, 4] });
+  });
+  test('no minimum (or the minimum is the start): centred on the start, reaching the origin, at least ±1', () => {
+    assert.deepEqual(defaultWindow([-1.5, 2]), { x: [-3.5, 0.5], y: [0, 4] });
+    assert.deepEqual(defaultWindow([0, 0]), { x: [-1, 1], y: [-1, 1] });
+    assert.deepEqual(defaultWindow([0.2, 0.1], { x: 0.2, y: 0.1 }), { x: [-0.8, 1.2], y: [-0.9, 1.1] });
+  });
+});
+
+describe('landscapeFromGrid', () => {
+  test('NaN cells are gaps: levels from the finite values, no segment through a NaN cell', () => {
+    const g = computeGrid((x, y) => (x < 0 ? NaN : x * x + y * y), { x: [-1, 1], y: [-1, 1] }, 41, 41);
+    const l = landscapeFromGrid(g, { minima: [{ x: 0, y: 0, f: 0 }], start: [0.5, 0.5] });
+    assert.equal(l.levels.length, 14);
+    assert.ok(l.contours.some((c) => c.length > 0));
+    for (const c of l.contours) for (let k = 0; k < c.length; k += 2) assert.ok(c[k]! >= -0.05 - 1e-12, `segment at x = ${c[k]}`);
+    assert.equal(l.values, g.values);
   });
 });
