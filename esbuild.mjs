@@ -8,7 +8,7 @@
 //   node esbuild.mjs --vscode        also compile the real-VS-Code harness test/vscode/** + test/e2e/** into out/test/ (file by file)
 // esbuild does not type-check: `npm test` runs `tsc --noEmit` first.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -88,5 +88,16 @@ if (watch) {
   const t0 = Date.now();
   await Promise.all(targets.map((t) => esbuild.build(t)));
   if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  if (production) writeVsixReadme();
   console.log(`[esbuild] ${targets.length} target(s) built in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}
+
+/**
+ * The README packed into the .vsix (package.json `vsce.readmePath`). vsce accepts only https images in it
+ * and this repository has no public URL to point at, so images become captions naming the file; the rest is
+ * the repository README verbatim.
+ */
+function writeVsixReadme() {
+  const text = readFileSync('README.md', 'utf8').replace(/!\[([^\]]*)\]\(([^)]+)\)/g, (_, alt, src) => `*Screenshot (${src} in the repository): ${alt}*`);
+  writeFileSync('dist/README.md', text);
 }
