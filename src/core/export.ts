@@ -2,27 +2,11 @@
 // conventions: params[0] = start, params[t] = after step t; non-finite numbers as "NaN"/"Infinity"/"-Infinity"),
 // and into a per-step CSV with PyTorch's state names as columns. Shared by the CLI and the panel's Export Run.
 
+import type { RecordingData } from './simulation';
 import type { HyperValue } from './types';
 
 /** The columns both `Recording` (core) and `RecordingColumns` (protocol) have. */
-export interface ColumnarRun {
-  readonly dim: number;
-  readonly stepsRequested: number;
-  readonly stepsCompleted: number;
-  readonly diverged: boolean;
-  readonly stopReason: string | null;
-  readonly params: Float64Array;
-  readonly loss: Float64Array;
-  readonly grad: Float64Array;
-  readonly validationLoss: Float64Array | null;
-  readonly update: Float64Array;
-  readonly direction: Float64Array;
-  readonly effectiveLr: Float64Array;
-  readonly lr: Float64Array;
-  readonly state: Readonly<Record<string, Float64Array>>;
-  readonly scalarState: Readonly<Record<string, Float64Array>>;
-  readonly extra: Readonly<Record<string, Float64Array>>;
-}
+export type ColumnarRun = RecordingData;
 
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
 

@@ -25,23 +25,24 @@ export interface SimulationSpec {
   readonly record?: 'all' | 'trajectory';
 }
 
-/** One run's data, columnar. Per-parameter columns are row-major: value of parameter i at row t is [t*dim + i]. */
-export interface Recording {
-  readonly problemName: string;
-  readonly optimizerName: string;
+/**
+ * A run's columns (row conventions above). Per-parameter columns are row-major: parameter i at row t is
+ * [t*dim + i]. The one declaration of this layout: the core's `Recording`, the worker protocol's
+ * `RecordingColumns` and the exporters all use it.
+ */
+export interface RecordingData {
   readonly dim: number;
-  readonly paramNames: readonly string[];
   readonly stepsRequested: number;
-  stepsCompleted: number;
-  diverged: boolean;
+  readonly stepsCompleted: number;
+  readonly diverged: boolean;
   /** e.g. `diverged at step 9: non-finite parameter y` */
-  stopReason: string | null;
+  readonly stopReason: string | null;
   readonly params: Float64Array;
   readonly loss: Float64Array;
   readonly grad: Float64Array;
   /** Present when the problem has held-out data: validation loss at params[t]. */
   readonly validationLoss: Float64Array | null;
-  /** Empty arrays when record = 'trajectory'. */
+  /** Empty arrays when only the trajectory is recorded. */
   readonly update: Float64Array;
   readonly direction: Float64Array;
   readonly effectiveLr: Float64Array;
@@ -51,6 +52,16 @@ export interface Recording {
   /** Always includes `step`. */
   readonly scalarState: Readonly<Record<string, Float64Array>>;
   readonly extra: Readonly<Record<string, Float64Array>>;
+}
+
+/** One run's data as the engine fills it (preallocated for every requested step). */
+export interface Recording extends RecordingData {
+  readonly problemName: string;
+  readonly optimizerName: string;
+  readonly paramNames: readonly string[];
+  stepsCompleted: number;
+  diverged: boolean;
+  stopReason: string | null;
 }
 
 const EMPTY = new Float64Array(0);

@@ -7,6 +7,7 @@
 // `sim/didFinishRun` carrying the whole recording as exact-length Float64Arrays (transferred, not
 // copied). Errors end the request with `sim/didFail` carrying a LossError with file and line.
 
+import type { RecordingData } from '../core/simulation';
 import type { HyperValue, OptimizerName, PlotWindow } from '../core/types';
 
 /** Which loss to run: a built-in by name, or a loss file by absolute path. */
@@ -103,27 +104,11 @@ export interface LossError {
  * A run's recording as transferable columns (see core `Recording` for row conventions; all Float64Array,
  * per-parameter columns row-major with `dim` values per row, exact length = rows actually completed).
  */
-export interface RecordingColumns {
+export interface RecordingColumns extends RecordingData {
   readonly runId: string;
   readonly optimizer: OptimizerName;
   /** Resolved hyperparameters (defaults filled in). */
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
-  readonly dim: number;
-  readonly stepsRequested: number;
-  readonly stepsCompleted: number;
-  readonly diverged: boolean;
-  readonly stopReason: string | null;
-  readonly params: Float64Array;
-  readonly loss: Float64Array;
-  readonly grad: Float64Array;
-  readonly validationLoss: Float64Array | null;
-  readonly update: Float64Array;
-  readonly direction: Float64Array;
-  readonly effectiveLr: Float64Array;
-  readonly lr: Float64Array;
-  readonly state: Readonly<Record<string, Float64Array>>;
-  readonly scalarState: Readonly<Record<string, Float64Array>>;
-  readonly extra: Readonly<Record<string, Float64Array>>;
   /** Wall time of the simulation in the worker, ms. */
   readonly elapsedMs: number;
   /**
