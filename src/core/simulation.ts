@@ -23,6 +23,8 @@ export interface SimulationSpec {
    * (large problems, benchmarks).
    */
   readonly record?: 'all' | 'trajectory';
+  /** Refuse (RangeError) to preallocate more than this; default MAX_RECORDING_BYTES. */
+  readonly maxRecordingBytes?: number;
 }
 
 /**
@@ -66,6 +68,16 @@ export interface Recording extends RecordingData {
 
 const EMPTY = new Float64Array(0);
 
+/** The largest recording one Simulation preallocates (all columns), in bytes. */
+export const MAX_RECORDING_BYTES = 1.5 * 2 ** 30;
+
+/** Bytes the recording of `steps` steps of `optimizer` on `dim` parameters preallocates. */
+export function recordingBytes(dim: number, steps: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all'): number {
+  const perParamColumns = 2 + (record === 'all' ? 3 + optimizer.stateNames.length + optimizer.extraDiagnosticNames.length : 0); // params, grad (+ update, direction, effectiveLr, state, extra)
+  const scalarColumns = 3 + optimizer.scalarStateNames.length; // loss, lr, step (+ scalars)
+  return 8 * ((steps + 1) * (dim * perParamColumns + scalarColumns));
+}
+
 /** Incremental simulation: the worker advances it in slices and streams the new rows. */
 export class Simulation {
   readonly recording: Recording;
@@ -84,6 +96,15 @@ export class Simulation {
     if (start.length !== dim) throw new Error(`start point has ${start.length} values, problem ${problem.name} has ${dim} parameters`);
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
     this.recordAll = (spec.record ?? 'all') === 'all';
+    const bytes = recordingBytes(dim, steps, optimizer, spec.record);
+    const limit = spec.maxRecordingBytes ?? MAX_RECORDING_BYTES;
+    if (bytes > limit) {
+      const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
+      throw new RangeError(
+        `recording ${steps} steps of ${dim} parameters needs ${gib(bytes)} (limit ${gib(limit)}): ` +
+          `use at most ${Math.floor((steps * limit) / bytes)} steps${this.recordAll ? ', or record the trajectory only' : ''}`,
+      );
+    }
     const perParam = (rows: number) => (this.recordAll ? new Float64Array(rows * dim) : EMPTY);
     const state: Record<string, Float64Array> = {};
     for (const n of optimizer.stateNames) state[n] = perParam(steps);

@@ -1,7 +1,7 @@
 // The simulation engine: row conventions, slicing, trajectory-only recording, validation loss, divergence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, builtinProblem, createOptimizer, getBuiltinLoss, simulate, type Problem } from '../../../src/core';
+import { Simulation, builtinProblem, createOptimizer, getBuiltinLoss, recordingBytes, simulate, type Problem } from '../../../src/core';
 
 const rosen = getBuiltinLoss('rosenbrock');
 
@@ -82,4 +82,16 @@ test('built-in losses: exact gradients (central differences) and known minima', 
     }
     assert.ok(b.window.x[0] < b.start[0] && b.start[0] < b.window.x[1] && b.window.y[0] < b.start[1] && b.start[1] < b.window.y[1], `${name}: start inside the window`);
   }
+});
+
+test('a recording that would not fit is refused up front with a clear message', () => {
+  const opt = createOptimizer('adam');
+  const p: Problem = { name: 'big', dim: 1000, paramNames: [], evaluate: () => 0 };
+  assert.throws(
+    () => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 1_000_000 }),
+    /^RangeError: recording 1000000 steps of 1000 parameters needs 67\.1 GiB \(limit 1\.5 GiB\): use at most 22362 steps, or record the trajectory only$/,
+  );
+  // 9 columns × 1000 parameters × 10⁶ rows × 8 bytes; the exact limit is honoured to the step
+  assert.doesNotThrow(() => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, maxRecordingBytes: recordingBytes(1000, 100, opt) }));
+  assert.throws(() => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 101, maxRecordingBytes: recordingBytes(1000, 100, opt) }), RangeError);
 });
