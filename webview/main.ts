@@ -287,12 +287,27 @@ function updateCards(): void {
   valuesCard.hidden = model.orderedRuns().length === 0;
 }
 
+/**
+ * Runs `f` once the frame showing the current DOM and canvases has been painted: a task posted from
+ * the next animation frame callback runs after that frame's style, layout and paint.
+ */
+function afterNextPaint(f: () => void): void {
+  requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      f();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
 let renderSeq = 0;
 let lastSummary: unknown = null;
 /** Timing of recent renders (performance.now): message received, frame painted; and when Run was last posted. */
 const perf = {
   runPostedAt: NaN,
-  renders: [] as { cause: string; received: number; painted: number; points: number; syncMs: number }[],
+  renders: [] as { cause: string; received: number; painted: number; points: number; syncMs: number; phases?: Record<string, number> }[],
   messages: [] as { type: string; at: number }[],
 };
 
@@ -310,11 +325,13 @@ for (const id of CARD_IDS) io.observe(cards[id].root);
 
 function render(cause: string, t0 = performance.now()): void {
   const seq = ++renderSeq;
+  const tStart = performance.now();
   toolbar.update(model);
   picker.update(model);
   updateScrubber();
   updateCards();
   renderCardControls();
+  const tDom = performance.now();
   const first = new Set(CARD_IDS.filter((id) => onScreen.has(id)));
   if (first.size === 0) first.add('convergence');
   const rest = new Set(CARD_IDS.filter((id) => !first.has(id)));
@@ -329,9 +346,12 @@ function render(cause: string, t0 = performance.now()): void {
     }
   };
   draw(first);
+  const tCharts = performance.now();
+  const firstTimings = { ...charts.timings };
   renderStepTable(valuesBody, model, ui.step);
-  const syncMs = performance.now() - t0;
-  requestAnimationFrame(() => {
+  const tEnd = performance.now();
+  const syncMs = tEnd - t0;
+  afterNextPaint(() => {
     if (seq !== renderSeq) return; // superseded: the newer render reports
     const painted = performance.now();
     const paintMs = painted - t0;
@@ -343,7 +363,9 @@ function render(cause: string, t0 = performance.now()): void {
       const runs = model.orderedRuns();
       const points = Object.values(summaries).reduce((n, c) => n + c.points, 0);
       lastSummary = { cause, paintMs, runs: runs.length, points, charts: summaries };
-      perf.renders.push({ cause, received: t0, painted, points, syncMs });
+      const phases: Record<string, number> = { wait: tStart - t0, dom: tDom - tStart, charts: tCharts - tDom, table: tEnd - tCharts, toPaint: painted - tEnd };
+      for (const id of first) if (firstTimings[id] !== undefined) phases[`chart:${id}`] = firstTimings[id]!;
+      perf.renders.push({ cause, received: t0, painted, points, syncMs, phases });
       if (perf.renders.length > 50) perf.renders.shift();
       post({
         type: 'webview/didRender',
@@ -363,7 +385,7 @@ function render(cause: string, t0 = performance.now()): void {
  */
 const PROGRESSIVE_MS = 250;
 let pendingRender: { cause: string; t0: number; timer: number | null; frame: number | null } | null = null;
-function scheduleRender(cause: string, t0: number, opts: { progressive?: boolean } = {}): void {
+function scheduleRender(cause: string, t0: number, opts: { progressive?: boolean; now?: boolean } = {}): void {
   const flush = (): void => {
     const p = pendingRender;
     pendingRender = null;
@@ -387,6 +409,12 @@ function scheduleRender(cause: string, t0: number, opts: { progressive?: boolean
   }
   // The frame's start counts from the message that completed the picture.
   pendingRender.t0 = t0;
+  // The end of a request completes the picture: draw now, in this task, so the frame being prepared
+  // shows it (waiting for the next animation frame first would add up to a frame before any work).
+  if (opts.now) {
+    flush();
+    return;
+  }
   if (pendingRender.frame === null) pendingRender.frame = requestAnimationFrame(flush);
 }
 
@@ -547,7 +575,7 @@ function onMessage(msg: ToWebview): void {
       model.selectedParams = msg.selectedParams;
       model.progress.clear();
       model.prune();
-      scheduleRender(msg.type, t0);
+      scheduleRender(msg.type, t0, { now: true });
       return;
     case 'run/didFail':
       model.status = msg.status;

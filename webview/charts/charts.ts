@@ -247,30 +247,37 @@ export class Charts {
     return chart;
   }
 
-  /** Rebuilds every chart's datasets from the model. Returns per-chart summaries. */
+  /** ms spent per chart by the last render() that drew it (diagnostics, read through the perf hook). */
+  readonly timings: Record<string, number> = {};
+
   /** Rebuilds the datasets of the charts in `only` (default all) from the model; returns their summaries. */
   render(model: Model, ui: UiState, visible: (id: string) => boolean, only?: ReadonlySet<string>): Record<string, ChartSummary> {
     const runs = model.orderedRuns();
     const maxStep = Math.max(1, model.links?.steps ?? 0, model.config.steps, ...runs.map((r) => r.stepsCompleted));
     const summaries: Record<string, ChartSummary> = {};
     const want = (id: string): boolean => !only || only.has(id);
-    if (want('convergence')) summaries['convergence'] = this.renderConvergence(model, runs, ui, maxStep, visible('convergence'));
+    const timed = (id: string, f: () => ChartSummary): void => {
+      const t = performance.now();
+      summaries[id] = f();
+      this.timings[id] = performance.now() - t;
+    };
+    if (want('convergence')) timed('convergence', () => this.renderConvergence(model, runs, ui, maxStep, visible('convergence')));
     if (want('landscape')) {
-      summaries['landscape'] = model.loss?.dim === 2 || model.landscape
+      timed('landscape', () => (model.loss?.dim === 2 || model.landscape
         ? this.renderLandscape(model, runs, ui, visible('landscape'))
-        : this.renderParamValues(model, runs, maxStep, visible('landscape'));
+        : this.renderParamValues(model, runs, maxStep, visible('landscape'))));
     }
-    if (want('effectiveLr')) summaries['effectiveLr'] = this.renderPerParam('effectiveLr', 'effective learning rate α', runs, maxStep, model, (p) => p.effectiveLr, true, visible('effectiveLr'));
+    if (want('effectiveLr')) timed('effectiveLr', () => this.renderPerParam('effectiveLr', 'effective learning rate α', runs, maxStep, model, (p) => p.effectiveLr, true, visible('effectiveLr')));
     if (want('moments')) {
       const states = stateNamesOf(runs);
       const state = ui.momentState && states.includes(ui.momentState) ? ui.momentState : states[0] ?? null;
-      summaries['moments'] = this.renderPerParam('moments', state ? (STATE_LABELS[state] ?? state) : 'optimizer state', runs, maxStep, model,
-        (p) => (state ? p.state[state] ?? null : null), 'auto', visible('moments'), state ? `moments:${state}` : 'moments');
+      timed('moments', () => this.renderPerParam('moments', state ? (STATE_LABELS[state] ?? state) : 'optimizer state', runs, maxStep, model,
+        (p) => (state ? p.state[state] ?? null : null), 'auto', visible('moments'), state ? `moments:${state}` : 'moments'));
     }
     if (want('stepSize')) {
       const mode = ui.stepSizeMode;
-      summaries['stepSize'] = this.renderPerParam('stepSize', mode === 'stepSize' ? 'step size |Δθ|' : 'update ratio |Δθ| / |θ|', runs, maxStep, model,
-        (p) => (mode === 'stepSize' ? p.stepSize : p.updateRatio), true, visible('stepSize'), mode === 'stepSize' ? 'stepSize' : 'updateRatio');
+      timed('stepSize', () => this.renderPerParam('stepSize', mode === 'stepSize' ? 'step size |Δθ|' : 'update ratio |Δθ| / |θ|', runs, maxStep, model,
+        (p) => (mode === 'stepSize' ? p.stepSize : p.updateRatio), true, visible('stepSize'), mode === 'stepSize' ? 'stepSize' : 'updateRatio'));
     }
     return summaries;
   }
