@@ -223,3 +223,26 @@ test('lion: sign of the β₁ interpolation, EMA with β₂, decoupled decay', (
   ]);
   run('lion', { lr: 0.1, weight_decay: 0.5 }, [{ grad: [3, -4], params: [0.95 - 0.1, -1.9 + 0.1] }]); // θ(1 − 0.05) − 0.1 sign(g)
 });
+
+test('radam: from t = 6 (ρ_t > 5 for β₂ = 0.999) the rectified adaptive step; constant g, ε = 0 → η·r_t·sign(g)', () => {
+  const opt = createOptimizer('radam', { lr: 0.1, eps: 0 });
+  let p = Float64Array.of(1, -2);
+  let s = opt.init(p);
+  const g = Float64Array.of(3, -4);
+  const rhoInf = 2 / (1 - 0.999) - 1; // 1999
+  const rho = (t: number) => rhoInf - (2 * t * 0.999 ** t) / (1 - 0.999 ** t);
+  for (let t = 1; t <= 5; t++) {
+    assert.ok(rho(t) <= 5, `ρ_${t} = ${rho(t)}`);
+    const r = opt.update(g, s, p);
+    near(r.params, [p[0]! - 0.1 * 3, p[1]! + 0.1 * 4], `radam step ${t}: θ − η m̂ with m̂ = g`);
+    p = r.params as Float64Array<ArrayBuffer>;
+    s = r.state;
+  }
+  // t = 6: ρ₆ ≈ 5.99 > 5; m̂ = g, √v₆ = √(1−β₂⁶)|g| so √(1−β₂⁶)/√v₆ = 1/|g|: the step is η·r₆ in every coordinate
+  const r6 = rho(6);
+  assert.ok(r6 > 5);
+  const rect = Math.sqrt(((r6 - 4) * (r6 - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * r6));
+  const r = opt.update(g, s, p);
+  near(r.params, [p[0]! - 0.1 * rect, p[1]! + 0.1 * rect], 'radam step 6', 1e-11);
+  near(r.diagnostics.effectiveLr, [(0.1 * rect) / 3, (0.1 * rect) / 4], 'radam α₆ = η r₆ √(1−β₂⁶)/√v₆', 1e-11);
+});
