@@ -2,7 +2,7 @@
 // decimated to about the chart width, exact-length Float64Arrays ready to post). Pure.
 
 import type { HyperValue, OptimizerName } from '../core/types';
-import { decimateSeries, gather, pathIndices, type YTransform } from './decimate';
+import { decimateMinMax, decimatePath2, valueScratch } from './decimate';
 import type { ParamSeries, PathSeries, RunSeries, SeriesColumn } from './messages';
 import type { RecordingColumns } from './simulation';
 import { formatHyperValue } from './format';
@@ -20,56 +20,40 @@ export interface SeriesOptions {
   readonly window?: { readonly x: readonly [number, number]; readonly y: readonly [number, number] };
 }
 
-const abs = (v: number): number => Math.abs(v);
-
-/** Series of one run for the webview. */
+/**
+ * Series of one run for the webview. Hot path (6 runs × 10,000 steps on every finished batch): typed
+ * loops with scratch buffers, no closures; the points are exactly those of decimateSeries/pathIndices
+ * (min-max per bucket; test/unit/panel/seriesFast.test.ts checks against the straightforward version).
+ */
 export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunSeries {
   const { dim, stepsCompleted: n } = rec;
   const th = opts.threshold;
   let pointsSent = 0;
-  const col = (c: { x: Float64Array; y: Float64Array }): SeriesColumn => {
-    pointsSent += c.x.length;
-    return c;
-  };
   const rowsLoss = Math.min(rec.loss.length, n + 1);
-  const loss = col(decimateSeries(rec.loss, rowsLoss, th, 0, { transform: 'log' }));
-  const validationLoss = rec.validationLoss ? col(decimateSeries(rec.validationLoss, Math.min(rec.validationLoss.length, n + 1), th, 0, { transform: 'log' })) : null;
+  const loss = decimateMinMax(rec.loss, rowsLoss, th, 0);
+  pointsSent += loss.x.length;
+  let validationLoss: SeriesColumn | null = null;
+  if (rec.validationLoss) {
+    validationLoss = decimateMinMax(rec.validationLoss, Math.min(rec.validationLoss.length, n + 1), th, 0);
+    pointsSent += validationLoss.x.length;
+  }
 
   const gradRows = Math.min(n, Math.floor(rec.grad.length / Math.max(1, dim)));
-  const gradNormRaw = new Float64Array(gradRows);
-  for (let t = 0; t < gradRows; t++) {
-    let s = 0;
-    for (let i = 0; i < dim; i++) {
-      const g = rec.grad[t * dim + i]!;
-      s += g * g;
-    }
-    gradNormRaw[t] = Math.sqrt(s);
-  }
-  const gradNorm = col(decimateSeries(gradNormRaw, gradRows, th, 0, { transform: 'log' }));
+  const gradNorm = decimateMinMax(rowNorms(rec.grad, gradRows, dim), gradRows, th, 0);
+  pointsSent += gradNorm.x.length;
 
   const hasDiag = rec.update.length >= n * dim && n > 0 && dim > 0;
   const updRows = hasDiag ? n : 0;
-  const updNormRaw = new Float64Array(updRows);
-  for (let t = 0; t < updRows; t++) {
-    let s = 0;
-    for (let i = 0; i < dim; i++) {
-      const u = rec.update[t * dim + i]!;
-      s += u * u;
-    }
-    updNormRaw[t] = Math.sqrt(s);
-  }
-  const updateNorm = col(decimateSeries(updNormRaw, updRows, th, 1, { transform: 'log' }));
+  const updateNorm = decimateMinMax(rowNorms(rec.update, updRows, dim), updRows, th, 1);
+  pointsSent += updateNorm.x.length;
 
   let path: PathSeries | null = null;
   if (dim === 2) {
     const rows = Math.min(n + 1, Math.floor(rec.params.length / 2));
     const w = opts.window;
     const scale: [number, number] = w ? [w.x[1] - w.x[0], w.y[1] - w.y[0]] : [1, 1];
-    const idx = pathIndices(rec.params, 2, rows, th > 0 ? Math.max(th, 64) : 0, 0, 1, scale);
-    const px = gather(rec.params, idx, 0, 0, 2);
-    const py = gather(rec.params, idx, 0, 1, 2);
-    path = { x: px.y, y: py.y, step: px.x };
-    pointsSent += idx.length * 2;
+    path = decimatePath2(rec.params, rows, th > 0 ? Math.max(th, 64) : 0, scale);
+    pointsSent += path.x.length * 2;
   }
 
   const stateCols: [string, Float64Array][] = [
@@ -79,27 +63,36 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
   const stateNames = stateCols.map(([k]) => k);
 
   const params: ParamSeries[] = [];
+  const paramRows = Math.min(n + 1, Math.floor(rec.params.length / dim));
   for (const i of opts.selected) {
     if (i < 0 || i >= dim) continue;
-    const s = (y: Float64Array, rows: number, x0: number, transform: YTransform, map?: (v: number, t: number) => number): SeriesColumn =>
-      col(decimateSeries(y, rows, th, x0, { transform, offset: i, stride: dim, ...(map ? { map } : {}) }));
     const state: Record<string, SeriesColumn> = {};
-    for (const [k, c] of stateCols) state[k] = s(c, n, 1, k.includes('sq') || k === 'sum' || k === 'square_avg' || k === 'step_size' || k === 'exp_inf' ? 'log' : 'linear');
-    params.push({
-      index: i,
-      name: opts.paramNames[i] ?? `θ[${i}]`,
-      value: s(rec.params, Math.min(n + 1, Math.floor(rec.params.length / dim)), 0, 'linear'),
-      grad: s(rec.grad, gradRows, 0, 'linear'),
-      effectiveLr: hasDiag ? s(rec.effectiveLr, n, 1, 'log') : empty(),
-      stepSize: hasDiag ? s(rec.update, n, 1, 'log', abs) : empty(),
-      updateRatio: hasDiag
-        ? s(rec.update, n, 1, 'log', (u, t) => {
-            const p = Math.abs(rec.params[t * dim + i]!);
-            return p > 0 ? Math.abs(u) / p : NaN;
-          })
-        : empty(),
-      state,
-    });
+    for (const [k, c] of stateCols) {
+      const sc = decimateMinMax(c, n, th, 1, i, dim);
+      pointsSent += sc.x.length;
+      state[k] = sc;
+    }
+    const value = decimateMinMax(rec.params, paramRows, th, 0, i, dim);
+    const grad = decimateMinMax(rec.grad, gradRows, th, 0, i, dim);
+    let effectiveLr = empty();
+    let stepSize = empty();
+    let updateRatio = empty();
+    if (hasDiag) {
+      effectiveLr = decimateMinMax(rec.effectiveLr, n, th, 1, i, dim);
+      // |Δθ| and |Δθ|/|θ|, materialised into scratch (same values the mapped decimateSeries computed).
+      const u = rec.update;
+      const p = rec.params;
+      const tmp = valueScratch(n);
+      for (let t = 0, j = i; t < n; t++, j += dim) tmp[t] = Math.abs(u[j]!);
+      stepSize = decimateMinMax(tmp, n, th, 1);
+      for (let t = 0, j = i; t < n; t++, j += dim) {
+        const a = Math.abs(p[j]!);
+        tmp[t] = a > 0 ? Math.abs(u[j]!) / a : NaN;
+      }
+      updateRatio = decimateMinMax(tmp, n, th, 1);
+    }
+    pointsSent += value.x.length + grad.x.length + effectiveLr.x.length + stepSize.x.length + updateRatio.x.length;
+    params.push({ index: i, name: opts.paramNames[i] ?? `θ[${i}]`, value, grad, effectiveLr, stepSize, updateRatio, state });
   }
 
   let best = Infinity;
@@ -128,6 +121,20 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     rows: n + 1,
     pointsSent,
   };
+}
+
+/** Euclidean norm of each of the first `rows` rows of a row-major column (into scratch). */
+function rowNorms(c: Float64Array, rows: number, dim: number): Float64Array {
+  const out = valueScratch(rows);
+  for (let t = 0, j = 0; t < rows; t++) {
+    let s = 0;
+    for (let e = j + dim; j < e; j++) {
+      const g = c[j]!;
+      s += g * g;
+    }
+    out[t] = Math.sqrt(s);
+  }
+  return out;
 }
 
 function empty(): SeriesColumn {
