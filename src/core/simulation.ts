@@ -228,13 +228,3 @@ export function simulate(spec: SimulationSpec): Recording {
   sim.advance();
   return sim.recording;
 }
-
-/** Runs several optimizers (or configurations) on the same problem and start point. */
-export function simulateMany(specs: readonly SimulationSpec[]): Recording[] {
-  return specs.map(simulate);
-}
-
-/** Row t of a per-parameter column, as a subarray view (no copy). */
-export function rowOf(column: Float64Array, dim: number, t: number): Float64Array {
-  return column.subarray(t * dim, (t + 1) * dim);
-}
