@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError, helpText, parseArgs } from './args';
 import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
-import { CliLossError } from '../loss/cliSupport';
+import { CliLossError } from '../loss/cliErrors';
 import { LossErrorException } from '../loss/errors';
 
 declare const PACKAGE_VERSION: string | undefined;

@@ -14,7 +14,7 @@ import {
 import { toTrajectoryJson, type ColumnarRun } from '../core/export';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { SimulationRunner } from '../host/run/simulationRunner';
-import { resolveLossRef } from '../loss/cliSupport';
+import { resolveLossRef } from '../loss/cliErrors';
 import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
 
 /** What a command gets back: the loss and one recording per run, or the first user error. */

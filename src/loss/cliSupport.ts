@@ -3,32 +3,22 @@
 // LossErrors become one-line messages `file:line:col: message` (paths relative to the cwd).
 
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { BUILTIN_LOSS_NAMES } from '../core/losses/builtins';
 import type { Problem } from '../core/types';
-import { formatLossError, type GradientMode, type LossError, type LossInfo, type LossRef } from '../protocol/simulation';
+import type { GradientMode, LossInfo } from '../protocol/simulation';
+import { CliLossError } from './cliErrors';
 import { lossError, toLossError } from './errors';
 import { loadLossFileSync } from './loader';
 import { builtinInfo, builtinProblemWith, isBuiltinLossName } from './resolve';
+
+export { CliLossError, resolveLossRef } from './cliErrors';
 
 export interface ResolveLossOptions {
   readonly batchSize?: number;
   readonly seed?: number;
   readonly gradientMode?: GradientMode;
   readonly gradientNoise?: number;
-}
-
-/** Thrown by resolveLoss: `message` is the one-line `file:line:col: message`; `lossError` the structured error. */
-export class CliLossError extends Error {
-  constructor(readonly lossError: LossError) {
-    super(formatLossError(lossError.file ? { ...lossError, file: displayPath(lossError.file) } : lossError));
-    this.name = 'CliLossError';
-  }
-}
-
-function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
 }
 
 /**
@@ -47,13 +37,4 @@ export async function resolveLoss(arg: string, opts: ResolveLossOptions = {}): P
   } catch (e) {
     throw new CliLossError(toLossError(e));
   }
-}
-
-/** The LossRef of a CLI `--loss` argument: a built-in name, or an existing file (relative to the cwd). */
-export function resolveLossRef(arg: string): LossRef {
-  if (isBuiltinLossName(arg)) return { kind: 'builtin', name: arg };
-  if (!existsSync(resolve(arg))) {
-    throw new CliLossError({ kind: 'missing-export', message: `unknown loss "${arg}": not a built-in (${BUILTIN_LOSS_NAMES.join(', ')}) and no such file` });
-  }
-  return { kind: 'file', path: resolve(arg) };
 }
