@@ -65,9 +65,6 @@ export const pair = (name: string, dflt: readonly [number, number], description:
 
 /** Common range checks (PyTorch's constructor messages, one line each). */
 export const rules = {
-  nonNegative(h: Record<string, HyperValue>, names: readonly string[], fail: (p: string, m: string) => never): void {
-    for (const n of names) if ((h[n] as number) < 0) fail(n, `must be >= 0, got ${h[n]}`);
-  },
   betas(h: Record<string, HyperValue>, fail: (p: string, m: string) => never, name = 'betas', closedTop = false): void {
     const [b1, b2] = h[name] as readonly [number, number];
     const ok = (b: number) => b >= 0 && (closedTop ? b <= 1 : b < 1);
@@ -195,9 +192,6 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
 export function sign(x: number): number {
   return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
 }
-
-/** Python's `math.sqrt` on floats; NaN for negatives (torch would raise; a NaN stops the run). */
-export const sqrt = Math.sqrt;
 
 /**
  * β^t for integer t ≥ 0, bit-identical to `beta ** t` (it IS `beta ** t`, computed once per (β, t) and

@@ -1,7 +1,7 @@
 // Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"), optax `lion` defaults.
 // Order as lion-pytorch: decoupled decay, then the sign step, then the EMA update.
 
-import { defineOptimizer, flag, num, pair, rules } from './common';
+import { defineOptimizer, flag, num, pair, rules, sign } from './common';
 
 interface LionH extends Record<string, number | boolean | readonly [number, number]> {
   lr: number; betas: readonly [number, number]; weight_decay: number; maximize: boolean;
@@ -38,7 +38,7 @@ export const lion = defineOptimizer<LionH>({
       const p = params[i]!;
       const g = maximize ? -grad[i]! : grad[i]!;
       const c = b1 * m[i]! + (1 - b1) * g;
-      const d = c > 0 ? 1 : c < 0 ? -1 : c === 0 ? 0 : NaN;
+      const d = sign(c);
       const next = p * decay + -lr * d;
       params[i] = next;
       m[i] = b2 * m[i]! + (1 - b2) * g;
