@@ -87,8 +87,6 @@ export class Simulation {
   private readonly diag: StepDiagnostics | null;
   private readonly recordAll: boolean;
   private done = false;
-  /** Loss at the current params, evaluated together with `grad` (which belongs to the next step). */
-  private currentLoss: number;
 
   constructor(private readonly spec: SimulationSpec) {
     const { problem, optimizer, start, steps } = spec;
@@ -141,8 +139,8 @@ export class Simulation {
       ? { offset: 0, update: this.recording.update, direction: this.recording.direction, effectiveLr: this.recording.effectiveLr, extra: this.recording.extra }
       : null;
     this.recording.params.set(this.params, 0);
-    this.currentLoss = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
-    this.recording.loss[0] = this.currentLoss;
+    // The loss at the start, evaluated together with the gradient the first step consumes.
+    this.recording.loss[0] = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
     if (this.recording.validationLoss) this.recording.validationLoss[0] = problem.validationLoss!(this.params);
     if (steps === 0) this.done = true;
     if (!allFinite(this.params)) this.stop(0, 'non-finite start point');
@@ -183,8 +181,7 @@ export class Simulation {
       taken++;
       const finiteParams = allFinite(params);
       // The gradient at params[next] is only needed if another step follows.
-      this.currentLoss = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
-      rec.loss[next] = this.currentLoss;
+      rec.loss[next] = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
       if (rec.validationLoss) rec.validationLoss[next] = problem.validationLoss!(params);
       if (!finiteParams) {
         let bad = 0;
