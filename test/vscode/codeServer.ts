@@ -30,6 +30,20 @@ export interface CodeServerOptions {
   workspace: string;
   /** Honour the URL payload (extensionDevelopmentPath/extensionTestsPath): pitfall 6. Hides toasts (pitfall 7). */
   smokeTestDriver?: boolean;
+  /**
+   * Extension folders (with a built package.json + dist/) symlinked into the extensions folder, so that
+   * code-server loads them as installed extensions: no URL payload, so no smoke-test driver, so VS Code
+   * shows notification toasts as it does for a person (`npm start`). A rebuild + "Developer: Reload
+   * Window" picks up the new dist/.
+   */
+  linkExtensions?: string[];
+  /**
+   * Workspace Trust as a person has it (default false: disabled, `--disable-workspace-trust` and
+   * `security.workspace.trust.enabled: false`). With true, trust is on and the opened folder starts
+   * untrusted, i.e. in Restricted Mode (the trust decision lives in the browser profile, so every
+   * fresh browser starts untrusted) and without the startup "Do you trust the authors?" dialog.
+   */
+  workspaceTrust?: boolean;
   /** Extra user settings merged over QUIET_SETTINGS. */
   settings?: Record<string, unknown>;
   /** Extra environment for code-server and so for the extension host. */
@@ -131,14 +145,27 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const extensionsDir = path.join(scratch, 'extensions');
   const tmpDir = path.join(scratch, 'tmp');
   for (const d of [path.join(userDataDir, 'User'), extensionsDir, tmpDir]) fs.mkdirSync(d, { recursive: true });
+  const trustSettings: Record<string, unknown> = opts.workspaceTrust
+    ? {
+        'security.workspace.trust.enabled': true,
+        // no modal "Do you trust the authors?" on open: the folder just opens in Restricted Mode
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'always',
+        'security.workspace.trust.untrustedFiles': 'open',
+      }
+    : {};
   fs.writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...QUIET_SETTINGS, ...(opts.settings ?? {}) }, null, 2),
+    JSON.stringify({ ...QUIET_SETTINGS, ...trustSettings, ...(opts.settings ?? {}) }, null, 2),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ...(opts.env ?? {}), ...xdgEnv(scratch), TMPDIR: tmpDir };
   const removeScratch = (): void => fs.rmSync(scratch, { recursive: true, force: true });
 
   try {
+    for (const dir of opts.linkExtensions ?? []) {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+      fs.symlinkSync(path.resolve(dir), path.join(extensionsDir, `${m.publisher}.${m.name}-${m.version}`), 'dir');
+    }
     for (const vsix of opts.installVsix ?? []) {
       const out = execFileSync(
         harness.nodeBin,
@@ -160,9 +187,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     harness.codeServerBin,
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
     '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-telemetry', '--disable-update-check',
     '--disable-getting-started-override', '--ignore-last-opened',
   ];
+  if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
   if (opts.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   args.push(path.resolve(opts.workspace));
 
