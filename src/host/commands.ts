@@ -24,6 +24,8 @@ import { readSettings } from './settings';
 export interface CommandContext {
   readonly manager: PanelManager;
   readonly trusted: () => boolean;
+  /** The output channel (errors of commands are logged there too). */
+  readonly logError?: (message: string) => void;
 }
 
 type Hyper = Record<string, HyperValue>;
@@ -231,6 +233,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       return await fn(...args);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
+      ctx.logError?.(`${name} failed: ${msg}`);
       void vscode.window.showErrorMessage(`Optimizer Diagnostics (${name}): ${msg}`);
       return undefined;
     }

@@ -7,6 +7,7 @@ import type { LossError, LossInfo } from '../protocol/simulation';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { exportRun } from './export';
+import { ExtensionLog, type LogEntry } from './log';
 import { PanelManager } from './panel/panelManager';
 import { LossProblems } from './problems';
 import { RunnerHost } from './run/runnerHost';
@@ -39,6 +40,10 @@ export interface TestingApi {
   problems(): string[];
   /** Delivers `message` to panelId as if its webview had posted it (validated like any webview message); false if rejected. */
   receive(panelId: string, message: unknown): boolean;
+  /** What the extension wrote to its "Optimizer Diagnostics" output channel (the last 500 lines, newest last). */
+  log(): readonly LogEntry[];
+  /** The file VS Code writes that output channel to (a LogOutputChannel's log file). */
+  readonly logFile: string;
   /** Overrides workspace trust for the panel (undefined: back to vscode.workspace.isTrusted). */
   setTrustedForTesting(trusted: boolean | undefined): void;
   closeAll(): void;
@@ -48,30 +53,43 @@ export interface ExtensionApi {
   readonly testing: TestingApi;
 }
 
+/** The output channel's name (also its log file's name, `<context.logUri>/<name>.log`). */
+export const OUTPUT_CHANNEL = 'Optimizer Diagnostics';
+
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const t0 = performance.now();
   let trustOverride: boolean | undefined;
   const trusted = (): boolean => trustOverride ?? vscode.workspace.isTrusted;
   const settings = readSettings();
-  const output = vscode.window.createOutputChannel('Optimizer Diagnostics');
-  const runners = new RunnerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, settings.workerTimeoutMs, trusted());
+  const output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
+  const log = new ExtensionLog(output, (p) => vscode.workspace.asRelativePath(p));
+  log.info(`${context.extension.id} ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (VS Code ${vscode.version}, workspace ${trusted() ? 'trusted' : 'in Restricted Mode'})`);
+  const runners = new RunnerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, settings.workerTimeoutMs, trusted(), (reason) => log.restart(reason));
   const problems = new LossProblems();
   const manager = new PanelManager({
     extensionUri: context.extensionUri,
     runners,
     problems,
-    output,
+    log,
     trusted,
     exportRun: (panel, format) => {
       exportRun(panel, format).then(
         (files) => {
-          if (files.length) void vscode.window.showInformationMessage(`Exported ${files.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
+          if (files.length) {
+            log.info(`exported ${files.join(', ')}`);
+            void vscode.window.showInformationMessage(`Exported ${files.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`);
+          }
         },
-        (e: unknown) => void vscode.window.showErrorMessage(`Optimizer Diagnostics (Export): ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) => {
+          const msg = e instanceof Error ? e.message : String(e);
+          log.error(`export failed: ${msg}`);
+          void vscode.window.showErrorMessage(`Optimizer Diagnostics (Export): ${msg}`);
+        },
       );
     },
   });
   const trustChanged = (): void => {
+    log.info(`workspace trust: ${trusted() ? 'trusted' : 'Restricted Mode'}`);
     runners.setTrusted(trusted());
     manager.trustChanged();
   };
@@ -80,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     runners,
     problems,
     manager,
-    ...registerCommands({ manager, trusted }),
+    ...registerCommands({ manager, trusted, logError: (m) => log.error(m) }),
     ...registerCodeLens(),
     vscode.workspace.onDidGrantWorkspaceTrust(trustChanged),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -125,6 +143,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         }, timeoutMs);
       }),
     problems: () => problems.all(),
+    log: () => log.lines(),
+    logFile: vscode.Uri.joinPath(context.logUri, `${OUTPUT_CHANNEL}.log`).fsPath,
     receive: (panelId, message) => {
       const p = manager.get(panelId);
       if (!p) throw new Error(`no panel ${panelId}`);

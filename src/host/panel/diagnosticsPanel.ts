@@ -21,6 +21,8 @@ import { Session, type SessionHost } from './session';
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
   readonly log: (message: string) => void;
+  /** Every message the session posts (the output channel logs runs from it). */
+  observe?(panelId: string, msg: ToWebview): void;
   openSideBySide(panel: DiagnosticsPanel): void;
   exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
   didUpdate(panel: DiagnosticsPanel): void;
@@ -72,7 +74,10 @@ export class DiagnosticsPanel extends Disposable {
     super();
     this.session = new Session(config, {
       ...deps,
-      post: (m) => this.post(m),
+      post: (m) => {
+        deps.observe?.(this.id, m);
+        this.post(m);
+      },
       links: () => this.links,
       didUpdate: () => {
         this.updateTitle();

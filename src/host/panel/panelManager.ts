@@ -7,6 +7,7 @@ import { parseSessionConfig, type AxisLinks, type ExportFormat, type RenderSumma
 import { defaultHyperparameters } from '../../protocol/runDefaults';
 import type { LossRef } from '../../protocol/simulation';
 import { fileLandscape, landscapeFor, lossHint } from '../landscape';
+import type { ExtensionLog } from '../log';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
 import { panelSettings, readSettings } from '../settings';
@@ -18,7 +19,8 @@ export interface PanelManagerOptions {
   readonly extensionUri: vscode.Uri;
   readonly runners: RunnerHost;
   readonly problems: LossProblems;
-  readonly output: vscode.OutputChannel;
+  /** The output channel. */
+  readonly log: ExtensionLog;
   readonly trusted: () => boolean;
   readonly exportRun: (panel: DiagnosticsPanel, format: ExportFormat) => void;
 }
@@ -48,10 +50,11 @@ export class PanelManager extends Disposable {
       runner: () => opts.runners.get(),
       settings: () => panelSettings(readSettings()),
       trusted: opts.trusted,
-      landscape: (info) => (info.ref.kind === 'file' ? fileLandscape(info, opts.runners, (m) => opts.output.appendLine(m)) : landscapeFor(info)),
+      landscape: (info) => (info.ref.kind === 'file' ? fileLandscape(info, opts.runners, (m) => opts.log.warn(m)) : landscapeFor(info)),
       lossResult: (ref, error) => opts.problems.set(ref, error),
       progress: (title, cancel) => progressNotification(title, cancel),
-      log: (m) => opts.output.appendLine(m),
+      log: (m) => opts.log.info(m),
+      observe: (id, m) => opts.log.observe(id, m),
       openSideBySide: (p) => void this.openSideBySide(p),
       exportRun: (p, format) => opts.exportRun(p, format),
       didUpdate: (p) => this.updateLinks(p),
@@ -140,6 +143,7 @@ export class PanelManager extends Disposable {
     p.onDidRender((summary) => this._onDidRender.fire({ panel: p, summary }));
     p.onDidDispose(() => {
       this.panels.delete(p.id);
+      this.opts.log.forget(p.id);
       if (this.active === p) this.active = undefined;
       if (p.linkGroup) this.updateLinks(p);
       this._onDidChangePanels.fire();

@@ -4,7 +4,7 @@
 // panels share it through a queue: each panel cancels only its own run (via its AbortSignal), and a
 // side-by-side group's runs execute one after another instead of cancelling each other.
 import { SimulationRunner } from './simulationRunner';
-import type { Runner, RunListener, RunResult } from './runnerApi';
+import { toLossError, type Runner, type RunListener, type RunResult } from './runnerApi';
 import type { GradientMode, GridRequest, LossInfo, LossRef, SimulationRequest } from '../../protocol/simulation';
 import type { IDisposable } from '../util/dispose';
 
@@ -22,6 +22,8 @@ export class RunnerHost implements IDisposable, Runner {
     private readonly workerPath: string,
     private timeoutMs: number,
     trusted: boolean,
+    /** Told when the worker was stopped (watchdog, crash, exit) and restarts on the next request (the output channel). */
+    private readonly onRestart?: (reason: string) => void,
   ) {
     this.trusted = trusted;
   }
@@ -51,7 +53,7 @@ export class RunnerHost implements IDisposable, Runner {
   }
 
   describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo> {
-    return this.inner().describe(loss, gradientMode);
+    return this.watch(this.inner().describe(loss, gradientMode));
   }
 
   /** Not queued behind runs (like describe): the worker answers between the slices of a running request. */
@@ -66,10 +68,26 @@ export class RunnerHost implements IDisposable, Runner {
     return prev.then(async () => {
       try {
         if (signal?.aborted) throw new CancelledBeforeStart('cancelled before it started');
-        return await this.inner().run(request, listener, signal);
+        return await this.watch(this.inner().run(request, listener, signal));
       } finally {
         release();
       }
+    });
+  }
+
+  /** The one place a worker restart is reported. */
+  noteRestart(reason: string): void {
+    this.onRestart?.(reason);
+  }
+
+  /** A rejection that stopped the worker (watchdog timeout, crash, unexpected exit) means a restart. */
+  private watch<T>(p: Promise<T>): Promise<T> {
+    return p.catch((e: unknown) => {
+      const err = toLossError(e);
+      if (err.kind === 'timeout' || (err.kind === 'internal' && /worker (crashed|exited)/.test(err.message))) {
+        this.noteRestart(`${err.file ? `${err.file}: ` : ''}${err.message}`);
+      }
+      throw e;
     });
   }
 
