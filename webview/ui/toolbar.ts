@@ -154,6 +154,12 @@ export class Toolbar {
       b.setAttribute('role', 'alert');
       b.append(h('strong', undefined, model.error.kind === 'untrusted' ? 'Restricted Mode' : model.error.kind === 'hyperparameter' ? 'Invalid hyperparameter' : 'Loss error'));
       b.append(h('span', 'banner-text', ' ' + formatLossError(model.error) + (model.error.step !== undefined ? ` (step ${model.error.step})` : '')));
+      if (model.error.kind === 'untrusted') {
+        // a command link (the host allows exactly this command URI: html.ts webviewOptions)
+        const a = h('a', 'banner-action', 'Manage Workspace Trust');
+        a.href = 'command:workbench.trust.manage';
+        b.append(' ', a);
+      }
       if (model.runs.size) b.append(h('span', 'banner-note', ' The charts show the last good run.'));
       this.bannerEl.append(b);
     }

@@ -9,10 +9,11 @@ export function nonce(): string {
   return randomBytes(18).toString('base64').replace(/[+/=]/g, '');
 }
 
-/** Webview options: scripts on, resources only from dist/webview and media. */
+/** Webview options: scripts on, resources only from dist/webview and media, one command link (the Restricted Mode banner's). */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
+    enableCommandUris: ['workbench.trust.manage'],
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
     retainContextWhenHidden: false,
     enableFindWidget: false,
