@@ -118,9 +118,11 @@ async function main(): Promise<number> {
       };
       const started = Date.now();
       try {
-        const mod = require(s.file) as { default?: Scenario };
+        const mod = require(s.file) as { default?: Scenario; timeoutMs?: number };
         if (typeof mod.default !== 'function') throw new Error(`${s.file} has no default export function`);
-        await withTimeout(mod.default(ctx), Number(process.env.OD_E2E_SCENARIO_TIMEOUT_MS || 180_000), `scenario ${s.name}`);
+        // a scenario that starts its own code-server may ask for more (export const timeoutMs)
+        const limit = Math.max(Number(process.env.OD_E2E_SCENARIO_TIMEOUT_MS || 180_000), mod.timeoutMs ?? 0);
+        await withTimeout(mod.default(ctx), limit, `scenario ${s.name}`);
         const csp = browser.console.cspViolations(ctx.consoleMark);
         if (csp.length && !ctx.allow.cspViolations) throw new Error(`CSP violations:\n  ${csp.map((e) => e.text).join('\n  ')}`);
         if (!ctx.allow.errorNotifications) {

@@ -19,6 +19,9 @@ import { launchBrowser, type Browser } from '../../vscode/browser';
 import { startCodeServer, type CodeServer } from '../../vscode/codeServer';
 import { Workbench } from '../../vscode/workbench';
 
+/** It starts its own code-server and workbench (60–100 s of it on a loaded 2-core machine). */
+export const timeoutMs = 420_000;
+
 const KEYS = { simulate: 'ctrl+alt+shift+f7', compare: 'ctrl+alt+shift+f8', inspect: 'ctrl+alt+shift+f9' };
 const PRESS = { simulate: 'Control+Alt+Shift+F7', compare: 'Control+Alt+Shift+F8', inspect: 'Control+Alt+Shift+F9' };
 
