@@ -75,10 +75,14 @@ export class RunnerHost implements IDisposable, Runner {
     });
   }
 
-  /** The one place a worker restart is reported. */
+  /** The one place a worker restart is reported (once: one restart rejects every pending request in the same turn). */
   noteRestart(reason: string): void {
+    if (this.restartNoted) return;
+    this.restartNoted = true;
+    setTimeout(() => (this.restartNoted = false), 0);
     this.onRestart?.(reason);
   }
+  private restartNoted = false;
 
   /** A rejection that stopped the worker (watchdog timeout, crash, unexpected exit) means a restart. */
   private watch<T>(p: Promise<T>): Promise<T> {
