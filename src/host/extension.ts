@@ -54,7 +54,13 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const trusted = (): boolean => trustOverride ?? vscode.workspace.isTrusted;
   const settings = readSettings();
   const output = vscode.window.createOutputChannel('Optimizer Diagnostics');
-  const runners = new RunnerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, settings.workerTimeoutMs, trusted());
+  const runners = new RunnerHost({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    timeoutMs: settings.workerTimeoutMs,
+    memoryLimitMb: settings.memoryLimitMb,
+    trusted: trusted(),
+    log: (line) => output.appendLine(line),
+  });
   const problems = new LossProblems();
   const manager = new PanelManager({
     extensionUri: context.extensionUri,
@@ -86,6 +92,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       runners.setTimeoutMs(readSettings().workerTimeoutMs);
+      runners.setMemoryLimitMb(readSettings().memoryLimitMb);
       if (e.affectsConfiguration(`${SECTION}.chart.decimationThreshold`) || e.affectsConfiguration(`${SECTION}.liveUpdate`)) manager.settingsChanged();
     }),
   );
