@@ -19,8 +19,8 @@ export type DataRow = Readonly<Record<string, number | string>>;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:Infinity|inf|NaN)$/i;
 
-/** Rows between progress reports while parsing or checking. */
-const ROWS_PER_REPORT = 50_000;
+/** Rows between progress reports while parsing or checking (the hook throttles by time). */
+const ROWS_PER_REPORT = 1024;
 /** The largest data file read (V8's longest string is ~512 MB). */
 export const MAX_DATA_BYTES = 500 * 1024 * 1024;
 
@@ -52,13 +52,13 @@ export function parseCsv(text: string, file: string): DataRow[] {
     header: false,
     skipEmptyLines: false,
     ...(tsv ? { delimiter: '\t' } : {}),
-    chunkSize: 4 * 1024 * 1024,
+    chunkSize: 128 * 1024,
     chunk: (res: Papa.ParseResult<string[]>) => {
       for (const err of res.errors) if (errors.length < 8) errors.push({ ...err, ...(err.row !== undefined ? { row: err.row + chunkBase } : {}) });
       const data = res.data;
       for (let i = 0; i < data.length; i++) records.push(data[i]!);
       chunkBase = records.length;
-      reportProgress(`parsing ${name} (${records.length.toLocaleString('en-US')} rows)`);
+      reportProgress(`${name} (${records.length.toLocaleString('en-US')} rows parsed)`);
     },
   };
   (Papa.parse as (input: string, config: Papa.ParseConfig<string[]>) => void)(body, config);
@@ -70,10 +70,12 @@ export function parseCsv(text: string, file: string): DataRow[] {
   // Line of each record: 1 + the line breaks before it (quoted cells may span lines).
   const lines: number[] = [];
   let line = 1;
-  for (const r of records) {
+  for (let k = 0; k < records.length; k++) {
+    const r = records[k]!;
     lines.push(line);
     line += 1;
-    for (const cell of r) for (let i = 0; i < cell.length; i++) if (cell.charCodeAt(i) === 10) line++;
+    for (const cell of r) if (cell.indexOf('\n') >= 0) for (let i = 0; i < cell.length; i++) if (cell.charCodeAt(i) === 10) line++;
+    if ((k & 0x3fff) === 0) reportProgress(`${name} (${k.toLocaleString('en-US')} rows numbered)`);
   }
   const isBlank = (r: string[]) => r.length === 1 && r[0]!.trim() === '';
   let h = 0;
@@ -104,7 +106,7 @@ export function parseCsv(text: string, file: string): DataRow[] {
       row[header[c]!] = v;
     }
     rows.push(Object.freeze(row));
-    if (rows.length % ROWS_PER_REPORT === 0) reportProgress(`reading ${name} (${rows.length.toLocaleString('en-US')} rows)`);
+    if (rows.length % ROWS_PER_REPORT === 0) reportProgress(`${name} (${rows.length.toLocaleString('en-US')} rows checked)`);
   }
   if (rows.length === 0) throw lossError('data', 'the CSV file has a header but no rows', { file });
   return rows;
@@ -140,7 +142,7 @@ function jsonErrorLine(text: string): number | undefined {
 export function parseJsonRows(text: string, file: string): DataRow[] {
   let value: unknown;
   try {
-    reportProgress(`parsing ${basename(file)} (${mb(text.length)})`, parseGraceMs(text.length));
+    reportProgress(`${basename(file)} (parsing ${mb(text.length)} of JSON)`, parseGraceMs(text.length));
     value = JSON.parse(text);
   } catch (e) {
     const m = /at position (\d+)/.exec(String((e as Error).message));
@@ -160,7 +162,7 @@ export function checkRows(value: unknown, where: SourcePosition | { file: string
   if (value.length === 0) throw lossError('data', `${what} has no rows`, where);
   let columns: string[] | null = null;
   return value.map((row: unknown, i) => {
-    if (i > 0 && i % ROWS_PER_REPORT === 0) reportProgress(`checking ${what} (${i.toLocaleString('en-US')} rows)`);
+    if (i > 0 && i % ROWS_PER_REPORT === 0) reportProgress(`${what} (${i.toLocaleString('en-US')} rows checked)`);
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       throw lossError('data', `${what}: row ${i} is ${Array.isArray(row) ? 'an array' : typeof row}, expected an object keyed by column name`, where);
     }
@@ -198,7 +200,7 @@ export function loadDataFile(ref: string, lossFile: string, where: SourcePositio
     throw lossError('data', `data "${ref}": unsupported file type "${ext || '(none)'}" (use .csv or .json)`, where);
   }
   const text = readDataText(ref, file, where);
-  reportProgress(`parsing ${basename(file)}`);
+  reportProgress(basename(file));
   return { file, rows: ext === '.json' ? parseJsonRows(text, file) : parseCsv(text, file) };
 }
 
@@ -237,10 +239,10 @@ export function readDataText(ref: string, file: string, where: SourcePosition | 
       const n = readSync(fd, buf, at, Math.min(CHUNK, size - at), at);
       if (n <= 0) break;
       at += n;
-      if (size > CHUNK) reportProgress(`reading ${name} (${mb(at)} of ${mb(size)})`);
+      if (size > CHUNK) reportProgress(`${name} (${mb(at)} of ${mb(size)} read)`);
       if (at >= size) break;
     }
-    reportProgress(`decoding ${name} (${mb(at)})`, parseGraceMs(at) / 4);
+    reportProgress(`${name} (decoding ${mb(at)})`, parseGraceMs(at) / 4);
     return buf.toString('utf8', 0, at);
   } catch (e) {
     if ((e as { error?: unknown }).error) throw e;

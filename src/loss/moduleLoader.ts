@@ -89,7 +89,7 @@ export class ModuleLoader {
       this.files.set(file, mtimeOf(file));
       // Read in chunks (progress for the watchdog; a FIFO is refused), then one JSON.parse with a grace period.
       const text = readDataText(spec, file, { file: from });
-      reportProgress(`parsing ${basename(file)} (${mb(text.length)})`, parseGraceMs(text.length));
+      reportProgress(`${basename(file)} (parsing ${mb(text.length)} of JSON)`, parseGraceMs(text.length));
       return JSON.parse(text);
     }
     return this.load(file);

@@ -12,7 +12,7 @@
 //   - reports an unhandled rejection or exception of user code with the file, line and step, then exits.
 // The host decides the process's life: one file version per process, a fresh one for every run.
 
-import { isAbsolute } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import type { FromWorkerMessage, LossErrorKind, RunnerProgress, SimulationRequest } from '../protocol/simulation';
 import type { Problem } from '../core/types';
 import { describeThrown, toLossError, userFrame } from '../loss/errors';
@@ -69,7 +69,7 @@ function beat(p: RunnerProgress): void {
   post({ type: 'sim/heartbeat', requestId: now.requestId, ...p });
 }
 
-setProgressHook((detail, graceMs) => beat({ phase: 'loading', detail, ...(graceMs !== undefined ? { graceMs } : {}) }));
+setProgressHook((detail, graceMs, phase) => beat({ phase: phase ?? 'loading', detail, ...(graceMs !== undefined ? { graceMs } : {}) }));
 
 let loaded: LoadedLoss | null = null;
 let loadedPath: string | null = null;
@@ -145,7 +145,7 @@ function load(requestId: string, path: string): LoadedLoss {
   if (loaded && loaded.isStale()) throw new Error(`${path} changed since this loss process loaded it`);
   if (!loaded) {
     loadedPath = path;
-    beat({ phase: 'loading', detail: 'the loss file' });
+    beat({ phase: 'loading', detail: basename(path) });
     loaded = loadLossFileSync(path);
     const lossAt = (loaded as unknown as { at?(p: string): { line?: number; column?: number } }).at?.('loss');
     post({

@@ -686,7 +686,8 @@ export class SimulationRunner implements Runner {
       case 'first-evaluation':
         return { ...base, ...lossAt, step: 0, message: `the first evaluation of loss() did not return within ${ms} ms: an infinite loop, or a loss slower than the timeout? ${stopped}` };
       case 'stepping':
-        return { ...base, ...lossAt, ...(prog.step !== undefined ? { step: prog.step } : {}), message: `no progress for ${ms} ms at step ${prog.step ?? '?'}: does loss() loop forever? ${stopped}` };
+        // The step is the last one the loop reported (it reports by time, not every step).
+        return { ...base, ...lossAt, ...(prog.step !== undefined ? { step: prog.step } : {}), message: `no progress for ${ms} ms after step ${prog.step ?? 0}: does loss() loop forever? ${stopped}` };
       case 'grid':
         return { ...base, ...lossAt, message: `no progress for ${ms} ms while computing the contour grid${prog.detail ? ` (${prog.detail})` : ''}: does loss() loop forever for some parameters? ${stopped}` };
       case 'describing':

@@ -81,12 +81,17 @@ function field<T>(o: object, k: string): T | undefined {
   return own(o, k) ? ((o as Record<string, unknown>)[k] as T) : undefined;
 }
 
-/** A LossRef read through own properties only, as a fresh null-prototype-free plain object. */
+/** A null-prototype copy: a field it lacks is undefined, whatever Object.prototype holds in this realm. */
+function bare<T extends object>(o: T): T {
+  return Object.assign(Object.create(null) as T, o);
+}
+
+/** A LossRef read through own properties only, as a fresh null-prototype object. */
 export function ownLossRef(v: unknown): LossRef {
   if (typeof v !== 'object' || v === null) throw lossError('internal', 'the request has no loss');
   const kind = field<string>(v, 'kind');
-  if (kind === 'builtin' && typeof field(v, 'name') === 'string') return { kind, name: field<string>(v, 'name')! };
-  if (kind === 'file' && typeof field(v, 'path') === 'string') return { kind, path: field<string>(v, 'path')! };
+  if (kind === 'builtin' && typeof field(v, 'name') === 'string') return bare({ kind, name: field<string>(v, 'name')! });
+  if (kind === 'file' && typeof field(v, 'path') === 'string') return bare({ kind, path: field<string>(v, 'path')! });
   throw lossError('internal', 'the request names no loss (kind builtin with a name, or file with a path)');
 }
 
@@ -114,19 +119,19 @@ export function ownRequest(v: unknown): SimulationRequest {
       const r = runsIn[i] as object;
       if (typeof r !== 'object' || r === null) throw lossError('internal', `run ${i} of the request is not an object`);
       const label = field<string>(r, 'label');
-      runs.push({
+      runs.push(bare({
         id: String(field(r, 'id')),
         optimizer: field<RunConfig['optimizer']>(r, 'optimizer')!,
         hyperparameters: ownRecord(field(r, 'hyperparameters')),
         ...(typeof label === 'string' ? { label } : {}),
-      });
+      }));
     }
   }
   const opt = <K extends keyof SimulationRequest>(k: K): Partial<Pick<SimulationRequest, K>> => {
     const x = field<SimulationRequest[K]>(v, k);
     return x === undefined ? {} : ({ [k]: isArray(x) ? Array.from(x as unknown[]) : x } as Partial<Pick<SimulationRequest, K>>);
   };
-  return {
+  return bare({
     requestId: String(field(v, 'requestId')),
     loss: ownLossRef(field(v, 'loss')),
     runs,
@@ -137,7 +142,7 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('gradientNoise'),
     ...opt('gradientMode'),
     ...opt('trajectoryOnly'),
-  };
+  });
 }
 
 /** A GridRequest from own properties. */
@@ -150,15 +155,15 @@ export function ownGridRequest(v: unknown): GridRequest {
   };
   const budget = field<number>(v, 'budgetMs');
   const mode = field<GradientMode>(v, 'gradientMode');
-  return {
+  return bare({
     requestId: String(field(v, 'requestId')),
     loss: ownLossRef(field(v, 'loss')),
-    window: { x: range('x'), y: range('y') },
+    window: bare({ x: range('x'), y: range('y') }),
     nx: field<number>(v, 'nx') as number,
     ny: field<number>(v, 'ny') as number,
     ...(budget !== undefined ? { budgetMs: budget } : {}),
     ...(mode !== undefined ? { gradientMode: mode } : {}),
-  };
+  });
 }
 
 // ---------------------------------------------------------------- grid
