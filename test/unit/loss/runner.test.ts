@@ -176,7 +176,7 @@ describe('SimulationRunner', () => {
     assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('exits.loss.js') })), 'crashed', {
       file: fixture('exits.loss.js'),
       line: 4,
-      message: /^the loss process exited \(code 3\) while loading the loss file: process\.exit\(3\) was called$/,
+      message: /^the loss process exited \(code 3\) while loading exits\.loss\.js: process\.exit\(3\) was called$/,
     });
     assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
   });
