@@ -22,6 +22,11 @@ export interface Runner {
   run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult>;
   /** Plain loss values on a grid, computed in the loss process (see SimulationRunner.grid); optional for in-process runners. */
   grid?(req: Omit<GridRequest, 'requestId'>, signal?: AbortSignal): Promise<Float64Array>;
+  /**
+   * Stop: ends at once every loss process busy with this loss file (a run, its describe, a contour
+   * grid), whatever it is doing; their requests fail or resolve as stopped. Like interrupting a kernel.
+   */
+  interrupt?(loss: LossRef): void;
   setTimeoutMs(ms: number): void;
   dispose(): void;
 }

@@ -365,6 +365,7 @@ class LossProcess {
       ...(note?.step !== undefined ? { step: note.step } : p.progress.step !== undefined ? { step: p.progress.step } : {}),
     };
     const err = (kind: LossErrorKind, message: string): LossError => ({ kind, message, ...at });
+    if (this.killedFor === 'stop') return err('internal', `stopped: the loss process was terminated ${where}`);
     if (this.killedFor === 'memory') {
       return err('crashed', `out of memory (${limit} MB limit) ${where}: the loss process used ${Math.round(this.peakRssMb)} MB and was stopped`);
     }
@@ -618,6 +619,12 @@ export class SimulationRunner implements Runner {
       child.enqueue(pending);
       if (this.opts.warmSpare ?? true) this.ensureSpare(req.loss.path, req.gradientMode);
     });
+  }
+
+  /** Ends every busy loss process of this loss file now (Stop); built-ins stop through their signal. */
+  interrupt(loss: LossRef): void {
+    if (loss.kind !== 'file') return;
+    for (const c of this.procs) if (c.path === loss.path && c.busy) c.kill('stop');
   }
 
   /** Ends every loss process; pending requests reject (kind 'internal'). */

@@ -218,8 +218,12 @@ export class Session {
     this.host.didUpdate?.();
   }
 
+  /** Stop: ends the run now, whatever its loss process is doing (describe, contour grid or steps), and says so. */
   stop(): void {
-    this.abort?.abort();
+    const abort = this.abort;
+    abort?.abort();
+    this.host.runner().interrupt?.(this._config.loss);
+    if (abort && this._status.phase === 'running' && this._status.requestId) this.stoppedByUser(this._status.requestId, abort);
   }
 
   dispose(): void {
@@ -437,6 +441,7 @@ export class Session {
   /** Stop pressed before the run produced anything (its loss process was killed): say so, keep the charts. */
   private stoppedByUser(requestId: string, abort: AbortController): boolean {
     if (this.disposed || this.abort !== abort || !abort.signal.aborted) return false;
+    if (this._status.phase === 'cancelled' && this._status.requestId === requestId) return true; // already said
     const status = this.setStatus('cancelled', requestId, 'stopped: the loss process was terminated');
     const first = this.runs[0];
     const dim = this._loss?.dim ?? 0;

@@ -95,6 +95,10 @@ export class RunnerHost implements IDisposable, Runner {
     });
   }
 
+  interrupt(loss: LossRef): void {
+    this.runner?.interrupt(loss);
+  }
+
   dispose(): void {
     this.runner?.dispose();
     this.runner = undefined;
