@@ -90,6 +90,30 @@ export default { params: { x: 1, y: 2 }, loss(p) { if (++n === 2) process.abort(
     });
   }
 
+  test('a run that throws at step 2 of 20 keeps its partial run and shows the error in the banner and Problems', async () => {
+    const file = path.join(workspaceDir(), 'throws-at-2.loss.js');
+    fs.writeFileSync(file, `export default {
+  params: { x: 1, y: 1 },
+  loss(p) {
+    if (p.x < 0.7) throw new Error('bad at step 2');
+    return p.x * p.x + p.y * p.y;
+  },
+};
+`);
+    const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: { kind: 'file', path: file }, optimizer: 'sgd', hyperparameters: { lr: 0.1 }, steps: 20 })) as { panelId: string };
+    await waitFor(() => panel(r.panelId).status.phase === 'failed', 60_000, 'the panel reports the error');
+    const p = panel(r.panelId);
+    assert.deepStrictEqual(p.runs, ['r1'], 'the partial run is kept');
+    assert.match(p.error?.message ?? '', /bad at step 2/);
+    assert.strictEqual(p.error?.line, 4);
+    assert.strictEqual(p.error?.step, 2);
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(vscode.Uri.file(file));
+      return d.length ? d : undefined;
+    }, 10_000, 'a Problems entry');
+    assert.strictEqual(diags[0]!.range.start.line, 3);
+  });
+
   test('Stop during an infinite loop ends the run at once, says so, and the next run works', async () => {
     const file = path.join(workspaceDir(), 'loops.loss.js');
     fs.writeFileSync(file, `let n = 0;
