@@ -1,5 +1,5 @@
-// One build script, several targets (extension host, simulation worker, CLI, webview, tests, bench).
-//   node esbuild.mjs                 host + worker + CLI + webview into dist/
+// One build script, several targets (extension host, loss process, CLI, webview, tests, bench).
+//   node esbuild.mjs                 host + loss process (dist/worker.js) + CLI + webview into dist/
 //   node esbuild.mjs --production    same, minified, no source maps (used for the .vsix)
 //   node esbuild.mjs --watch         rebuild dist/ on change
 //   node esbuild.mjs --tests         also bundle test/unit/**/*.test.ts into out/test/unit/
@@ -40,11 +40,18 @@ const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [];
 
-const hostEntries = present([
-  { in: 'src/host/extension.ts', out: 'extension' },
-  { in: 'src/host/run/simulationWorker.ts', out: 'worker' },
-]);
+const hostEntries = present([{ in: 'src/host/extension.ts', out: 'extension' }]);
 if (hostEntries.length) targets.push({ ...node, entryPoints: hostEntries, outdir: 'dist', external: ['vscode'] });
+
+// The loss process (src/runner/child.ts, forked by src/runner/client.ts). Its own code reads the
+// intrinsics it captured before user code ran (src/runner/intrinsics.ts): each `Math.sqrt`,
+// `Number.isFinite`, … of the runner, core and loader is replaced by the captured binding.
+if (existsSync('src/runner/child.ts')) {
+  const intrinsics = 'src/runner/intrinsics.ts';
+  const define = {};
+  for (const m of readFileSync(intrinsics, 'utf8').matchAll(/^  '([^']+)': '(__od_[A-Za-z_]+)',$/gm)) define[m[1]] = m[2];
+  targets.push({ ...node, entryPoints: { worker: 'src/runner/child.ts' }, outdir: 'dist', inject: [intrinsics], define });
+}
 
 if (existsSync('src/cli/main.ts')) {
   const { version } = JSON.parse(readFileSync('package.json', 'utf8'));

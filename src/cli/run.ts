@@ -1,6 +1,8 @@
 // The CLI's commands: simulate (one optimizer, trajectory as a table or JSON) and compare (a table).
-// Runs go through the same SimulationRunner + worker as the extension: the worker's watchdog stops a
-// loss file that loops forever (--timeout), and user-code errors come back as LossErrors.
+// Runs go through the same runner as the extension (src/runner/client.ts): built-ins in-process, a
+// loss file in a loss process of its own, whose watchdog stops a loss file that makes no progress for
+// --timeout ms (its whole process group is killed, so the CLI exits within a second of the timeout
+// whatever the loss is blocked in), and user-code errors come back as LossErrors.
 
 import { join } from 'node:path';
 import {
@@ -13,7 +15,7 @@ import {
 } from '../core';
 import { toTrajectoryJson, type ColumnarRun } from '../core/export';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
-import { SimulationRunner } from '../host/run/simulationRunner';
+import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
 import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
 
@@ -35,11 +37,28 @@ function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue
   }
 }
 
-/** Runs in the bundled worker (dist/worker.js next to dist/cli.js), with the watchdog. */
-export function workerExecutor(timeoutMs: number): Executor {
+/**
+ * Runs with the runner: built-ins in-process, a loss file in the bundled loss process (dist/worker.js
+ * next to dist/cli.js) with the watchdog and a memory limit (MB). What a loss file prints goes to
+ * stderr (stdout holds the CLI's table or JSON). Ctrl+C ends the loss process group too.
+ */
+export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAULT_MEMORY_LIMIT_MB): Executor {
   return async (opts, runs, trajectoryOnly) => {
     const ref: LossRef = resolveLossRef(opts.loss);
-    const runner = new SimulationRunner({ workerPath: join(__dirname, 'worker.js'), timeoutMs, allowWorkspaceCode: true });
+    const runner = new SimulationRunner({
+      workerPath: join(__dirname, 'worker.js'),
+      timeoutMs,
+      memoryLimitMb,
+      allowWorkspaceCode: true,
+      warmSpare: false,
+      onOutput: (text) => process.stderr.write(text),
+    });
+    const onSignal = (signal: NodeJS.Signals): void => {
+      runner.dispose();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
       const info = await runner.describe(ref, opts.gradientMode);
       if (ref.kind === 'builtin' && opts.batchSize !== undefined) {
@@ -62,6 +81,8 @@ export function workerExecutor(timeoutMs: number): Executor {
       });
       return { info: result.loss, runs: result.runs };
     } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       runner.dispose();
     }
   };

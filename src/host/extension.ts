@@ -64,7 +64,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const output = vscode.window.createOutputChannel(OUTPUT_CHANNEL, { log: true });
   const log = new ExtensionLog(output, (p) => vscode.workspace.asRelativePath(p));
   log.info(`${context.extension.id} ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (VS Code ${vscode.version}, workspace ${trusted() ? 'trusted' : 'in Restricted Mode'})`);
-  const runners = new RunnerHost(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, settings.workerTimeoutMs, trusted(), (reason) => log.restart(reason));
+  const runners = new RunnerHost({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    timeoutMs: settings.workerTimeoutMs,
+    memoryLimitMb: settings.memoryLimitMb,
+    trusted: trusted(),
+    log: (line) => log.info(line),
+    onRestart: (reason) => log.restart(reason),
+  });
   const problems = new LossProblems();
   const manager = new PanelManager({
     extensionUri: context.extensionUri,
@@ -104,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       runners.setTimeoutMs(readSettings().workerTimeoutMs);
+      runners.setMemoryLimitMb(readSettings().memoryLimitMb);
       if (e.affectsConfiguration(`${SECTION}.chart.decimationThreshold`) || e.affectsConfiguration(`${SECTION}.liveUpdate`)) manager.settingsChanged();
     }),
   );

@@ -10,6 +10,8 @@ export interface Settings {
   readonly defaultOptimizer: OptimizerName;
   readonly steps: number;
   readonly workerTimeoutMs: number;
+  /** Heap and resident-memory limit of a loss process, MB. */
+  readonly memoryLimitMb: number;
   readonly codeLensEnabled: boolean;
   readonly decimationThreshold: number;
   readonly liveUpdate: boolean;
@@ -19,6 +21,7 @@ export const DEFAULTS: Settings = Object.freeze({
   defaultOptimizer: 'adam',
   steps: 500,
   workerTimeoutMs: 10_000,
+  memoryLimitMb: 2048,
   codeLensEnabled: true,
   decimationThreshold: 1000,
   liveUpdate: true,
@@ -37,6 +40,7 @@ export function readSettings(): Settings {
     defaultOptimizer: opt && isOptimizerName(opt) ? opt : DEFAULTS.defaultOptimizer,
     steps: clampInt(c.get('steps'), 1, 100_000, DEFAULTS.steps),
     workerTimeoutMs: clampInt(c.get('workerTimeoutMs'), 100, 600_000, DEFAULTS.workerTimeoutMs),
+    memoryLimitMb: clampInt(c.get('memoryLimitMb'), 64, 65_536, DEFAULTS.memoryLimitMb),
     codeLensEnabled: c.get<boolean>('codeLens.enabled') ?? DEFAULTS.codeLensEnabled,
     decimationThreshold: clampInt(c.get('chart.decimationThreshold'), 0, 100_000, DEFAULTS.decimationThreshold),
     liveUpdate: c.get<boolean>('liveUpdate') ?? DEFAULTS.liveUpdate,

@@ -115,7 +115,7 @@ export function normalizeDefinition(value: unknown, file: string, locs: Property
         }
       });
       entries.push({ name: key, size: arr.length, offset: start.length });
-      start.push(...(arr as number[]));
+      for (let i = 0; i < arr.length; i++) start.push(arr[i] as number); // no spread: arrays of 1e6 parameters
       shape[key] = Object.freeze(arr as number[]);
     } else {
       throw lossError('shape', `params.${key} must be a number or an array of numbers, got ${describe(v)}`, at('params'));

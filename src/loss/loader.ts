@@ -14,6 +14,7 @@ import { lossError, LossErrorException } from './errors';
 import { locateDefinition, type PropertyLocations } from './locate';
 import { ModuleLoader, mtimeOf } from './moduleLoader';
 import { createLossProblem, gradCheckWarning, gradientKind, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
+import { reportProgress } from './progress';
 import { validationSplit } from './sampler';
 import { LOSS_FILE_SUFFIXES, toCommonJs, toJavaScript, transpile } from './transpile';
 import type { LoadedLoss, LoadOptions, LossProblem, ProblemOptions } from './types';
@@ -173,10 +174,15 @@ class FileLoss implements LoadedLoss, LossInternals {
   info(opts: { readonly gradientMode?: GradientMode } = {}): LossInfo {
     const mode = opts.gradientMode ?? 'auto';
     const gradient = gradientKind(this, mode);
-    if (gradient === 'autodiff') this.checkAutodiffAtStart();
+    // Each check evaluates user code once: a heartbeat before each (a loss that takes seconds per call is not a loop).
+    if (gradient === 'autodiff') {
+      reportProgress('the automatic gradient at the start point', undefined, 'describing');
+      this.checkAutodiffAtStart();
+    }
     const warnings = [...this.def.warnings];
     if (gradient === 'autodiff' && this.adResult && 'ok' in this.adResult) warnings.push(...this.adResult.warnings);
     if (gradient === 'grad-export') {
+      reportProgress('the grad export against the automatic gradient', undefined, 'describing');
       this.gradCheck ??= { warning: gradCheckWarning(this) };
       if (this.gradCheck.warning) warnings.push(this.gradCheck.warning);
     }
@@ -185,6 +191,7 @@ class FileLoss implements LoadedLoss, LossInternals {
     if (minimum) {
       let f: number | undefined;
       try {
+        reportProgress('the loss at the minimum', undefined, 'describing');
         f = plainLoss(this, [minimum.x, minimum.y], this.train, undefined);
       } catch (e) {
         if (!(e instanceof LossErrorException)) throw e;

@@ -17,9 +17,13 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
-import { dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
+import { readDataText } from './data';
 import { describeThrown, lossError, LossErrorException, userFrame } from './errors';
+import { mb, parseGraceMs, reportProgress } from './progress';
+import { IMPORT_META_BINDING } from './transpile';
 
 /** Turns a user file's source into CommonJS with the same lines. Throws LossErrorExceptions. */
 export type Compile = (source: string, file: string) => string;
@@ -50,7 +54,8 @@ export class ModuleLoader {
     const code = this.compile(text, file);
     const module: ModuleRecord = { exports: {} };
     this.cache.set(file, module);
-    const names = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(this.bindings)];
+    const names = ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_BINDING, ...Object.keys(this.bindings)];
+    const meta = { url: pathToFileURL(file).href, filename: file, dirname: dirname(file) };
     let fn: (...args: unknown[]) => void;
     try {
       fn = compileFunction(code, names, { filename: file }) as (...args: unknown[]) => void;
@@ -61,7 +66,7 @@ export class ModuleLoader {
       throw lossError('syntax', `syntax error: ${describeThrown(e)}`, { file, ...(m && m[1] === file ? { line: Number(m[2]) } : {}) });
     }
     try {
-      fn(module.exports, (spec: string) => this.require(spec, file), module, file, dirname(file), ...Object.values(this.bindings));
+      fn(module.exports, (spec: string) => this.require(spec, file), module, file, dirname(file), meta, ...Object.values(this.bindings));
     } catch (e) {
       this.cache.delete(file);
       if (e instanceof LossErrorException) throw e;
@@ -82,7 +87,10 @@ export class ModuleLoader {
     if (!file) throw new Error(`cannot import "${spec}": no such file next to ${from}`);
     if (extname(file) === '.json') {
       this.files.set(file, mtimeOf(file));
-      return JSON.parse(readFileSync(file, 'utf8'));
+      // Read in chunks (progress for the watchdog; a FIFO is refused), then one JSON.parse with a grace period.
+      const text = readDataText(spec, file, { file: from });
+      reportProgress(`${basename(file)} (parsing ${mb(text.length)} of JSON)`, parseGraceMs(text.length));
+      return JSON.parse(text);
     }
     return this.load(file);
   }

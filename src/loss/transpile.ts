@@ -86,8 +86,41 @@ function checkSyntax(js: string, source: string, file: string): void {
   }
 }
 
+/**
+ * The free variable that stands for `import.meta` in CommonJS (same length, so columns stay put);
+ * the module loader binds it to `{ url, filename, dirname }` of each file.
+ */
+export const IMPORT_META_BINDING = '__odMeta___';
+
+/** `import.meta` → IMPORT_META_BINDING, at the positions acorn finds (not in strings or comments). */
+function replaceImportMeta(js: string): string {
+  if (!js.includes('import.meta')) return js;
+  let ast: unknown;
+  try {
+    ast = parse(js, ACORN);
+  } catch {
+    return js; // the syntax check reports it
+  }
+  const starts: number[] = [];
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    const n = node as { type?: string; meta?: { name?: string }; start?: number };
+    if (n.type === 'MetaProperty' && n.meta?.name === 'import' && typeof n.start === 'number') starts.push(n.start);
+    for (const k of Object.keys(n)) if (k !== 'loc') visit((n as Record<string, unknown>)[k]);
+  };
+  visit(ast);
+  let out = js;
+  for (const at of starts.sort((a, b) => b - a)) out = out.slice(0, at) + IMPORT_META_BINDING + out.slice(at + 'import.meta'.length);
+  return out;
+}
+
 /** ES module JavaScript → CommonJS (`exports.default = ...`), same lines. */
 export function toCommonJs(js: string, file: string): string {
+  js = replaceImportMeta(js);
   try {
     return transform(js, { transforms: ['imports'], disableESTransforms: true, filePath: file.replace(/\.(c|m)?tsx?$/, '.js') }).code;
   } catch (e) {

@@ -85,6 +85,8 @@ export type LossErrorKind =
   | 'data'
   | 'untrusted'
   | 'hyperparameter'
+  /** The loss process died: out of memory, killed by a signal, process.exit(), process.abort(). */
+  | 'crashed'
   | 'internal';
 
 /** A user-facing error: `file:line:column: message`. Rendered in notifications and the Problems view. */
@@ -119,7 +121,7 @@ export interface RecordingColumns extends RecordingData {
   readonly error?: LossError;
 }
 
-/** Host → worker. */
+/** Host → worker (the loss process). */
 export type ToWorkerMessage =
   | { readonly type: 'sim/describe'; readonly requestId: string; readonly loss: LossRef; readonly gradientMode?: GradientMode }
   | { readonly type: 'sim/run'; readonly request: SimulationRequest }
@@ -138,10 +140,34 @@ export type FromWorkerMessage =
   | { readonly type: 'sim/didFinishRun'; readonly requestId: string; readonly recording: RecordingColumns }
   | { readonly type: 'sim/didFinish'; readonly requestId: string; readonly cancelled: boolean }
   | { readonly type: 'sim/didFail'; readonly requestId: string; readonly error: LossError }
-  /** Sent before each user-code evaluation phase so the host's watchdog can time it. */
-  | { readonly type: 'sim/heartbeat'; readonly requestId: string }
+  /**
+   * Progress of the runner's own loop (never of user code, which has no channel to the host): loading
+   * (bytes or rows of a data file), the first evaluation, steps, grid rows. The host's watchdog counts
+   * "no progress for timeoutMs (+ graceMs)" from the last one.
+   */
+  | ({ readonly type: 'sim/heartbeat'; readonly requestId: string } & RunnerProgress)
+  /** A loss file was loaded (answers sim/describe, sim/grid, sim/run first): what it was built from and where its `loss` is. */
+  | { readonly type: 'sim/didLoad'; readonly requestId: string; readonly file: string; readonly dependencies: readonly (readonly [string, number])[]; readonly lossAt?: { readonly line: number; readonly column?: number } }
+  /**
+   * The loss process is about to end on the user's behalf (process.exit(), process.kill() of itself,
+   * process.abort(), an unhandled rejection or exception): what happened, at which step and where.
+   */
+  | { readonly type: 'sim/dying'; readonly requestId: string; readonly reason: string; readonly kind: LossErrorKind; readonly step?: number; readonly file?: string; readonly line?: number; readonly column?: number }
   /** Answers sim/grid: row-major values (`values[j*nx + i] = f(x_i, y_j)`, row 0 at y min), buffer transferred; NaN where loss() threw or was not finite. */
   | { readonly type: 'sim/didGrid'; readonly requestId: string; readonly values: Float64Array };
+
+/** What the runner's loop is doing (the watchdog's progress, and the words of a timeout or crash message). */
+export type RunnerPhase = 'loading' | 'describing' | 'first-evaluation' | 'stepping' | 'grid';
+
+export interface RunnerProgress {
+  readonly phase?: RunnerPhase;
+  /** The step being evaluated (phase 'stepping'). */
+  readonly step?: number;
+  /** e.g. `data.csv (40 of 170 MB)`. */
+  readonly detail?: string;
+  /** Extra allowance for the next silent phase the runner knows is long (JSON.parse of 170 MB). */
+  readonly graceMs?: number;
+}
 
 /**
  * A grid of plain loss values (no gradient) of a 2-parameter loss: x_i = x0 + i·(x1−x0)/(nx−1), likewise y_j.

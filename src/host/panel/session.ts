@@ -218,8 +218,12 @@ export class Session {
     this.host.didUpdate?.();
   }
 
+  /** Stop: ends the run now, whatever its loss process is doing (describe, contour grid or steps), and says so. */
   stop(): void {
-    this.abort?.abort();
+    const abort = this.abort;
+    abort?.abort();
+    this.host.runner().interrupt?.(this._config.loss);
+    if (abort && this._status.phase === 'running' && this._status.requestId) this.stoppedByUser(this._status.requestId, abort);
   }
 
   dispose(): void {
@@ -285,13 +289,14 @@ export class Session {
     // 3. The loss (label, dimension, window, landscape) when it changed.
     if (lossChanged) {
       try {
-        const info = await runner.describe(config.loss);
+        const info = await runner.describe(config.loss, undefined, abort.signal);
         if (!isCurrent()) return;
         await this.setLoss(info);
         if (!isCurrent()) return;
         this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
         this.host.post({ type: 'run/didStart', requestId, config });
       } catch (e) {
+        if (this.stoppedByUser(requestId, abort)) return;
         if (!isCurrent()) return;
         this.fail(requestId, toLossError(e));
         return;
@@ -392,10 +397,12 @@ export class Session {
         const labels = this.labels();
         for (const [id, s] of this.seriesCache) if (labels.get(id) !== s.label || !this.recordings.has(id)) this.seriesCache.delete(id);
       }
+      // A run that a user error ended after some steps keeps its partial recording, and reports the error.
+      const runError = result.runs.find((r) => r.error)?.error ?? null;
       this._error = null;
       const ms = result.runs.reduce((s, r) => s + r.elapsedMs, 0);
       const status = result.cancelled
-        ? this.setStatus('cancelled', requestId, 'Stopped')
+        ? this.setStatus('cancelled', requestId, result.note ?? 'Stopped')
         : this.setStatus('done', requestId, `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
       if (lossMoved || pending.length || result.cancelled) {
         outbox = [];
@@ -416,9 +423,11 @@ export class Session {
         paramMagnitudes: result.loss.dim > ALL_PARAMS_UP_TO && first ? finalMagnitudes(first) : new Float64Array(0),
         selectedParams: this.selected,
       });
-      this.host.lossResult?.(config.loss, null);
+      if (runError) this.fail(requestId, runError);
+      else this.host.lossResult?.(config.loss, null);
       this.host.didUpdate?.();
     } catch (e) {
+      if (this.stoppedByUser(requestId, abort)) return;
       if (!isCurrent()) return;
       this.fail(requestId, toLossError(e));
     } finally {
@@ -427,6 +436,21 @@ export class Session {
       progress?.end();
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  /** Stop pressed before the run produced anything (its loss process was killed): say so, keep the charts. */
+  private stoppedByUser(requestId: string, abort: AbortController): boolean {
+    if (this.disposed || this.abort !== abort || !abort.signal.aborted) return false;
+    if (this._status.phase === 'cancelled' && this._status.requestId === requestId) return true; // already said
+    const status = this.setStatus('cancelled', requestId, 'stopped: the loss process was terminated');
+    const first = this.runs[0];
+    const dim = this._loss?.dim ?? 0;
+    this.host.post({
+      type: 'run/didFinish', requestId, status,
+      paramMagnitudes: dim > ALL_PARAMS_UP_TO && first ? finalMagnitudes(first) : new Float64Array(0),
+      selectedParams: this.selected,
+    });
+    return true;
   }
 
   private async setLoss(info: LossInfo): Promise<void> {

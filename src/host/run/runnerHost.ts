@@ -1,11 +1,12 @@
-// Owns the SimulationRunner (and so the worker thread): created lazily on the first run, with
-// allowWorkspaceCode = workspace trust (updated when trust is granted); its timeout follows the
-// setting. The runner runs one request at a time and a new run supersedes the previous one, so
-// panels share it through a queue: each panel cancels only its own run (via its AbortSignal), and a
-// side-by-side group's runs execute one after another instead of cancelling each other.
-import { SimulationRunner } from './simulationRunner';
-import { toLossError, type Runner, type RunListener, type RunResult } from './runnerApi';
+// Owns the SimulationRunner (src/runner/client.ts: built-ins in-process, loss files in loss
+// processes): created lazily on the first run, with allowWorkspaceCode = workspace trust (updated when
+// trust is granted); its timeout and memory limit follow the settings. The runner runs one request
+// at a time and a new run supersedes the previous one, so panels share it through a queue: each panel
+// cancels only its own run (via its AbortSignal), and a side-by-side group's runs execute one after
+// another instead of cancelling each other.
+import { SimulationRunner } from '../../runner/client';
 import type { GradientMode, GridRequest, LossInfo, LossRef, SimulationRequest } from '../../protocol/simulation';
+import { toLossError, type Runner, type RunListener, type RunResult } from '../../runner/api';
 import type { IDisposable } from '../util/dispose';
 
 /** Rejection of a queued run that was cancelled before it started (sessions ignore it: no longer current). */
@@ -13,23 +14,39 @@ class CancelledBeforeStart extends Error {
   readonly error = { kind: 'internal' as const, message: 'cancelled before it started' };
 }
 
+export interface RunnerHostOptions {
+  readonly workerPath: string;
+  readonly timeoutMs: number;
+  readonly memoryLimitMb: number;
+  readonly trusted: boolean;
+  /** Loss process events (start, crash, stop) and what loss files print. */
+  readonly log?: (line: string) => void;
+  /** Told when a loss process was stopped by the watchdog or crashed (the output channel). */
+  readonly onRestart?: (reason: string) => void;
+}
+
 export class RunnerHost implements IDisposable, Runner {
   private runner: SimulationRunner | undefined;
   private trusted: boolean;
+  private timeoutMs: number;
+  private memoryLimitMb: number;
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly workerPath: string,
-    private timeoutMs: number,
-    trusted: boolean,
-    /** Told when the worker was stopped (watchdog, crash, exit) and restarts on the next request (the output channel). */
-    private readonly onRestart?: (reason: string) => void,
-  ) {
-    this.trusted = trusted;
+  constructor(private readonly opts: RunnerHostOptions) {
+    this.trusted = opts.trusted;
+    this.timeoutMs = opts.timeoutMs;
+    this.memoryLimitMb = opts.memoryLimitMb;
   }
 
   private inner(): SimulationRunner {
-    this.runner ??= new SimulationRunner({ workerPath: this.workerPath, timeoutMs: this.timeoutMs, allowWorkspaceCode: this.trusted });
+    this.runner ??= new SimulationRunner({
+      workerPath: this.opts.workerPath,
+      timeoutMs: this.timeoutMs,
+      memoryLimitMb: this.memoryLimitMb,
+      allowWorkspaceCode: this.trusted,
+      warmSpare: true,
+      ...(this.opts.log ? { log: this.opts.log, onOutput: (text: string) => this.opts.log!(text.replace(/\n$/, '')) } : {}),
+    });
     return this.runner;
   }
 
@@ -52,13 +69,18 @@ export class RunnerHost implements IDisposable, Runner {
     this.runner?.setTimeoutMs(ms);
   }
 
-  describe(loss: LossRef, gradientMode?: GradientMode): Promise<LossInfo> {
-    return this.watch(this.inner().describe(loss, gradientMode));
+  setMemoryLimitMb(mb: number): void {
+    this.memoryLimitMb = mb;
+    this.runner?.setMemoryLimitMb(mb);
   }
 
-  /** Not queued behind runs (like describe): the worker answers between the slices of a running request. */
-  grid(req: Omit<GridRequest, 'requestId'>): Promise<Float64Array> {
-    return this.inner().grid(req);
+  describe(loss: LossRef, gradientMode?: GradientMode, signal?: AbortSignal): Promise<LossInfo> {
+    return this.watch(this.inner().describe(loss, gradientMode, signal));
+  }
+
+  /** Not queued behind runs (like describe): it runs in a loss process of its own. */
+  grid(req: Omit<GridRequest, 'requestId'>, signal?: AbortSignal): Promise<Float64Array> {
+    return this.inner().grid(req, signal);
   }
 
   run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult> {
@@ -75,24 +97,28 @@ export class RunnerHost implements IDisposable, Runner {
     });
   }
 
-  /** The one place a worker restart is reported (once: one restart rejects every pending request in the same turn). */
+  /** The one place a restart is reported (once: one watchdog stop rejects every pending request in the same turn). */
   noteRestart(reason: string): void {
     if (this.restartNoted) return;
     this.restartNoted = true;
     setTimeout(() => (this.restartNoted = false), 0);
-    this.onRestart?.(reason);
+    this.opts.onRestart?.(reason);
   }
   private restartNoted = false;
 
-  /** A rejection that stopped the worker (watchdog timeout, crash, unexpected exit) means a restart. */
+  /** A rejection that stopped a loss process (watchdog timeout, crash, unexpected exit) means a restart. */
   private watch<T>(p: Promise<T>): Promise<T> {
     return p.catch((e: unknown) => {
       const err = toLossError(e);
-      if (err.kind === 'timeout' || (err.kind === 'internal' && /worker (crashed|exited)/.test(err.message))) {
+      if (err.kind === 'timeout' || err.kind === 'crashed' || (err.kind === 'internal' && /worker (crashed|exited)/.test(err.message))) {
         this.noteRestart(`${err.file ? `${err.file}: ` : ''}${err.message}`);
       }
       throw e;
     });
+  }
+
+  interrupt(loss: LossRef): void {
+    this.runner?.interrupt(loss);
   }
 
   dispose(): void {

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { simulate, type Recording } from '../../../src/core';
 import type { RecordingColumns } from '../../../src/protocol/simulation';
 import { resolveLoss } from '../../../src/loss/cliSupport';
-import { SimulationRunner } from '../../../src/host/run/simulationRunner';
+import { SimulationRunner } from '../../../src/runner/client';
 import { compareRows, FIXTURES, loadCase, optimizerFor, type ReferenceCase } from '../helpers/reference';
 import { example, WORKER } from './fixtures';
 

@@ -5,7 +5,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import type { RecordingColumns, SimulationRequest } from '../../../src/protocol/simulation';
-import { LossErrorException, SimulationRunner } from '../../../src/host/run/simulationRunner';
+import { LossErrorException, SimulationRunner } from '../../../src/runner/client';
 import { assertLossError, example, fixture, lossErrorOf, tempFiles, WORKER } from './fixtures';
 
 const runners: SimulationRunner[] = [];
@@ -109,9 +109,12 @@ describe('SimulationRunner', () => {
     await r.describe({ kind: 'file', path: example('quad5.loss.ts') }); // the worker is up: the 1.5 s are the loop's
     const t0 = Date.now();
     const e = await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('infinite-loop.loss.ts') })));
+    // Located at the loss function (not Ln 1 Col 1), in the phase the runner was in.
     assertLossError(e, 'timeout', {
       file: fixture('infinite-loop.loss.ts'),
-      message: /^no result after 1500 ms — does loss\(\) loop forever\? The run was stopped; the worker was restarted$/,
+      line: 6,
+      column: 3,
+      message: /^no progress for 1500 ms while checking the loss at its start point: does loss\(\) loop forever\? the loss process was stopped \(the next run starts a fresh one\)$/,
     });
     assert.ok(Date.now() - t0 < 5000);
     const ok = await r.run(request({ kind: 'file', path: example('rosenbrock-with-grad.loss.ts') }));
@@ -132,8 +135,12 @@ describe('SimulationRunner', () => {
     assert.equal(cancelled.cancelled, true);
     assert.ok(cancelled.runs.length <= 1);
     if (cancelled.runs[0]) assert.match(cancelled.runs[0].stopReason ?? '', /^cancelled at step \d+/);
+    assert.match(cancelled.note ?? '', /^stopped: the loss process was terminated at step \d+$/, 'Stop ends the loss process at once');
 
-    const first = r.run({ ...long, requestId: 'first' });
+    let firstProgressed: () => void;
+    const firstStarted = new Promise<void>((res) => (firstProgressed = res));
+    const first = r.run({ ...long, requestId: 'first' }, { onProgress: () => firstProgressed() });
+    await firstStarted;
     const second = r.run(request({ kind: 'builtin', name: 'booth' }));
     const [a, b] = await Promise.all([first, second]);
     assert.equal(a.cancelled, true);
@@ -164,9 +171,13 @@ describe('SimulationRunner', () => {
     assert.equal((await r.describe({ kind: 'file', path: example('quad5.loss.ts') })).dim, 5);
   });
 
-  test('a worker that dies rejects with kind internal; the next call gets a fresh worker', async () => {
+  test('a loss process that dies rejects with kind crashed, saying what and where; the next call gets a fresh process', async () => {
     const r = runner();
-    assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('exits.loss.js') })), 'internal', { message: /exited unexpectedly \(code 3\)/ });
+    assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('exits.loss.js') })), 'crashed', {
+      file: fixture('exits.loss.js'),
+      line: 4,
+      message: /^the loss process exited \(code 3\) while loading exits\.loss\.js: process\.exit\(3\) was called$/,
+    });
     assert.equal((await r.run(request({ kind: 'builtin', name: 'canyon' }))).runs.length, 2);
   });
 

@@ -1,0 +1,372 @@
+// The run loop, shared by the loss process (src/runner/child.ts, loss files) and the host's in-process
+// runs of built-ins (src/runner/client.ts): validates a request (own properties only), runs every
+// RunConfig with the core's Simulation in time-boxed slices (many steps per message) and posts the
+// protocol of src/protocol/simulation.ts:
+//
+//   run   → sim/didDescribe (the loss as this request sees it), per run: sim/heartbeat (first
+//           evaluation), sim/didProgress… (one per slice), sim/didFinishRun (exact-length columns),
+//           then sim/didFinish {cancelled} | sim/didFail (an error before the first step of a run)
+//   grid  → sim/heartbeat (rows), sim/didGrid | sim/didFail
+//
+// The first slice of a run is one step, so the first evaluation is timed on its own and a slow loss
+// (seconds per call) reports progress after every step.
+
+import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, Simulation, type Optimizer, type Problem, type Recording } from '../core';
+import {
+  formatLossError,
+  type FromWorkerMessage,
+  type GradientMode,
+  type GridRequest,
+  MAX_GRID_SIDE,
+  type LossError,
+  type LossInfo,
+  type LossRef,
+  type RecordingColumns,
+  type RunConfig,
+  type RunnerProgress,
+  type SimulationRequest,
+} from '../protocol/simulation';
+import { lossError, toLossError } from '../loss/errors';
+import type { LoadedLoss } from '../loss/types';
+import { builtinInfo, builtinProblemWith } from '../loss/resolve';
+
+/** Slices aim at this much wall time, so progress and cancel arrive promptly. */
+const SLICE_TARGET_MS = 30;
+const MAX_SLICE_STEPS = 2000;
+
+export interface EngineIO {
+  post(msg: FromWorkerMessage, transfer?: ArrayBuffer[]): void;
+  cancelled(requestId: string): boolean;
+  /** Called before each evaluation of user code (loss files), e.g. to report progress; optional. */
+  beat?(progress: RunnerProgress): void;
+  /** Wraps a Problem to observe every evaluation (the loss process tracks the step); default: as is. */
+  wrap?(problem: Problem): Problem;
+  /** Await between slices (default setImmediate). */
+  yield?(): Promise<void>;
+  /** Steps of the first slice (default 1: time the first evaluation on its own). */
+  firstSlice?: number;
+}
+
+export interface Resolved {
+  readonly info: LossInfo;
+  problem(req: SimulationRequest): Problem;
+}
+
+/** A built-in as the engine sees it. */
+export function resolveBuiltin(name: string): Resolved {
+  return { info: builtinInfo(name), problem: (req) => builtinProblemWith(name, req) };
+}
+
+/** A loaded loss file as the engine sees it. */
+export function resolveLoaded(loaded: LoadedLoss, gradientMode: GradientMode | undefined): Resolved {
+  const info = loaded.info(gradientMode ? { gradientMode } : {});
+  return {
+    info,
+    problem: (req) =>
+      loaded.createProblem({
+        ...(req.gradientMode ? { gradientMode: req.gradientMode } : {}),
+        ...(req.batchSize !== undefined ? { batchSize: req.batchSize } : {}),
+        ...(req.seed !== undefined ? { seed: req.seed } : {}),
+        ...(req.gradientNoise !== undefined ? { gradientNoise: req.gradientNoise } : {}),
+      }),
+  };
+}
+
+// ---------------------------------------------------------------- requests as own properties
+
+const own = Object.hasOwn;
+const isArray = Array.isArray;
+
+function field<T>(o: object, k: string): T | undefined {
+  return own(o, k) ? ((o as Record<string, unknown>)[k] as T) : undefined;
+}
+
+/** A null-prototype copy: a field it lacks is undefined, whatever Object.prototype holds in this realm. */
+function bare<T extends object>(o: T): T {
+  return Object.assign(Object.create(null) as T, o);
+}
+
+/** A LossRef read through own properties only, as a fresh null-prototype object. */
+export function ownLossRef(v: unknown): LossRef {
+  if (typeof v !== 'object' || v === null) throw lossError('internal', 'the request has no loss');
+  const kind = field<string>(v, 'kind');
+  if (kind === 'builtin' && typeof field(v, 'name') === 'string') return bare({ kind, name: field<string>(v, 'name')! });
+  if (kind === 'file' && typeof field(v, 'path') === 'string') return bare({ kind, path: field<string>(v, 'path')! });
+  throw lossError('internal', 'the request names no loss (kind builtin with a name, or file with a path)');
+}
+
+function ownRecord(v: unknown): Record<string, never> {
+  const out = Object.create(null) as Record<string, never>;
+  if (typeof v !== 'object' || v === null) return out;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    out[k] = (isArray(x) ? Array.from(x as unknown[]) : x) as never;
+  }
+  return out;
+}
+
+/**
+ * A SimulationRequest copied field by field from own properties (a polluted Object.prototype, e.g.
+ * `Object.prototype.start = [100, -100]` in a loss file, cannot answer a missing field). Hyperparameter
+ * maps are null-prototype copies.
+ */
+export function ownRequest(v: unknown): SimulationRequest {
+  if (typeof v !== 'object' || v === null) throw lossError('internal', 'malformed request');
+  const runsIn = field<unknown>(v, 'runs');
+  const runs: RunConfig[] = [];
+  if (isArray(runsIn)) {
+    for (let i = 0; i < runsIn.length; i++) {
+      const r = runsIn[i] as object;
+      if (typeof r !== 'object' || r === null) throw lossError('internal', `run ${i} of the request is not an object`);
+      const label = field<string>(r, 'label');
+      runs.push(bare({
+        id: String(field(r, 'id')),
+        optimizer: field<RunConfig['optimizer']>(r, 'optimizer')!,
+        hyperparameters: ownRecord(field(r, 'hyperparameters')),
+        ...(typeof label === 'string' ? { label } : {}),
+      }));
+    }
+  }
+  const opt = <K extends keyof SimulationRequest>(k: K): Partial<Pick<SimulationRequest, K>> => {
+    const x = field<SimulationRequest[K]>(v, k);
+    return x === undefined ? {} : ({ [k]: isArray(x) ? Array.from(x as unknown[]) : x } as Partial<Pick<SimulationRequest, K>>);
+  };
+  return bare({
+    requestId: String(field(v, 'requestId')),
+    loss: ownLossRef(field(v, 'loss')),
+    runs,
+    steps: field<number>(v, 'steps') as number,
+    ...opt('start'),
+    ...opt('seed'),
+    ...opt('batchSize'),
+    ...opt('gradientNoise'),
+    ...opt('gradientMode'),
+    ...opt('trajectoryOnly'),
+  });
+}
+
+/** A GridRequest from own properties. */
+export function ownGridRequest(v: unknown): GridRequest {
+  if (typeof v !== 'object' || v === null) throw lossError('internal', 'malformed grid request');
+  const w = field<object>(v, 'window');
+  const range = (k: string): [number, number] => {
+    const r = w && typeof w === 'object' ? field<unknown>(w, k) : undefined;
+    return isArray(r) ? [Number(r[0]), Number(r[1])] : [NaN, NaN];
+  };
+  const budget = field<number>(v, 'budgetMs');
+  const mode = field<GradientMode>(v, 'gradientMode');
+  return bare({
+    requestId: String(field(v, 'requestId')),
+    loss: ownLossRef(field(v, 'loss')),
+    window: bare({ x: range('x'), y: range('y') }),
+    nx: field<number>(v, 'nx') as number,
+    ny: field<number>(v, 'ny') as number,
+    ...(budget !== undefined ? { budgetMs: budget } : {}),
+    ...(mode !== undefined ? { gradientMode: mode } : {}),
+  });
+}
+
+// ---------------------------------------------------------------- grid
+
+/**
+ * Plain loss values on a grid (no gradient; loss files with data: all training rows). Evaluations that
+ * throw or are not finite become NaN cells; `budgetMs` ends a slow grid with 'timeout'.
+ */
+export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineIO): void {
+  const { requestId } = req;
+  const file = req.loss.kind === 'file' ? req.loss.path : undefined;
+  try {
+    const { nx, ny, window: w } = req;
+    const side = (n: number, what: string) => {
+      if (!Number.isInteger(n) || n < 2 || n > MAX_GRID_SIDE) throw lossError('internal', `grid ${what} must be an integer in [2, ${MAX_GRID_SIDE}], got ${n}`);
+    };
+    side(nx, 'nx');
+    side(ny, 'ny');
+    for (const r of [w.x, w.y]) {
+      if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) throw lossError('internal', `grid window must be finite [min, max] ranges, got ${JSON.stringify(w)}`);
+    }
+    let f: (x: number, y: number) => number;
+    if (req.loss.kind === 'builtin') {
+      const b = Object.hasOwn(BUILTIN_LOSSES, req.loss.name) ? BUILTIN_LOSSES[req.loss.name] : undefined;
+      if (!b) throw lossError('internal', `unknown built-in loss ${req.loss.name}`);
+      const scratch = new Float64Array(2);
+      f = (x, y) => b.evaluate(x, y, scratch);
+    } else {
+      if (!loaded) throw lossError('internal', 'no loss file loaded for the grid');
+      if (loaded.dim !== 2) throw lossError('shape', `a contour grid needs 2 parameters, ${loaded.name} has ${loaded.dim}`, { file: req.loss.path });
+      const p = new Float64Array(2);
+      f = (x, y) => {
+        p[0] = x;
+        p[1] = y;
+        return loaded.value(p);
+      };
+    }
+    const values = new Float64Array(nx * ny);
+    const t0 = performance.now();
+    for (let j = 0; j < ny; j++) {
+      io.beat?.({ phase: 'grid', detail: `row ${j + 1} of ${ny}` });
+      const y = w.y[0] + (j * (w.y[1] - w.y[0])) / (ny - 1);
+      for (let i = 0; i < nx; i++) {
+        let v: number;
+        try {
+          v = f(w.x[0] + (i * (w.x[1] - w.x[0])) / (nx - 1), y);
+        } catch {
+          v = NaN;
+        }
+        values[j * nx + i] = Number.isFinite(v) ? v : NaN;
+      }
+      if (req.budgetMs !== undefined && performance.now() - t0 > req.budgetMs) {
+        throw lossError('timeout', `the contour grid took longer than ${req.budgetMs} ms (${j + 1} of ${ny} rows); the panel shows the trajectories without it`, file ? { file } : {});
+      }
+    }
+    io.post({ type: 'sim/didGrid', requestId, values }, [values.buffer as ArrayBuffer]);
+  } catch (e) {
+    io.post({ type: 'sim/didFail', requestId, error: toLossError(e, file) });
+  }
+}
+
+// ---------------------------------------------------------------- run
+
+const yieldToMessages = () => new Promise<void>((r) => setImmediate(r));
+
+function createOptimizers(req: SimulationRequest): Optimizer[] {
+  return req.runs.map((rc) => {
+    try {
+      return createOptimizer(rc.optimizer, rc.hyperparameters);
+    } catch (e) {
+      if (e instanceof HyperparameterError || e instanceof Error) {
+        throw lossError('hyperparameter', `${rc.label ?? rc.id}: ${e.message}`);
+      }
+      throw e;
+    }
+  });
+}
+
+function startPoint(req: SimulationRequest, info: LossInfo): Float64Array {
+  const start = req.start ?? info.start;
+  const file = req.loss.kind === 'file' ? { file: req.loss.path } : {};
+  if (!isArray(start)) throw lossError('shape', 'the start point must be an array of numbers', file);
+  if (start.length !== info.dim) {
+    throw lossError('shape', `the start point has ${start.length} values, ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`, file);
+  }
+  for (let i = 0; i < start.length; i++) {
+    const v = start[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw lossError('shape', `start value of ${info.paramNames[i]} must be a finite number, got ${v}`, file);
+  }
+  return Float64Array.from(start);
+}
+
+/** Runs every RunConfig of `req` on `resolved` (a LossErrorException from `resolve` fails the request). */
+export async function runRequest(req: SimulationRequest, resolve: () => Resolved, io: EngineIO): Promise<void> {
+  const { requestId } = req;
+  const file = req.loss.kind === 'file' ? req.loss.path : undefined;
+  const pause = io.yield ?? yieldToMessages;
+  let resolved: Resolved;
+  let problem: Problem;
+  let optimizers: Optimizer[];
+  let start: Float64Array;
+  try {
+    if (!Number.isInteger(req.steps) || req.steps < 0) throw lossError('hyperparameter', `steps must be a non-negative integer, got ${req.steps}`);
+    resolved = resolve();
+    io.post({ type: 'sim/didDescribe', requestId, loss: resolved.info });
+    optimizers = createOptimizers(req);
+    start = startPoint(req, resolved.info);
+    problem = resolved.problem(req);
+    if (io.wrap) problem = io.wrap(problem);
+  } catch (e) {
+    io.post({ type: 'sim/didFail', requestId, error: toLossError(e, file) });
+    return;
+  }
+  for (let k = 0; k < req.runs.length; k++) {
+    if (io.cancelled(requestId)) break;
+    const rc = req.runs[k]!;
+    const optimizer = optimizers[k]!;
+    io.beat?.({ phase: 'first-evaluation', step: 0 });
+    const t0 = performance.now();
+    let sim: Simulation;
+    try {
+      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all' });
+    } catch (e) {
+      // A user error at the start point: the request fails, nothing is sent as a result.
+      io.post({ type: 'sim/didFail', requestId, error: toLossError(e, file) });
+      return;
+    }
+    let busy = performance.now() - t0;
+    let sliceSteps = Math.max(1, io.firstSlice ?? 1);
+    let error: LossError | undefined;
+    while (!sim.finished) {
+      const s0 = performance.now();
+      try {
+        sim.advance(sliceSteps);
+      } catch (e) {
+        error = toLossError(e, file);
+        stopOnError(sim.recording, error);
+        break;
+      }
+      const dt = performance.now() - s0;
+      busy += dt;
+      sliceSteps = Math.max(1, Math.min(MAX_SLICE_STEPS, Math.round((sliceSteps * SLICE_TARGET_MS) / Math.max(dt, 0.5))));
+      io.post({ type: 'sim/didProgress', requestId, runId: rc.id, stepsCompleted: sim.recording.stepsCompleted, stepsRequested: req.steps });
+      await pause();
+      if (io.cancelled(requestId)) {
+        if (!sim.finished) sim.recording.stopReason = `cancelled at step ${sim.recording.stepsCompleted}`;
+        break;
+      }
+    }
+    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error);
+    io.post({ type: 'sim/didFinishRun', requestId, recording: columns }, transfer);
+  }
+  io.post({ type: 'sim/didFinish', requestId, cancelled: io.cancelled(requestId) });
+}
+
+/** A user error after ≥ 1 step ends the run: the rows so far are kept, the failed row's loss is NaN. */
+function stopOnError(rec: Recording, error: LossError): void {
+  const k = rec.stepsCompleted;
+  rec.loss[k] = NaN;
+  if (rec.validationLoss) rec.validationLoss[k] = NaN;
+  rec.diverged = error.kind === 'not-a-number' || error.kind === 'non-finite';
+  rec.stopReason = `stopped at step ${k}: ${formatLossError(error)}`;
+}
+
+/** The recording as exact-length copies (never views over the preallocated buffers) and their buffers. */
+function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined) {
+  const n = rec.stepsCompleted;
+  const dim = rec.dim;
+  const transfer: ArrayBuffer[] = [];
+  const cut = (a: Float64Array, len: number): Float64Array => {
+    const c = a.slice(0, Math.min(len, a.length));
+    transfer.push(c.buffer as ArrayBuffer);
+    return c;
+  };
+  const perParam = (a: Float64Array) => cut(a, n * dim);
+  const perStep = (a: Float64Array) => cut(a, n);
+  const map = (o: Readonly<Record<string, Float64Array>>, f: (a: Float64Array) => Float64Array) => {
+    const out: Record<string, Float64Array> = {};
+    for (const k of Object.keys(o)) out[k] = f(o[k]!);
+    return out;
+  };
+  const columns: RecordingColumns = {
+    runId,
+    optimizer: optimizer.name,
+    hyperparameters: optimizer.hyperparameters,
+    dim,
+    stepsRequested: rec.stepsRequested,
+    stepsCompleted: n,
+    diverged: rec.diverged,
+    stopReason: rec.stopReason,
+    params: cut(rec.params, (n + 1) * dim),
+    loss: cut(rec.loss, n + 1),
+    grad: perParam(rec.grad),
+    validationLoss: rec.validationLoss ? cut(rec.validationLoss, n + 1) : null,
+    update: perParam(rec.update),
+    direction: perParam(rec.direction),
+    effectiveLr: perParam(rec.effectiveLr),
+    lr: perStep(rec.lr),
+    state: map(rec.state, perParam),
+    scalarState: map(rec.scalarState, perStep),
+    extra: map(rec.extra, perParam),
+    elapsedMs,
+    ...(error ? { error } : {}),
+  };
+  return { columns, transfer };
+}
