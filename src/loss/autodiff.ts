@@ -39,6 +39,9 @@ import { ModuleLoader } from './moduleLoader';
 import { callUser, checkLossValue, NUMERIC_ADVICE, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
 import { mapColumn, toCommonJs, toJavaScript } from './transpile';
 
+/** Operations whose ±∞ from finite operands is an overflow (large operands), not a singularity like 1/0 or log(0). */
+const OVERFLOWING: ReadonlySet<string> = new Set(['+', '-', '*', '**', 'Math.pow', 'Math.exp', 'Math.expm1', 'Math.cosh', 'Math.sinh', 'Math.hypot']);
+
 /** The forward value is compared with the plain loss at steps 0..CHECK_FIRST-1 and every CHECK_EVERY-th step. */
 export const CHECK_FIRST = 4;
 export const CHECK_EVERY = 100;
@@ -149,6 +152,12 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
       const pos = jsToSource(file, op.line, op.column);
       const where = { file, ...pos, ...(step !== undefined ? { step } : {}) };
       const result = Number.isNaN(op.value) ? 'NaN' : String(op.value);
+      const huge = hugeParameter(flat);
+      if (op.fromFinite && !Number.isNaN(op.value) && OVERFLOWING.has(op.op) && huge) {
+        // an overflow of huge parameters: not the loss's domain, the parameters diverged
+        return lossError('non-finite',
+          `loss() returned ${v}${stepAt(step)} because the parameters diverged (${huge}): ${op.text} is ${result}; try a smaller learning rate`, where);
+      }
       if (op.fromFinite) {
         return lossError('domain',
           `the loss left its domain${stepAt(step)}: ${op.text} is ${result} (finite operands, finite parameters); loss() returned ${v}`,
@@ -159,6 +168,14 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
         { ...where });
     }
     return undefined;
+  };
+
+  /** `name = value` of the largest parameter when it is huge (1e8 × the start's scale), else undefined. */
+  const startScale = ctx.def.start.reduce((m, x) => Math.max(m, Math.abs(x)), 1);
+  const hugeParameter = (flat: Float64Array): string | undefined => {
+    let k = 0;
+    for (let i = 1; i < flat.length; i++) if (Math.abs(flat[i]!) > Math.abs(flat[k]!)) k = i;
+    return Math.abs(flat[k]!) > 1e8 * startScale ? `${ctx.def.paramNames[k] ?? k} = ${flat[k]}` : undefined;
   };
 
   const wrapped: ValueAndGrad = (flat, batch, out, step) => {

@@ -416,7 +416,8 @@ export class Session {
         paramMagnitudes: result.loss.dim > ALL_PARAMS_UP_TO && first ? finalMagnitudes(first) : new Float64Array(0),
         selectedParams: this.selected,
       });
-      this.host.lossResult?.(config.loss, null);
+      // A run stopped by a loss error after some steps (e.g. NaN located at an operation) goes to Problems too.
+      this.host.lossResult?.(config.loss, result.runs.find((rec) => rec.error)?.error ?? null);
       this.host.didUpdate?.();
     } catch (e) {
       if (!isCurrent()) return;
