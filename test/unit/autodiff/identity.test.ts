@@ -13,7 +13,8 @@ const mod = (params: string, body: string, prelude = ''): string =>
   `${prelude}\nexport default {\n  params: ${params},\n  loss(p) {\n${body}\n  },\n};\n`;
 
 // [name, params, body, points (value checked), smooth points (value and gradient checked)]
-const CASES: readonly (readonly [string, string, string, readonly (readonly number[])[], readonly (readonly number[])[]?])[] = [
+type Points = readonly (readonly number[])[];
+const CASES: readonly (readonly [string, string, string, Points, Points?])[] = [
   ['Object.is on a parameter', '{ x: 1.5 }', `    const pen = Object.is(p.x, 1.5) ? 0 : 100;\n    return (p.x - 3) ** 2 + pen + 0.25;`, [[1.5], [1.503]], [[1.503]]],
   ['Object.is of two parameters, and -0', '{ x: 0, y: 0 }', `    return Object.is(p.x, p.y) ? p.x * p.y + 1 : Object.is(p.x, -0) ? 2 * p.y : p.x - p.y;`, [[0, 0], [-0, 3], [1, 2], [2, 2]]],
   ['includes', '{ w: [1, 2] }', `    const pen = p.w.includes(1) ? 0 : 100;\n    return p.w[0] * p.w[0] + pen + 0.5;`, [[1, 2], [0.998, 2]]],

@@ -231,6 +231,25 @@ describe('a non-finite loss is located at the operation that produced it', () =>
     }
   });
 
+  test('an overflow of huge parameters is "the parameters diverged", located at the operation', async () => {
+    const t = tempFiles({ 'nan-overflow.loss.js': 'export default {\n  params: { x: 1 },\n  loss(p) {\n    return p.x * p.x;\n  },\n};\n' });
+    try {
+      const l = loadLossFileSync(t.path('nan-overflow.loss.js'));
+      const e = await lossErrorOf(() => l.createProblem().evaluate(Float64Array.of(1e200), new Float64Array(1), 9));
+      assertLossError(e, 'non-finite', { line: 4, column: 12, step: 9, message: /^loss\(\) returned Infinity at step 9 because the parameters diverged \(x = 1e\+200\): 1e\+200 \* 1e\+200 is Infinity; try a smaller learning rate$/ });
+      // moderate parameters: 1 / 0 is the loss leaving its domain, not a divergence
+      const u = tempFiles({ 'nan-div.loss.js': 'export default {\n  params: { x: 1 },\n  loss(p) {\n    return 1 / (p.x - 1);\n  },\n};\n' });
+      try {
+        const m = loadLossFileSync(u.path('nan-div.loss.js'));
+        assertLossError(await lossErrorOf(() => m.createProblem().evaluate(Float64Array.of(1), new Float64Array(1), 2)), 'domain', { line: 4, column: 12, message: /: 1 \/ 0 is Infinity/ });
+      } finally {
+        u.cleanup();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test('"the parameters diverged" is a different message from "the loss left its domain"', async () => {
     const l = loadLossFileSync(file);
     const e = await lossErrorOf(() => l.createProblem().value!(Float64Array.of(NaN), 7));
