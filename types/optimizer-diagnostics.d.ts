@@ -61,4 +61,9 @@ export interface LossDefinition<S extends ParamShape = ParamShape, R extends obj
   readonly domain?: { readonly [name: string]: readonly [number, number] };
   /** Known minimizer (two-parameter losses), drawn on the contour plot: `{ x: 1, y: 1 }`. */
   readonly minimum?: { readonly [name: string]: number };
+  /**
+   * Gradient without a `grad` export: 'auto' / 'autodiff' (default: exact automatic differentiation of
+   * this code) or 'numeric' (central differences of `loss`, e.g. for code the automatic gradient cannot follow).
+   */
+  readonly gradient?: 'auto' | 'autodiff' | 'numeric';
 }

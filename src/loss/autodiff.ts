@@ -10,11 +10,22 @@
 //   - anything else that fails only under AD → the plain module is evaluated at the same point, so
 //     the user sees the same error (and line) as without AD; if the plain evaluation succeeds, the
 //     failure is reported as kind 'autodiff'.
+//
+// The forward value is checked against the plain module (the user's own code, no rewrite) BIT FOR BIT
+// at the start point (describe, step 0), at steps 1..3, every CHECK_EVERY-th step and whenever the value
+// is not finite; a difference stops the run with kind 'autodiff' naming the construct (the rewriter's
+// value risks) or "a value comparison on a parameter". A loss whose plain value changes between two
+// identical calls (Math.random, state kept across calls) cannot be checked: the check then turns off.
+//
+// A NaN/±∞ loss at finite parameters is located: the tape remembers its first non-finite node (site id
+// and operand values) and describeNonFinite names the operation, e.g. `Math.sqrt(-0.02)` at its line
+// and column (kind 'domain' when its operands were finite: the loss left its domain).
 
 import {
   AUTODIFF_ADVICE,
   AutodiffError,
   createRuntime,
+  describeNonFinite,
   locateAutodiffError,
   makeValueAndGrad,
   numericGradient as coreNumericGradient,
@@ -25,8 +36,15 @@ import {
 import { defaultExport, type UserFunction } from './definition';
 import { describeThrown, lossError, LossErrorException, userFrame } from './errors';
 import { ModuleLoader } from './moduleLoader';
-import { checkLossValue, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
+import { callUser, checkLossValue, NUMERIC_ADVICE, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
 import { mapColumn, toCommonJs, toJavaScript } from './transpile';
+
+/** Operations whose ±∞ from finite operands is an overflow (large operands), not a singularity like 1/0 or log(0). */
+const OVERFLOWING: ReadonlySet<string> = new Set(['+', '-', '*', '**', 'Math.pow', 'Math.exp', 'Math.expm1', 'Math.cosh', 'Math.sinh', 'Math.hypot']);
+
+/** The forward value is compared with the plain loss at steps 0..CHECK_FIRST-1 and every CHECK_EVERY-th step. */
+export const CHECK_FIRST = 4;
+export const CHECK_EVERY = 100;
 
 export interface PreparedAutodiff {
   readonly valueAndGrad: ValueAndGrad;
@@ -43,6 +61,7 @@ export interface PreparedAutodiff {
 export function prepareAutodiff(ctx: LossInternals, source: string, js: string): PreparedAutodiff {
   const runtime = createRuntime();
   const rewrites = new Map<string, { result: RewriteResult; source: string; js: string }>();
+  let nextSite = 0;
   const toOriginal = (file: string, line: number, column: number): { line: number; column: number } => {
     const r = rewrites.get(file);
     if (!r) return { line, column };
@@ -50,6 +69,12 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
     const srcLine = r.source.split('\n')[p.line - 1] ?? '';
     const jsLine = r.js.split('\n')[p.line - 1] ?? '';
     return { line: p.line, column: mapColumn(srcLine, jsLine, p.column) };
+  };
+  /** A position in the JavaScript handed to the rewriter (sites, value risks) → the user's source. */
+  const jsToSource = (file: string, line: number, column: number): { line: number; column: number } => {
+    const r = rewrites.get(file);
+    if (!r) return { line, column };
+    return { line, column: mapColumn(r.source.split('\n')[line - 1] ?? '', r.js.split('\n')[line - 1] ?? '', column) };
   };
   const autodiffError = (e: AutodiffError, step?: number): LossErrorException => {
     const file = e.fileName || ctx.file;
@@ -63,7 +88,8 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
       const plainJs = file === ctx.file ? js : toJavaScript(src, file);
       let result: RewriteResult;
       try {
-        result = rewriteForAutodiff(plainJs, file);
+        result = rewriteForAutodiff(plainJs, file, { siteBase: nextSite });
+        nextSite += result.sites.length;
       } catch (e) {
         if (e instanceof AutodiffError) throw autodiffError(e);
         throw e;
@@ -87,6 +113,71 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
   }
   const valueAndGrad = makeValueAndGrad(runtime, (loss as UserFunction).bind(exported), ctx.def.shape);
 
+  // ---- the forward value must be the plain loss, bit for bit
+  let checking = true;
+  const stepAt = (step: number | undefined): string => (step !== undefined ? ` at step ${step}` : ' at the start point');
+  const mismatch = (v: number, plain: number, step: number | undefined): LossErrorException => {
+    // the first construct (loss file first, then its imports) that can make native code see value objects
+    let culprit: { file: string; line: number; column: number; construct: string } | undefined;
+    for (const [file, r] of [...rewrites].sort(([a], [b]) => Number(b === ctx.file) - Number(a === ctx.file))) {
+      const risk = r.result.valueRisks[0];
+      if (risk) { culprit = { file, ...jsToSource(file, risk.line, risk.column), construct: risk.construct }; break; }
+    }
+    const construct = culprit?.construct ?? 'a value comparison on a parameter (an identity check, a Map or Set key, or native code that sees the autodiff value objects instead of numbers)';
+    return lossError('autodiff',
+      `automatic differentiation changes the loss value${stepAt(step)}: ${v} instead of ${plain} (loss() without the rewrite), because of ${construct}; ${NUMERIC_ADVICE}`,
+      { ...(culprit ? { file: culprit.file, line: culprit.line, column: culprit.column } : ctx.at('loss')), ...(step !== undefined ? { step } : {}) });
+  };
+  const same = (a: number, b: number): boolean => Object.is(a, b) || (a !== a && b !== b);
+  /** Throws when the forward value `v` is not the plain loss at this point. */
+  const checkAgainstPlain = (v: number, flat: Float64Array, batch: Parameters<ValueAndGrad>[1], step: number | undefined): void => {
+    const plain = callUser(ctx, 'loss', ctx.def.loss, flat, batch, step);
+    if (typeof plain !== 'number') checkLossValue(ctx, plain, step); // the plain loss's own error (not a number)
+    if (same(v, plain as number)) return;
+    const again = callUser(ctx, 'loss', ctx.def.loss, flat, batch, step);
+    if (!same(plain as number, again as number)) {
+      checking = false; // non-deterministic (Math.random, state across calls): the comparison cannot apply
+      return;
+    }
+    throw mismatch(v, plain as number, step);
+  };
+  /** A located error for a non-finite forward value (equal to the plain one), or undefined. */
+  const nonFiniteError = (v: number, flat: Float64Array, step: number | undefined): LossErrorException | undefined => {
+    for (let i = 0; i < flat.length; i++) if (!Number.isFinite(flat[i]!)) return undefined; // diverged parameters: problem.ts says so
+    const nf = runtime.tape.nonFinite();
+    if (!nf || nf.site < 0) return undefined;
+    for (const [file, r] of rewrites) {
+      const op = describeNonFinite(r.result, nf.site, nf.operands);
+      if (!op) continue;
+      const pos = jsToSource(file, op.line, op.column);
+      const where = { file, ...pos, ...(step !== undefined ? { step } : {}) };
+      const result = Number.isNaN(op.value) ? 'NaN' : String(op.value);
+      const huge = hugeParameter(flat);
+      if (op.fromFinite && !Number.isNaN(op.value) && OVERFLOWING.has(op.op) && huge) {
+        // an overflow of huge parameters: not the loss's domain, the parameters diverged
+        return lossError('non-finite',
+          `loss() returned ${v}${stepAt(step)} because the parameters diverged (${huge}): ${op.text} is ${result}; try a smaller learning rate`, where);
+      }
+      if (op.fromFinite) {
+        return lossError('domain',
+          `the loss left its domain${stepAt(step)}: ${op.text} is ${result} (finite operands, finite parameters); loss() returned ${v}`,
+          { ...where });
+      }
+      return lossError(Number.isNaN(v) ? 'not-a-number' : 'non-finite',
+        `loss() returned ${v}${stepAt(step)} (the parameters are finite): ${op.text} is ${result}, the first non-finite operation; its non-finite operand does not come from the parameters (data or a constant?)`,
+        { ...where });
+    }
+    return undefined;
+  };
+
+  /** `name = value` of the largest parameter when it is huge (1e8 × the start's scale), else undefined. */
+  const startScale = ctx.def.start.reduce((m, x) => Math.max(m, Math.abs(x)), 1);
+  const hugeParameter = (flat: Float64Array): string | undefined => {
+    let k = 0;
+    for (let i = 1; i < flat.length; i++) if (Math.abs(flat[i]!) > Math.abs(flat[k]!)) k = i;
+    return Math.abs(flat[k]!) > 1e8 * startScale ? `${ctx.def.paramNames[k] ?? k} = ${flat[k]}` : undefined;
+  };
+
   const wrapped: ValueAndGrad = (flat, batch, out, step) => {
     let v: number;
     try {
@@ -103,6 +194,12 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
         ...pos,
         ...(step !== undefined ? { step } : {}),
       });
+    }
+    const finite = Number.isFinite(v);
+    if (checking && (step === undefined || step < CHECK_FIRST || step % CHECK_EVERY === 0 || !finite)) checkAgainstPlain(v, flat, batch, step);
+    if (!finite) {
+      const located = nonFiniteError(v, flat, step);
+      if (located) throw located;
     }
     return checkLossValue(ctx, v, step);
   };

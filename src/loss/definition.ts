@@ -31,11 +31,13 @@ export interface NormalizedDefinition {
   readonly validation: number;
   readonly window: PlotWindow | undefined;
   readonly minimum: { readonly x: number; readonly y: number } | undefined;
+  /** The file's `gradient` choice when it has no `grad` (default 'auto': automatic differentiation). */
+  readonly gradient: 'auto' | 'autodiff' | 'numeric';
   /** Non-fatal findings (unknown properties ...). */
   readonly warnings: readonly string[];
 }
 
-const KNOWN = new Set(['name', 'params', 'loss', 'grad', 'data', 'batchSize', 'validation', 'domain', 'minimum']);
+const KNOWN = new Set(['name', 'params', 'loss', 'grad', 'data', 'batchSize', 'validation', 'domain', 'minimum', 'gradient']);
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -133,6 +135,11 @@ export function normalizeDefinition(value: unknown, file: string, locs: Property
     throw lossError('invalid-export', `grad must be a function grad(p, batch) returning the gradient in the shape of params, got ${describe(grad)}`, at('grad'));
   }
 
+  const gradient = def['gradient'];
+  if (gradient !== undefined && gradient !== 'auto' && gradient !== 'autodiff' && gradient !== 'numeric') {
+    throw lossError('invalid-export', `gradient must be 'auto', 'autodiff' or 'numeric' (central differences of loss), got ${describe(gradient)}`, at('gradient'));
+  }
+
   // data, batchSize, validation
   const data = def['data'];
   if (data !== undefined && typeof data !== 'string' && !Array.isArray(data)) {
@@ -212,6 +219,7 @@ export function normalizeDefinition(value: unknown, file: string, locs: Property
     validation: (validation as number | undefined) ?? 0,
     window,
     minimum,
+    gradient: (gradient as NormalizedDefinition['gradient'] | undefined) ?? 'auto',
     warnings,
   };
 }

@@ -4,8 +4,12 @@
 //
 // With mini-batches, step t's recorded loss is the loss on step t's batch (what the optimizer sees,
 // noisy); the validation loss, when the file holds rows out, is on the fixed validation rows.
-// A loss that is NaN/±∞ at finite parameters is an error (kind 'not-a-number'/'non-finite', with the
-// step), not silent divergence: the worker keeps the rows before it and reports the error.
+// A loss that is NaN/±∞ at finite parameters is an error, not silent divergence: the worker keeps the
+// rows before it and reports the error. It is located at the first operation that produced the
+// non-finite value (the autodiff tape records it; in the other gradient modes the automatic
+// gradient is evaluated once at the failing point to find it): kind 'domain' ("the loss left its
+// domain": e.g. Math.sqrt of a negative number) when that operation's operands were finite. A loss
+// that is not finite because the PARAMETERS are not finite is the other case: "the parameters diverged".
 
 import { gradCheck } from '../core/autodiff';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
@@ -39,6 +43,9 @@ export interface LossInternals {
 
 type Phase = 'loss' | 'grad';
 
+/** What every "the automatic gradient cannot be trusted here" message suggests. */
+export const NUMERIC_ADVICE = "set gradient: 'numeric' in the loss file (central differences of your own code), or add a grad(p, batch) export";
+
 function stepText(step: number | undefined): string {
   return step === undefined ? '' : ` at step ${step}`;
 }
@@ -70,9 +77,46 @@ export function checkLossValue(ctx: LossInternals, v: unknown, step: number | un
   throw lossError('not-a-number', `${what} returned ${got}${stepText(step)}; it must return a number`, { ...ctx.at('loss'), ...(step !== undefined ? { step } : {}) });
 }
 
-/** Plain evaluation of loss(p, batch), checked. */
+/** Plain evaluation of loss(p, batch), checked; a NaN/±∞ value is located (see nonFiniteLoss). */
 export function plainLoss(ctx: LossInternals, flat: ArrayLike<number>, batch: readonly DataRow[] | undefined, step: number | undefined): number {
-  return checkLossValue(ctx, callUser(ctx, 'loss', ctx.def.loss, flat, batch, step), step);
+  const v = callUser(ctx, 'loss', ctx.def.loss, flat, batch, step);
+  if (typeof v === 'number' && !Number.isFinite(v)) throw nonFiniteLoss(ctx, v, flat, batch, step);
+  return checkLossValue(ctx, v, step);
+}
+
+let locating = false;
+
+/**
+ * The error for a NaN/±∞ plain loss value at `flat`: "the parameters diverged" when they are not
+ * finite; else the first operation that produced a non-finite value, found by evaluating the
+ * automatic gradient once at this point (kind 'domain' when its operands were finite); else the
+ * unlocated 'not-a-number' / 'non-finite' error at the loss function.
+ */
+export function nonFiniteLoss(ctx: LossInternals, v: number, flat: ArrayLike<number>, batch: readonly DataRow[] | undefined, step: number | undefined): LossErrorException {
+  let bad = 0;
+  while (bad < flat.length && Number.isFinite(flat[bad]!)) bad++;
+  if (bad < flat.length) {
+    return lossError(Number.isNaN(v) ? 'not-a-number' : 'non-finite',
+      `loss() returned ${v}${stepText(step)} because the parameters diverged (${ctx.def.paramNames[bad] ?? bad} = ${flat[bad]}): try a smaller learning rate`,
+      { ...ctx.at('loss'), ...(step !== undefined ? { step } : {}) });
+  }
+  if (!locating) {
+    locating = true;
+    try {
+      const vg = ctx.autodiff();
+      vg(Float64Array.from(flat), batch, new Float64Array(flat.length), step);
+    } catch (e) {
+      // the automatic gradient names the operation (its value equals this one: it checks that itself)
+      if (e instanceof LossErrorException && (e.error.kind === 'domain' || e.error.kind === 'not-a-number' || e.error.kind === 'non-finite')) return e;
+    } finally {
+      locating = false;
+    }
+  }
+  try {
+    return checkLossValue(ctx, v, step) as never;
+  } catch (e) {
+    return e as LossErrorException;
+  }
 }
 
 /** The file's grad(p, batch), flattened into `out`, shape-checked. */
@@ -123,6 +167,8 @@ export function checkGradient(ctx: LossInternals, g: Float64Array, source: strin
 export function gradientKind(ctx: LossInternals, mode: GradientMode): LossInfo['gradient'] {
   if (mode === 'numeric') return 'numeric';
   if (mode === 'autodiff') return 'autodiff';
+  if (ctx.def.gradient === 'numeric') return 'numeric'; // the file asks for central differences
+  if (ctx.def.gradient === 'autodiff') return 'autodiff';
   return ctx.def.grad ? 'grad-export' : 'autodiff';
 }
 

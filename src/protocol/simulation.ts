@@ -79,6 +79,8 @@ export type LossErrorKind =
   | 'shape'
   | 'not-a-number'
   | 'non-finite'
+  /** An operation of the loss produced NaN/±∞ from finite operands at finite parameters (located at that operation). */
+  | 'domain'
   | 'threw'
   | 'timeout'
   | 'autodiff'

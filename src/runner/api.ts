@@ -32,7 +32,7 @@ export interface Runner {
 }
 
 const KINDS: ReadonlySet<string> = new Set<LossErrorKind>([
-  'syntax', 'missing-export', 'invalid-export', 'shape', 'not-a-number', 'non-finite', 'threw', 'timeout',
+  'syntax', 'missing-export', 'invalid-export', 'shape', 'not-a-number', 'non-finite', 'domain', 'threw', 'timeout',
   'autodiff', 'data', 'untrusted', 'hyperparameter', 'crashed', 'internal',
 ]);
 

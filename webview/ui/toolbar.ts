@@ -89,7 +89,7 @@ export class Toolbar {
     const l = model.loss;
     this.keyed('loss', `${l?.label}|${l?.formula}|${l?.dim}|${l?.gradient}|${l?.hasData}|${model.config.loss.kind === 'file' ? model.config.loss.path : ''}`, force, () => this.renderLoss(model));
     this.renderStatus(model);
-    const banners = JSON.stringify([model.error, l?.warnings, model.orderedRuns().filter((r) => r.diverged).map((r) => [r.label, r.stopReason]), model.runs.size > 0]);
+    const banners = JSON.stringify([model.error, l?.warnings, model.orderedRuns().filter((r) => r.diverged || stoppedByError(r)).map((r) => [r.label, r.stopReason]), model.runs.size > 0]);
     this.keyed('banners', banners, force, () => this.renderBanners(model));
     const runsKey = JSON.stringify([this.draft.runs.map((r) => [r.id, r.optimizer, r.hyperparameters]), this.activeRun,
       [...model.runs.values()].map((r) => [r.runId, r.label, r.finalLoss, r.bestLoss, r.stepsCompleted, r.elapsedMs]), this.theme.series[0], model.optimizers.size]);
@@ -169,6 +169,14 @@ export class Toolbar {
       this.bannerEl.append(b);
     }
     for (const r of model.orderedRuns()) {
+      if (stoppedByError(r)) {
+        // a loss error after some steps (e.g. the loss left its domain at an operation): not a divergence
+        const b = h('div', 'banner banner-error');
+        b.setAttribute('role', 'alert');
+        b.append(h('strong', undefined, `${r.label} stopped`), h('span', 'banner-text', ' ' + (r.stopReason ?? '')));
+        this.bannerEl.append(b);
+        continue;
+      }
       if (!r.diverged) continue;
       const b = h('div', 'banner banner-warning');
       b.append(h('strong', undefined, `${r.label} diverged`), h('span', 'banner-text', ' ' + (r.stopReason ?? '') + ' — try a smaller learning rate.'));
@@ -418,4 +426,9 @@ export class Toolbar {
     if (this.stopBtn) this.stopBtn.disabled = !running;
     if (this.runBtn) this.runBtn.disabled = false;
   }
+}
+
+/** A run ended by a loss error after ≥ 1 step (stop reason `stopped at step k: file:line:col: …`), not by divergence. */
+function stoppedByError(r: { readonly diverged: boolean; readonly stopReason: string | null }): boolean {
+  return !r.diverged && r.stopReason !== null && r.stopReason.startsWith('stopped at step');
 }

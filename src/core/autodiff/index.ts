@@ -22,8 +22,9 @@
 export { AutodiffError, AUTODIFF_ADVICE } from './errors';
 export {
   rewriteForAutodiff, originalPosition, AD_IDENTIFIER, AD_GLOBAL,
-  type RewriteResult, type RewriteOptions, type AutodiffWarning,
+  type RewriteResult, type RewriteOptions, type AutodiffWarning, type AdSite, type SiteTree, type ValueRisk,
 } from './rewrite';
+export { describeNonFinite, type NonFiniteOperation } from './nonfinite';
 export { createRuntime, DIFFERENTIABLE_MATH, MAX_TAPE_NODES, type AdRuntime, type AdValue, type Tape } from './runtime';
 export {
   makeValueAndGrad, flattenShape, unflattenParams, numericGradient, gradCheck, gradCheckAt, locateAutodiffError,

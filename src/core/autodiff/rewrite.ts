@@ -33,6 +33,36 @@ export interface RewriteOptions {
    *    (on line 1, so lines still match); set that global before evaluating the module.
    */
   readonly runtimeBinding?: 'free' | 'global';
+  /**
+   * First site id this module's operations get (default 0). Modules that share one runtime (a loss
+   * file and the files it imports) need disjoint ids: pass the previous module's `siteBase + sites.length`.
+   */
+  readonly siteBase?: number;
+}
+
+/**
+ * An arithmetic operation or Math call of the user's code, by site id (`RewriteResult.sites[id - siteBase]`):
+ * what `tape.nonFinite()` names when a value becomes NaN or ±∞. Positions are 1-based, in the JavaScript
+ * handed to `rewriteForAutodiff`.
+ */
+export type AdSite =
+  | { readonly kind: 'op'; readonly op: string; readonly line: number; readonly column: number }
+  | { readonly kind: 'fused'; readonly line: number; readonly column: number; readonly tree: SiteTree };
+
+/** A fused expression tree: leaves (operand index), constants, operations with their positions. */
+export type SiteTree =
+  | { readonly leaf: number }
+  | { readonly c: number }
+  | { readonly op: string; readonly line: number; readonly column: number; readonly args: readonly SiteTree[] };
+
+/**
+ * A construct that can make the automatic gradient's forward value differ from the plain loss
+ * (native code that sees value objects instead of numbers); named when the check finds a difference.
+ */
+export interface ValueRisk {
+  readonly line: number;
+  readonly column: number;
+  readonly construct: string;
 }
 
 /**
@@ -53,6 +83,12 @@ export interface RewriteResult {
   readonly map: readonly number[];
   /** Offsets at which each line of the original source starts. */
   readonly sourceLineStarts: readonly number[];
+  /** First site id of this module (`RewriteOptions.siteBase`). */
+  readonly siteBase: number;
+  /** Operations by site id − siteBase (see `describeNonFinite`). */
+  readonly sites: readonly AdSite[];
+  /** Constructs that may make the forward value differ from the plain loss, in source order. */
+  readonly valueRisks: readonly ValueRisk[];
 }
 
 const VALUE = 0;
@@ -65,6 +101,13 @@ const CMP_FN: Readonly<Record<string, string>> = {
   '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne', '===': 'seq', '!==': 'sne',
 };
 const BIT_FN: Readonly<Record<string, string>> = { '&': 'band', '|': 'bor', '^': 'bxor', '<<': 'shl', '>>': 'shr', '>>>': 'ushr' };
+const SEARCH_METHODS: Readonly<Record<string, string>> = { includes: 'incl', indexOf: 'idx', lastIndexOf: 'lidx' };
+/** Math functions whose runtime call takes a site id after its fixed arguments. */
+const SITED_MATH_ARITY: ReadonlyMap<string, number> = new Map([
+  ...['abs', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'cbrt', 'cos', 'cosh', 'exp', 'expm1',
+    'log', 'log10', 'log1p', 'log2', 'sin', 'sinh', 'sqrt', 'tan', 'tanh'].map((n): [string, number] => [n, 1]),
+  ['atan2', 2], ['pow', 2], ['hypot', 2],
+]);
 const CONVERSION_METHODS = new Set(['toFixed', 'toPrecision', 'toExponential', 'toString', 'toLocaleString', 'valueOf']);
 const BOOLEAN_METHODS = new Set(['isArray', 'isFinite', 'isNaN', 'isInteger', 'isSafeInteger', 'includes', 'some', 'every', 'has', 'startsWith', 'endsWith', 'test']);
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=', '===', '!==', 'in', 'instanceof']);
@@ -135,6 +178,12 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     const p = posOf(node);
     throw new AutodiffError(fileName, p.line, p.column, construct, detail);
   };
+  const siteBase = options.siteBase ?? 0;
+  const sites: AdSite[] = [];
+  const valueRisks: ValueRisk[] = [];
+  const addSite = (site: AdSite): number => sites.push(site) - 1 + siteBase;
+  const opSite = (node: N, op: string): number => addSite({ kind: 'op', op, ...posOf(node) });
+  const risk = (node: N, construct: string): void => { valueRisks.push({ ...posOf(node), construct }); };
   const warnedAt = new Set<number>();
   const warn = (node: N, message: string): void => {
     if (warnedAt.has(node.start)) return;
@@ -170,6 +219,44 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     out.synth(text, i);
     out.copy(i + op.length, to);
   };
+  /** Position of the `(` that opens a call's arguments, at or after `from` (skipping whitespace and comments). */
+  const findParen = (from: number): number => {
+    let i = from;
+    while (i < src.length) {
+      const ch = src[i];
+      if (ch === '(') return i;
+      if (ch === '/' && src[i + 1] === '/') {
+        while (i < src.length && !/[\n\r\u2028\u2029]/.test(src[i])) i++;
+        continue;
+      }
+      if (ch === '/' && src[i + 1] === '*') {
+        const e = src.indexOf('*/', i + 2);
+        i = e < 0 ? src.length : e + 2;
+        continue;
+      }
+      i++;
+    }
+    throw new Error(`autodiff rewriter: no ( after offset ${from} of ${fileName}`);
+  };
+  /**
+   * A call `callee(args)` emitted as `head first, args)`: `emitFirst` writes the first argument of the
+   * runtime function (the receiver, or the native function), the original arguments follow as written.
+   */
+  const callWith = (node: N, head: string, firstEnd: number, emitFirst: () => void, calleeEnd: number): void => {
+    out.synth(head, node.start);
+    emitFirst();
+    const paren = findParen(calleeEnd);
+    keepLines(firstEnd, paren);
+    const args: N[] = node.arguments;
+    if (args.length) out.synth(', ', paren);
+    let cur = paren + 1;
+    for (const a of args) {
+      out.copy(cur, a.start);
+      emit(a);
+      cur = a.end;
+    }
+    out.copy(cur, node.end);
+  };
   /** Re-inserts the line breaks of src[from, to) that the rewrite drops, minus those of `kept` ranges. */
   const keepLines = (from: number, to: number, kept: readonly N[] = []): void => {
     let k = countNewlines(src.slice(from, to));
@@ -178,6 +265,10 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
   };
 
   // ------------------------------------------------------------------ classification helpers
+  const isStringConstant = (e: N): boolean => {
+    const u = unparen(e);
+    return (u.type === 'Literal' && typeof u.value === 'string') || u.type === 'TemplateLiteral';
+  };
   const isBoolean = (e: N): boolean => {
     const u = unparen(e);
     switch (u.type) {
@@ -248,13 +339,13 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     if (isNumLiteral(u)) return { kind: 'const', text: u.raw };
     if (u.type === 'UnaryExpression' && u.operator === '-' && isNumLiteral(unparen(u.argument))) return { kind: 'const', text: `(-${unparen(u.argument).raw})` };
     if (u.type === 'BinaryExpression' && ARITH_FN[u.operator] && !info.isNonAD(u)) {
-      return { kind: 'op', op: u.operator, args: [buildTree(u.left, leaves), buildTree(u.right, leaves)] };
+      return { kind: 'op', op: u.operator, at: u, args: [buildTree(u.left, leaves), buildTree(u.right, leaves)] };
     }
     if (u.type === 'UnaryExpression' && (u.operator === '-' || u.operator === '+') && !info.isNonAD(u.argument)) {
-      return { kind: 'op', op: u.operator === '-' ? 'neg' : 'pos', args: [buildTree(u.argument, leaves)] };
+      return { kind: 'op', op: u.operator === '-' ? 'neg' : 'pos', at: u, args: [buildTree(u.argument, leaves)] };
     }
     const math = fusableMath(u);
-    if (math !== null) return { kind: 'op', op: `Math.${math}`, args: u.arguments.map((a: N) => buildTree(a, leaves)) };
+    if (math !== null) return { kind: 'op', op: `Math.${math}`, at: u, args: u.arguments.map((a: N) => buildTree(a, leaves)) };
     leaves.push(node);
     return { kind: 'leaf', index: leaves.length - 1 };
   };
@@ -312,11 +403,14 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
       name = `__ad_f${helpers.size}`;
       helpers.set(fast + adBody + slowBody, name);
       const params = leaves.map((_, j) => `a${j}`).join(', ');
-      helperOrder.push(`function ${name}(${params}) {${fast.replace('NAMEx(', `${name}x(`)}}`);
-      helperOrder.push(`function ${name}x(${params}) {${adBody.replace('NAMEo(', `${name}o(`)}}`);
+      helperOrder.push(`function ${name}(s, ${params}) {${fast.replace('NAMEx(', `${name}x(s, `)}}`);
+      helperOrder.push(`function ${name}x(s, ${params}) {${adBody.replace('NAMEo(', `${name}o(`)}}`);
       helperOrder.push(`function ${name}o(${params}) {${slowBody}}`);
     }
-    out.synth(`${name}(`, node.start);
+    const toSite = (t: FNode): SiteTree => (t.kind === 'leaf' ? { leaf: t.index } : t.kind === 'const' ? { c: Number(t.text.replace(/[()]/g, '')) }
+      : { op: t.op, ...posOf(t.at ?? node), args: t.args.map(toSite) });
+    const sid = addSite({ kind: 'fused', ...posOf(node), tree: toSite(tree) });
+    out.synth(`${name}(${sid}, `, node.start);
     let prev = node.start;
     leaves.forEach((leaf, j) => {
       if (j > 0) out.synth(', ', leaf.start);
@@ -433,6 +527,11 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
         return generic(node);
       case 'WithStatement':
         return fail(node, 'a with statement', 'its scope is only known at run time');
+      case 'ImportDeclaration': {
+        const from = String(node.source.value);
+        if (/^(node:)?(util|assert)(\/strict)?$/.test(from)) risk(node, `a function of the Node module '${from}' (it is not rewritten and sees value objects, not numbers)`);
+        return generic(node);
+      }
       default:
         return generic(node);
     }
@@ -445,6 +544,9 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     }
     if (b === null) {
       if (node.name === 'Math') return out.synth('__ad.Math', node.start);
+      if (node.name === 'Set' || node.name === 'Map') risk(node, `a ${node.name} not created by new ${node.name}(...) (e.g. a subclass or an alias: its keys compare value objects, not numbers)`);
+      else if (node.name === 'WeakMap' || node.name === 'WeakSet') risk(node, `a ${node.name} (its keys compare value objects, not numbers)`);
+      else if (node.name === 'structuredClone') risk(node, 'structuredClone through an alias (it copies value objects into plain objects)');
       if (node.name === 'eval') fail(node, 'eval', 'code evaluated at run time cannot be rewritten');
     }
     out.copy(node.start, node.end);
@@ -468,7 +570,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     replaceOp(node.left.end, node.right.start, op, ',');
     emit(node.right);
     out.copy(node.right.end, node.end);
-    out.synth(bit ? `, ${site(node)})` : ')', node.end);
+    out.synth(bit ? `, ${site(node)})` : arith ? `, ${opSite(node, op)})` : ')', node.end);
   }
 
   function emitUnary(node: N): void {
@@ -549,7 +651,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
         if (!bit) {
           // T op= R  →  T = __ad_fK(T, leaves of R...) when R is itself an expression tree
           const leaves: N[] = [target];
-          const tree: FNode = { kind: 'op', op: base, args: [{ kind: 'leaf', index: 0 }, buildTree(node.right, leaves)] };
+          const tree: FNode = { kind: 'op', op: base, at: node, args: [{ kind: 'leaf', index: 0 }, buildTree(node.right, leaves)] };
           if (countOps(tree) >= 2 && fusionEnabled) {
             emit(node.left);
             const i = findOp(node.left.end, node.right.start, op);
@@ -571,7 +673,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
         out.copy(i + op.length, node.right.start);
         emit(node.right);
         out.copy(node.right.end, node.end);
-        out.synth(bit ? `, ${site(node)})` : ')', node.end);
+        out.synth(bit ? `, ${site(node)})` : `, ${opSite(node, base)})`, node.end);
         return;
       }
       if (!bit && canUseRuntimeMember(target)) {
@@ -643,8 +745,28 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
           return wrapFirstArg(node, 'chk', `${callee.name}(...) on a parameter-dependent value`);
         case 'isNaN': case 'isFinite':
           return wrapFirstArg(node, 'sw');
+        case 'structuredClone':
+          // structuredClone(x) → __ad.clone(structuredClone, x): AD values are kept, not copied into plain objects
+          if (node.optional || node.callee !== callee) break;
+          return callWith(node, '__ad.clone(', callee.end, () => out.copy(callee.start, callee.end), callee.end);
         default: break;
       }
+    }
+    if (callee.type === 'MemberExpression' && !node.optional && !callee.optional && node.callee === callee && unparen(callee.object).type !== 'Super') {
+      const name = memberName(callee);
+      if (name === 'is' && isGlobalRef(callee.object, 'Object')) {
+        // Object.is(a, b) → __ad.ois(a, b): on the numbers, as plain JS sees them
+        out.synth('__ad.ois', callee.start);
+        return generic(node, callee.end);
+      }
+      if (name !== null && Object.hasOwn(SEARCH_METHODS, name) && !isStringConstant(callee.object)) {
+        // a.includes(x) → __ad.incl(a, x): arrays are searched by value (a parameter's value object is not the number)
+        return callWith(node, `__ad.${SEARCH_METHODS[name]}(`, callee.object.end, () => emit(callee.object), callee.end);
+      }
+    }
+    if (callee.type === 'MemberExpression' && (node.optional || callee.optional)) {
+      const name = memberName(callee);
+      if (name !== null && Object.hasOwn(SEARCH_METHODS, name)) risk(node, `an optional call ?.${name}(...) (it compares value objects, not numbers)`);
     }
     if (callee.type === 'MemberExpression') {
       const name = memberName(callee);
@@ -682,6 +804,16 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
       const fixed = args.length === 2 && !args.some((a) => a.type === 'SpreadElement');
       const fn = fixed && (name === 'max' || name === 'min' || name === 'hypot') ? `${name}2` : name;
       out.synth(`__ad.${fn}`, node.callee.start);
+      if (args.length > 0 && SITED_MATH_ARITY.get(name) === args.length && !args.some((a) => a.type === 'SpreadElement')) {
+        // __ad.sqrt(x, <site>): the site id follows the fixed arguments
+        const last = args[args.length - 1];
+        generic(node, node.callee.end, undefined, (c) => {
+          emit(c);
+          if (c === last) out.synth(`, ${opSite(node, `Math.${name}`)}`, c.end);
+          return true;
+        });
+        return;
+      }
       generic(node, node.callee.end);
       return;
     }
@@ -699,6 +831,14 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     if (callee.type === 'Identifier' && info.refs.get(callee) === null) {
       if (callee.name === 'Function') return fail(node, 'new Function(...)', 'code built at run time cannot be rewritten');
       if (callee.name === 'Number' || callee.name === 'String') return wrapFirstArg(node, 'chk', `new ${callee.name}(...) on a parameter-dependent value`);
+      if ((callee.name === 'Set' || callee.name === 'Map') && node.callee === callee) {
+        // new Set(...) → new (__ad.coll(Set, false))(...): keys compare by value
+        out.copy(node.start, callee.start);
+        out.synth('(__ad.coll(', callee.start);
+        out.copy(callee.start, callee.end);
+        out.synth(`, ${callee.name === 'Map'}))`, callee.end);
+        return generic(node, callee.end);
+      }
     }
     generic(node);
   }
@@ -714,6 +854,8 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     if (name !== null && (name === 'eval' || name === 'Function') && info.isGlobalObject(node.object)) {
       return fail(node, name, 'code evaluated at run time cannot be rewritten');
     }
+    if (name === 'is' && isGlobalRef(node.object, 'Object')) risk(node, 'Object.is through an alias (it compares value objects, not numbers)');
+    else if (name !== null && Object.hasOwn(SEARCH_METHODS, name) && !node.computed && !isStringConstant(node.object)) risk(node, `.${name} used as a value or through call/apply (it compares value objects, not numbers)`);
     generic(node);
   }
 
@@ -739,6 +881,9 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     warnings,
     map: out.map,
     sourceLineStarts: lineStarts(src),
+    siteBase,
+    sites,
+    valueRisks,
   };
 }
 
@@ -746,7 +891,7 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
 type FNode =
   | { readonly kind: 'leaf'; readonly index: number }
   | { readonly kind: 'const'; readonly text: string }
-  | { readonly kind: 'op'; readonly op: string; readonly args: readonly FNode[] };
+  | { readonly kind: 'op'; readonly op: string; readonly args: readonly FNode[]; /** the AST node (position only) */ readonly at?: unknown };
 
 /** Math functions a fused tree may contain, with their arity (0: variadic, at least one argument). */
 const FUSED_MATH_ARITY: ReadonlyMap<string, number> = new Map([
@@ -820,6 +965,8 @@ function generateHelper(tree: FNode, k: number): { fast: string; adBody: string;
     return name;
   };
   const root = primal(tree);
+  // the first NaN/±∞ of the evaluation: remember the site and the leaf values (nothing allocated otherwise)
+  lines.push(`if (${root} - ${root} !== 0) __ad.nff(s, ${params.map((_, j) => `v${j}`).join(', ')});`);
 
   // reverse sweep over the tree (each node has one parent, so each adjoint is one expression)
   const leafAdjoint: string[] = params.map(() => '0');

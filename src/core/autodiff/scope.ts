@@ -381,10 +381,14 @@ export function analyzeScopes(program: N): ScopeInfo {
     switch (e.type) {
       case 'ParenthesizedExpression':
         return isNonAD(e.expression);
-      case 'Literal': case 'TemplateLiteral': case 'ObjectExpression': case 'ArrayExpression':
-      case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression': case 'NewExpression':
+      case 'Literal': case 'TemplateLiteral': case 'ArrayExpression':
+      case 'FunctionExpression': case 'ArrowFunctionExpression': case 'ClassExpression':
       case 'ThisExpression':
         return true;
+      // An object is not an AD value, but arithmetic on it calls its valueOf / Symbol.toPrimitive, which
+      // may return one (`{ valueOf: () => p.x * 3 } * 2`, a Date minus another): not provably non-AD.
+      case 'ObjectExpression': case 'NewExpression':
+        return false;
       case 'Identifier': {
         const b = refs.get(e);
         return b === undefined ? false : b === null ? true : b.nonAD;

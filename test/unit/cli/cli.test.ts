@@ -120,7 +120,7 @@ describe('optimizer-diagnostics CLI', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/syntax-error.loss.mjs'), '--optimizer', 'sgd', '--steps', '3'], /syntax-error\.loss\.mjs:4:18: syntax error/],
     [['simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/throws.loss.ts'), '--optimizer', 'sgd', '--steps', '3'], /throws\.loss\.ts:5:11: loss\(\) threw at step 0/],
-    [['simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/returns-nan.loss.ts'), '--optimizer', 'sgd', '--steps', '3'], /returns-nan\.loss\.ts:5:3: loss\(\) returned NaN at step 0/],
+    [['simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/returns-nan.loss.ts'), '--optimizer', 'sgd', '--steps', '3'], /returns-nan\.loss\.ts:6:12: the loss left its domain at step 0: Math\.sqrt\(-2\) is NaN \(finite operands, finite parameters\)/],
     [['simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/bitwise.loss.js'), '--optimizer', 'sgd', '--steps', '3'], /bitwise\.loss\.js:5:15: cannot differentiate the bitwise operator \|.*add a grad\(p, batch\) export or use the numeric gradient mode/],
   ];
   for (const [args, re] of bad) {
@@ -132,6 +132,16 @@ describe('optimizer-diagnostics CLI', () => {
       assert.match(r.stderr, re);
     });
   }
+
+  test('NaN after 46 good steps (issue 8 item 5): the rows so far, then the operation, its position and operand', () => {
+    const r = cli('simulate', '--loss', join(repoRoot(), 'test/fixtures/losses/nan-sqrt-domain.loss.ts'), '--optimizer', 'sgd', '--lr', '0.01', '--steps', '100', '--json');
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /nan-sqrt-domain\.loss\.ts:9:25: the loss left its domain at step 46: Math\.sqrt\(-0\.02589846\d*\) is NaN \(finite operands, finite parameters\); loss\(\) returned NaN\s*$/);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.steps_completed, 46);
+    assert.equal(out.diverged, false, 'the loss left its domain: not a divergence of the parameters');
+  });
 
   test('a loss file that loops forever is stopped by the watchdog with a clear one-line error', () => {
     const t0 = Date.now();

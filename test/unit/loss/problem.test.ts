@@ -78,16 +78,21 @@ describe('evaluation errors', () => {
     assertLossError(await lossErrorOf(() => atStart(l.createProblem({ gradientMode: 'numeric' }), l.start)), 'not-a-number', { line: 5, message: /returned undefined \(a missing return\?\)/ });
   });
 
-  test('loss() returning NaN at finite parameters', async () => {
+  test('loss() returning NaN at finite parameters: kind domain at the operation (every gradient mode)', async () => {
     const l = loadLossFileSync(fixture('returns-nan.loss.ts'));
-    assertLossError(await lossErrorOf(() => atStart(l.createProblem(), l.start)), 'not-a-number', { line: 5, step: 0, message: /^loss\(\) returned NaN at step 0/ });
+    for (const mode of ['auto', 'numeric'] as const) {
+      assertLossError(await lossErrorOf(() => atStart(l.createProblem({ gradientMode: mode }), l.start)), 'domain', {
+        line: 6, column: 12, step: 0,
+        message: /^the loss left its domain at step 0: Math\.sqrt\(-2\) is NaN \(finite operands, finite parameters\); loss\(\) returned NaN$/,
+      });
+    }
   });
 
-  test('loss() returning Infinity at finite parameters: non-finite', async () => {
+  test('loss() returning Infinity at finite parameters: kind domain at Math.exp', async () => {
     const t = tempFiles({ 'inf.loss.js': ['export default {', '  params: { x: 1 },', '  loss: (p) => Math.exp(1000 * p.x),', '};', ''].join('\n') });
     try {
       const l = loadLossFileSync(t.path('inf.loss.js'));
-      assertLossError(await lossErrorOf(() => atStart(l.createProblem(), l.start)), 'non-finite', { line: 3, step: 0, message: /^loss\(\) returned Infinity at step 0/ });
+      assertLossError(await lossErrorOf(() => atStart(l.createProblem(), l.start)), 'domain', { line: 3, column: 16, step: 0, message: /^the loss left its domain at step 0: Math\.exp\(1000\) is Infinity .*; loss\(\) returned Infinity$/ });
     } finally {
       t.cleanup();
     }
@@ -117,12 +122,14 @@ describe('evaluation errors', () => {
     }
   });
 
-  test('NaN after some steps names the step', async () => {
+  test('NaN after some steps names the step and the operation (Math.log of a negative number)', async () => {
     const l = loadLossFileSync(fixture('nan-later.loss.ts'));
     const e = await lossErrorOf(() => run(l.createProblem(), l.start, 100, createOptimizer('sgd', { lr: 0.1 })));
-    assert.equal(e.kind, 'not-a-number');
+    assert.equal(e.kind, 'domain');
     assert.ok(e.step! > 0, `step ${e.step}`);
-    assert.equal(e.line, 6);
+    assert.equal(e.line, 7);
+    assert.equal(e.column, 29); // Math.log(2 - p.x)
+    assert.match(e.message, /^the loss left its domain at step \d+: Math\.log\(-[\d.e-]+\) is NaN \(finite operands, finite parameters\); loss\(\) returned NaN$/);
   });
 
   test('invalid run options are hyperparameter errors', async () => {
@@ -182,5 +189,147 @@ describe('reproducible randomness', () => {
     const last = rec.stepsCompleted;
     assert.ok(rec.validationLoss![last]! < rec.validationLoss![0]! / 10, 'validation loss falls');
     assert.ok(Number.isFinite(rec.validationLoss![last]!));
+  });
+});
+
+// Issue 8 item 5: 1e-9 * Math.sqrt(3 - w) leaves its domain when SGD (lr 0.01) carries w past 3 at step 46.
+describe('a non-finite loss is located at the operation that produced it', () => {
+  const file = fixture('nan-sqrt-domain.loss.ts');
+  const W46 = 3.0258985; // w after 45 steps of w ← w − 0.01·2(w − 5) (the 1e-9 term's gradient is negligible)
+  for (const mode of ['auto', 'numeric'] as const) {
+    test(`gradient mode ${mode}: kind domain at 9:25 (Math.sqrt), step 46, with the operand`, async () => {
+      const l = loadLossFileSync(file);
+      const e = await lossErrorOf(() => run(l.createProblem({ gradientMode: mode }), l.start, 100, createOptimizer('sgd', { lr: 0.01 })));
+      assertLossError(e, 'domain', { file, line: 9, column: 25, step: 46 });
+      const m = /^the loss left its domain at step 46: Math\.sqrt\((-0\.02589846\d+)\) is NaN \(finite operands, finite parameters\); loss\(\) returned NaN$/.exec(e.message);
+      assert.ok(m, e.message);
+      assert.ok(Math.abs(Number(m[1]) - (3 - W46)) < 1e-6, m[1]);
+    });
+  }
+
+  test('the exact operand: 3 − w of the run at step 46', async () => {
+    const l = loadLossFileSync(file);
+    const r = simulate({ problem: l.createProblem({ gradientMode: 'numeric' }), optimizer: createOptimizer('sgd', { lr: 0.01 }), start: Float64Array.from(l.start), steps: 45 });
+    const w45 = r.params[45]!;
+    const p = l.createProblem();
+    const g = new Float64Array(1);
+    p.evaluate(Float64Array.of(w45), g, 45);
+    const w46 = w45 - 0.01 * g[0]!;
+    const e = await lossErrorOf(() => p.evaluate(Float64Array.of(w46), g, 46));
+    assertLossError(e, 'domain', { file, line: 9, column: 25, step: 46 });
+    assert.ok(e.message.includes(`Math.sqrt(${3 - w46})`), e.message);
+  });
+
+  test('non-finite operands that do not come from the parameters are named as such', async () => {
+    const t = tempFiles({ 'nan-data.loss.js': 'const big = Math.exp(1000);\nexport default {\n  params: { x: 1 },\n  loss(p) {\n    return p.x * big;\n  },\n};\n' });
+    try {
+      const l = loadLossFileSync(t.path('nan-data.loss.js'));
+      const e = await lossErrorOf(() => l.createProblem().evaluate(Float64Array.of(1), new Float64Array(1), 3));
+      assertLossError(e, 'non-finite', { line: 5, column: 12, step: 3, message: /^loss\(\) returned Infinity at step 3 \(the parameters are finite\): 1 \* Infinity is Infinity, the first non-finite operation; its non-finite operand does not come from the parameters/ });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('an overflow of huge parameters is "the parameters diverged", located at the operation', async () => {
+    const t = tempFiles({ 'nan-overflow.loss.js': 'export default {\n  params: { x: 1 },\n  loss(p) {\n    return p.x * p.x;\n  },\n};\n' });
+    try {
+      const l = loadLossFileSync(t.path('nan-overflow.loss.js'));
+      const e = await lossErrorOf(() => l.createProblem().evaluate(Float64Array.of(1e200), new Float64Array(1), 9));
+      assertLossError(e, 'non-finite', { line: 4, column: 12, step: 9, message: /^loss\(\) returned Infinity at step 9 because the parameters diverged \(x = 1e\+200\): 1e\+200 \* 1e\+200 is Infinity; try a smaller learning rate$/ });
+      // moderate parameters: 1 / 0 is the loss leaving its domain, not a divergence
+      const u = tempFiles({ 'nan-div.loss.js': 'export default {\n  params: { x: 1 },\n  loss(p) {\n    return 1 / (p.x - 1);\n  },\n};\n' });
+      try {
+        const m = loadLossFileSync(u.path('nan-div.loss.js'));
+        assertLossError(await lossErrorOf(() => m.createProblem().evaluate(Float64Array.of(1), new Float64Array(1), 2)), 'domain', { line: 4, column: 12, message: /: 1 \/ 0 is Infinity/ });
+      } finally {
+        u.cleanup();
+      }
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('"the parameters diverged" is a different message from "the loss left its domain"', async () => {
+    const l = loadLossFileSync(file);
+    const e = await lossErrorOf(() => l.createProblem().value!(Float64Array.of(NaN), 7));
+    assertLossError(e, 'not-a-number', { step: 7, message: /^loss\(\) returned NaN at step 7 because the parameters diverged \(w = NaN\): try a smaller learning rate$/ });
+  });
+});
+
+// Issue 9 §6: the automatic gradient's forward value is the plain loss, bit for bit, or the run stops.
+describe('the automatic gradient never changes the loss value', () => {
+  const write = (name: string, body: string) => tempFiles({ [name]: `export default {\n  params: { x: 1 },\n  loss(p) {\n${body}\n  },\n};\n` });
+
+  test('Object.is / includes / Map keys: the values of the default mode equal loss() without the rewrite', () => {
+    const t = write('ad-identity.loss.js', '    const m = new Map([[1, 0]]);\n    return (p.x - 3) ** 2 + (Object.is(p.x, 1) ? 0 : 100) + ([1, 2].includes(p.x) ? 0 : 10) + (m.get(p.x) ?? 1000) + 0.5;');
+    try {
+      const l = loadLossFileSync(t.path('ad-identity.loss.js'));
+      const r = run(l.createProblem(), l.start, 5, createOptimizer('sgd', { lr: 0.1 }));
+      const plain = Array.from(r.loss.slice(0, 6), (_, k) => l.value([r.params[k]!]));
+      assert.deepEqual(Array.from(r.loss.slice(0, 6)), plain);
+      assert.equal(r.loss[0], 4.5);
+      assert.deepEqual(Array.from(atStart(l.createProblem(), l.start).g), [-4]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('a construct it cannot follow (a Map subclass keyed by a parameter): located error naming it, numeric advice', async () => {
+    const t = tempFiles({ 'ad-submap.loss.js': 'class Table extends Map {}\nconst table = new Table([[1, 0]]);\nexport default {\n  params: { x: 1 },\n  loss(p) {\n    return p.x * p.x + (table.get(p.x) ?? 100);\n  },\n};\n' });
+    try {
+      const l = loadLossFileSync(t.path('ad-submap.loss.js'));
+      assertLossError(await lossErrorOf(() => l.info()), 'autodiff', {
+        file: t.path('ad-submap.loss.js'), line: 1, column: 21,
+        message: /^automatic differentiation changes the loss value at the start point: 101 instead of 1 \(loss\(\) without the rewrite\), because of a Map not created by new Map\(\.\.\.\) .*; set gradient: 'numeric' in the loss file/,
+      });
+      // the suggested fix works
+      assert.equal(l.info({ gradientMode: 'numeric' }).gradient, 'numeric');
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('no known construct: "a value comparison on a parameter" at the loss function; gradient: \'numeric\' in the file fixes it', async () => {
+    const t = write('ad-generic.loss.js', '    return [p.x].some(Number.isInteger) ? p.x : p.x + 100;');
+    const u = tempFiles({ 'ad-generic-numeric.loss.js': "export default {\n  gradient: 'numeric',\n  params: { x: 1 },\n  loss(p) {\n    return [p.x].some(Number.isInteger) ? p.x : p.x + 100;\n  },\n};\n" });
+    try {
+      const l = loadLossFileSync(t.path('ad-generic.loss.js'));
+      assertLossError(await lossErrorOf(() => l.createProblem().evaluate(Float64Array.of(1), new Float64Array(1), 0)), 'autodiff', {
+        line: 3, step: 0,
+        message: /^automatic differentiation changes the loss value at step 0: 101 instead of 1 \(loss\(\) without the rewrite\), because of a value comparison on a parameter/,
+      });
+      const n = loadLossFileSync(u.path('ad-generic-numeric.loss.js'));
+      assert.equal(n.info().gradient, 'numeric');
+      assert.equal(atStart(n.createProblem(), n.start).v, 1);
+    } finally {
+      t.cleanup();
+      u.cleanup();
+    }
+  });
+
+  test('the check runs at steps 0-3 and every 100th step: a difference that appears later is caught at step 100', async () => {
+    // Number.isInteger (not rewritten, passed as a value) sees a value object: differs only while x is an integer
+    const t = write('ad-late.loss.js', '    return p.x > 1.5 && [p.x].some(Number.isInteger) ? 0 : (p.x - 2) ** 2 + 1;');
+    try {
+      const l = loadLossFileSync(t.path('ad-late.loss.js'));
+      const p = l.createProblem();
+      const g = new Float64Array(1);
+      assert.equal(p.evaluate(Float64Array.of(2), g, 57), 0 + 1, 'unchecked step: the automatic value (x = 2 is an integer, AD sees an object)');
+      assertLossError(await lossErrorOf(() => p.evaluate(Float64Array.of(2), g, 100)), 'autodiff', { step: 100, message: /1 instead of 0/ });
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  test('a non-deterministic loss (Math.random) is not reported as a difference', () => {
+    const t = write('ad-random.loss.js', '    return p.x * p.x + Math.random() * 1e-3;');
+    try {
+      const l = loadLossFileSync(t.path('ad-random.loss.js'));
+      const r = run(l.createProblem(), l.start, 5);
+      assert.equal(r.stepsCompleted, 5);
+    } finally {
+      t.cleanup();
+    }
   });
 });

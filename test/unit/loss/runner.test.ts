@@ -83,7 +83,7 @@ describe('SimulationRunner', () => {
     assertLossError(e, 'threw', { file: fixture('throws.loss.ts'), line: 5, step: 0 });
     assert.equal(runs.length, 0);
     assertLossError(await lossErrorOf(() => r.describe({ kind: 'file', path: fixture('syntax-error.loss.mjs') })), 'syntax', { line: 4, column: 18 });
-    assertLossError(await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('returns-nan.loss.ts') }))), 'not-a-number', { line: 5 });
+    assertLossError(await lossErrorOf(() => r.run(request({ kind: 'file', path: fixture('returns-nan.loss.ts') }))), 'domain', { line: 6, column: 12 });
     const hp = await lossErrorOf(() => r.run(request({ kind: 'builtin', name: 'canyon' }, { runs: [{ id: 'x', optimizer: 'adam', hyperparameters: { lr: -1 } }] })));
     assertLossError(hp, 'hyperparameter', { message: /lr/ });
     assertLossError(await lossErrorOf(() => r.run(request({ kind: 'builtin', name: 'canyon' }, { start: [1, 2, 3] }))), 'shape', { message: /3 values/ });
@@ -97,9 +97,10 @@ describe('SimulationRunner', () => {
     const result = await r.run(request({ kind: 'file', path: fixture('nan-later.loss.ts') }, { runs: [{ id: 'sgd', optimizer: 'sgd', hyperparameters: { lr: 0.1 } }] }));
     const rec = result.runs[0]!;
     assert.ok(rec.stepsCompleted > 0 && rec.stepsCompleted < 500);
-    assert.equal(rec.error?.kind, 'not-a-number');
+    assert.equal(rec.error?.kind, 'domain');
     assert.equal(rec.error?.step, rec.stepsCompleted);
-    assert.match(rec.stopReason!, /^stopped at step \d+: .*nan-later\.loss\.ts:6:\d+: loss\(\) returned NaN at step \d+/);
+    assert.equal(rec.diverged, false, 'the loss left its domain: the parameters did not diverge');
+    assert.match(rec.stopReason!, /^stopped at step \d+: .*nan-later\.loss\.ts:7:29: the loss left its domain at step \d+: Math\.log\(-[\d.e-]+\) is NaN/);
     assert.ok(Number.isNaN(rec.loss[rec.stepsCompleted]!));
     assertExact(rec);
   });
