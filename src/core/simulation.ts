@@ -23,14 +23,32 @@ export interface SimulationSpec {
    * (large problems, benchmarks).
    */
   readonly record?: 'all' | 'trajectory';
-  /** Refuse (RangeError) to preallocate more than this; default MAX_RECORDING_BYTES. */
-  readonly maxRecordingBytes?: number;
+  /**
+   * Most bytes the recording may hold (all columns); default DEFAULT_RECORD_BUDGET_BYTES. A run whose full
+   * recording fits is recorded at every step, exactly as without a budget; a longer one is downsampled
+   * while it runs (see `planRecording`), never refused.
+   */
+  readonly recordBudgetBytes?: number;
+}
+
+/**
+ * How a downsampled recording was kept (absent: every step). Rows 0..fullUntil−1 are every step; after
+ * that the rows [fullUntil + j·bucket, fullUntil + (j+1)·bucket) form bucket j, of which the row with the
+ * lowest loss and the row with the highest loss are kept (one row when they coincide), so loss spikes
+ * and dips survive; the last step's row (and the row before it) are always kept. Every kept row is a
+ * real, complete row at its true step: `recordedRows` gives the step of each.
+ */
+export interface RecordingSampling {
+  readonly fullUntil: number;
+  readonly bucket: number;
 }
 
 /**
  * A run's columns (row conventions above). Per-parameter columns are row-major: parameter i at row t is
  * [t*dim + i]. The one declaration of this layout: the core's `Recording`, the worker protocol's
- * `RecordingColumns` and the exporters all use it.
+ * `RecordingColumns` and the exporters all use it. A downsampled recording (`sampling`) has fewer rows than
+ * steps: params/loss row r is at step `recordedRows(rec)[r]`, and the per-step columns' row r belongs to
+ * the step that left row r (its `scalarState.step` is that row's step + 1).
  */
 export interface RecordingData {
   readonly dim: number;
@@ -54,6 +72,8 @@ export interface RecordingData {
   /** Always includes `step`. */
   readonly scalarState: Readonly<Record<string, Float64Array>>;
   readonly extra: Readonly<Record<string, Float64Array>>;
+  /** Present when the recording was planned to be downsampled (see RecordingSampling). */
+  readonly sampling?: RecordingSampling;
 }
 
 /** One run's data as the engine fills it (preallocated for every requested step). */
@@ -68,14 +88,81 @@ export interface Recording extends RecordingData {
 
 const EMPTY = new Float64Array(0);
 
-/** The largest recording one Simulation preallocates (all columns), in bytes. */
-export const MAX_RECORDING_BYTES = 1.5 * 2 ** 30;
+/** The default record budget of one Simulation (all columns), in bytes: above it, runs are downsampled. */
+export const DEFAULT_RECORD_BUDGET_BYTES = 1.5 * 2 ** 30;
+/** @deprecated name of DEFAULT_RECORD_BUDGET_BYTES (it used to be a refusal limit). */
+export const MAX_RECORDING_BYTES = DEFAULT_RECORD_BUDGET_BYTES;
 
-/** Bytes the recording of `steps` steps of `optimizer` on `dim` parameters preallocates. */
-export function recordingBytes(dim: number, steps: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all'): number {
+/** Bytes one recorded row takes (every column of one step). */
+export function rowBytes(dim: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all', validation = false): number {
   const perParamColumns = 2 + (record === 'all' ? 3 + optimizer.stateNames.length + optimizer.extraDiagnosticNames.length : 0); // params, grad (+ update, direction, effectiveLr, state, extra)
-  const scalarColumns = 3 + optimizer.scalarStateNames.length; // loss, lr, step (+ scalars)
-  return 8 * ((steps + 1) * (dim * perParamColumns + scalarColumns));
+  const scalarColumns = 3 + optimizer.scalarStateNames.length + (validation ? 1 : 0); // loss, lr, step (+ scalars, validation)
+  return 8 * (dim * perParamColumns + scalarColumns);
+}
+
+/** Bytes the full-resolution recording of `steps` steps of `optimizer` on `dim` parameters preallocates. */
+export function recordingBytes(dim: number, steps: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all', validation = false): number {
+  return (steps + 1) * rowBytes(dim, optimizer, record, validation);
+}
+
+/** Working rows a downsampled recording keeps besides its kept rows (two bucket candidates, two rows in flight). */
+const SLOTS = 4;
+/** Fewest kept rows a downsampled recording plans for; a budget below that is refused. */
+export const MIN_RECORDED_ROWS = 16;
+
+/** The plan of a downsampled recording: its sampling and how many rows it allocates. */
+export interface RecordingPlan extends RecordingSampling {
+  /** Rows the kept part can hold (prefix + 2 per bucket + the final rows). */
+  readonly capacity: number;
+}
+
+/**
+ * Null when every row of `steps` steps fits in `budgetBytes`; otherwise the downsampling plan: half the
+ * rows the budget holds go to full resolution (rows 0..fullUntil−1), the rest to buckets of `bucket` steps
+ * (a power of two ≥ 4) keeping two rows each, plus the final rows. Throws RangeError when the budget holds
+ * fewer than MIN_RECORDED_ROWS rows.
+ */
+export function planRecording(steps: number, bytesPerRow: number, budgetBytes: number): RecordingPlan | null {
+  if ((steps + 1) * bytesPerRow <= budgetBytes) return null;
+  const rows = Math.floor(budgetBytes / bytesPerRow) - SLOTS;
+  if (!(rows >= MIN_RECORDED_ROWS)) {
+    const mb = (b: number) => `${(b / 2 ** 20).toFixed(b < 2 ** 20 ? 3 : 1)} MB`;
+    throw new RangeError(
+      `a memory budget of ${mb(budgetBytes)} holds ${Math.max(0, rows)} rows of this run (${mb(bytesPerRow)} per step); ` +
+        `at least ${MIN_RECORDED_ROWS + SLOTS} are needed (${mb((MIN_RECORDED_ROWS + SLOTS) * bytesPerRow)}): raise the memory budget, run fewer runs at once, or record the trajectory only`,
+    );
+  }
+  const fullUntil = Math.floor(rows / 2);
+  const rest = steps - fullUntil; // rows fullUntil..steps−1 go into buckets; row `steps` is the final row
+  const pairs = Math.max(1, Math.floor((rows - fullUntil - 2) / 2));
+  let bucket = 4;
+  while (bucket * pairs < rest) bucket *= 2;
+  return { fullUntil, bucket, capacity: fullUntil + 2 * Math.ceil(rest / bucket) + 2 };
+}
+
+/**
+ * The step of each params/loss row of a recording: 0..stepsCompleted for a full one; for a downsampled
+ * one, row r < last is at step `scalarState.step[r] − 1` (the per-step row r is the step that left it) and
+ * the last row at `stepsCompleted`. Null when every step is recorded.
+ */
+export function recordedRows(rec: RecordingData): Float64Array | null {
+  const m = rec.loss.length;
+  if (m === rec.stepsCompleted + 1 || m === 0) return null;
+  const stepCol = rec.scalarState['step'];
+  const out = new Float64Array(m);
+  for (let r = 0; r < m - 1; r++) out[r] = stepCol ? stepCol[r]! - 1 : r;
+  out[m - 1] = rec.stepsCompleted;
+  return out;
+}
+
+/** `recorded every 8th step after step 10,000 (2 rows, the lowest and highest loss, per 16 steps)`, or null. */
+export function describeSampling(rec: RecordingData): string | null {
+  const s = rec.sampling;
+  if (!s || rec.loss.length === rec.stepsCompleted + 1) return null;
+  const every = s.bucket / 2;
+  const ord = every % 10 === 1 && every % 100 !== 11 ? 'st' : every % 10 === 2 && every % 100 !== 12 ? 'nd' : every % 10 === 3 && every % 100 !== 13 ? 'rd' : 'th';
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `recorded every ${n(every)}${ord} step after step ${n(s.fullUntil)} (min and max loss of each ${n(s.bucket)} steps, and the last step)`;
 }
 
 /** Incremental simulation: the worker advances it in slices and streams the new rows. */
@@ -87,6 +174,8 @@ export class Simulation {
   private readonly diag: StepDiagnostics | null;
   private readonly recordAll: boolean;
   private done = false;
+  /** Downsampling (null: every row at its own index, as without a budget). */
+  private readonly dec: Decimator | null;
 
   constructor(private readonly spec: SimulationSpec) {
     const { problem, optimizer, start, steps } = spec;
@@ -94,54 +183,51 @@ export class Simulation {
     if (start.length !== dim) throw new Error(`start point has ${start.length} values, problem ${problem.name} has ${dim} parameters`);
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
     this.recordAll = (spec.record ?? 'all') === 'all';
-    const bytes = recordingBytes(dim, steps, optimizer, spec.record);
-    const limit = spec.maxRecordingBytes ?? MAX_RECORDING_BYTES;
-    if (bytes > limit) {
-      const gib = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 30 ? 2 : 1)} GiB`;
-      throw new RangeError(
-        `recording ${steps} steps of ${dim} parameters needs ${gib(bytes)} (limit ${gib(limit)}): ` +
-          `use at most ${Math.floor((steps * limit) / bytes)} steps${this.recordAll ? ', or record the trajectory only' : ''}`,
-      );
-    }
+    const budget = spec.recordBudgetBytes ?? DEFAULT_RECORD_BUDGET_BYTES;
+    const plan = planRecording(steps, rowBytes(dim, optimizer, spec.record, !!problem.validationLoss), budget);
+    // Rows of the params-like columns and of the per-step columns.
+    const rowsP = plan ? plan.capacity + SLOTS : steps + 1;
+    const rowsS = plan ? plan.capacity + SLOTS : steps;
     const perParam = (rows: number) => (this.recordAll ? new Float64Array(rows * dim) : EMPTY);
     const state: Record<string, Float64Array> = {};
-    for (const n of optimizer.stateNames) state[n] = perParam(steps);
+    for (const n of optimizer.stateNames) state[n] = perParam(rowsS);
     const extra: Record<string, Float64Array> = {};
-    for (const n of optimizer.extraDiagnosticNames) extra[n] = perParam(steps);
-    const scalarState: Record<string, Float64Array> = { step: new Float64Array(steps) };
-    for (const n of optimizer.scalarStateNames) scalarState[n] = new Float64Array(steps);
-    this.recording = {
-      problemName: problem.name,
-      optimizerName: optimizer.name,
-      dim,
-      paramNames: problem.paramNames,
-      stepsRequested: steps,
-      stepsCompleted: 0,
-      diverged: false,
-      stopReason: null,
-      params: new Float64Array((steps + 1) * dim),
-      loss: new Float64Array(steps + 1),
-      grad: new Float64Array(steps * dim),
-      validationLoss: problem.validationLoss ? new Float64Array(steps + 1) : null,
-      update: perParam(steps),
-      direction: perParam(steps),
-      effectiveLr: perParam(steps),
-      lr: new Float64Array(steps),
+    for (const n of optimizer.extraDiagnosticNames) extra[n] = perParam(rowsS);
+    const scalarState: Record<string, Float64Array> = { step: new Float64Array(rowsS) };
+    for (const n of optimizer.scalarStateNames) scalarState[n] = new Float64Array(rowsS);
+    const columns: Columns = {
+      params: new Float64Array(rowsP * dim),
+      loss: new Float64Array(rowsP),
+      grad: new Float64Array(rowsS * dim),
+      validationLoss: problem.validationLoss ? new Float64Array(rowsP) : null,
+      update: perParam(rowsS),
+      direction: perParam(rowsS),
+      effectiveLr: perParam(rowsS),
+      lr: new Float64Array(rowsS),
       state,
       scalarState,
       extra,
     };
+    const meta = { problemName: problem.name, optimizerName: optimizer.name, dim, paramNames: problem.paramNames, stepsRequested: steps };
+    if (plan) {
+      this.dec = new Decimator(plan, dim, columns);
+      this.recording = new DownsampledRecording(meta, this.dec, { fullUntil: plan.fullUntil, bucket: plan.bucket });
+    } else {
+      this.dec = null;
+      this.recording = { ...meta, stepsCompleted: 0, diverged: false, stopReason: null, ...columns };
+    }
+    const cols = this.dec ? this.dec.cols : (this.recording as Columns);
     this.params = Float64Array.from(start);
     this.grad = new Float64Array(dim);
     this.state = optimizer.init(this.params);
     // Diagnostics are written by the kernels straight into the recording's columns (offset = row).
     this.diag = this.recordAll
-      ? { offset: 0, update: this.recording.update, direction: this.recording.direction, effectiveLr: this.recording.effectiveLr, extra: this.recording.extra }
+      ? { offset: 0, update: cols.update, direction: cols.direction, effectiveLr: cols.effectiveLr, extra: cols.extra }
       : null;
-    this.recording.params.set(this.params, 0);
+    cols.params.set(this.params, 0);
     // The loss at the start, evaluated together with the gradient the first step consumes.
-    this.recording.loss[0] = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
-    if (this.recording.validationLoss) this.recording.validationLoss[0] = problem.validationLoss!(this.params);
+    cols.loss[0] = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
+    if (cols.validationLoss) cols.validationLoss[0] = problem.validationLoss!(this.params);
     if (steps === 0) this.done = true;
     if (!allFinite(this.params)) this.stop(0, 'non-finite start point');
   }
@@ -152,6 +238,7 @@ export class Simulation {
 
   /** Runs up to `maxSteps` more steps; returns how many were taken. */
   advance(maxSteps: number = Number.POSITIVE_INFINITY): number {
+    if (this.dec) return this.advanceDownsampled(maxSteps, this.dec);
     const { problem, optimizer, steps } = this.spec;
     const rec = this.recording;
     const dim = rec.dim;
@@ -194,11 +281,280 @@ export class Simulation {
     return taken;
   }
 
+  /**
+   * The same loop over physical rows: row t lives at `dec.physOf(t)` while it is written, and is kept or
+   * dropped once complete. A throw from the loss (a user error) marks the failed row's loss NaN and keeps
+   * every complete row, as the worker does for full recordings, then propagates.
+   */
+  private advanceDownsampled(maxSteps: number, dec: Decimator): number {
+    const { problem, optimizer, steps } = this.spec;
+    const rec = this.recording;
+    const cols = dec.cols;
+    const dim = rec.dim;
+    const { params, grad, state, diag } = this;
+    const plan: Float64Array[] = [];
+    if (this.recordAll) for (const n of optimizer.stateNames) plan.push(state.tensors[n]!, cols.state[n]!);
+    const scalarNames = optimizer.scalarStateNames;
+    const scalarCols = scalarNames.map((n) => cols.scalarState[n]!);
+    const stepCol = cols.scalarState['step']!;
+    let taken = 0;
+    let pn = -1;
+    dec.dirty = true;
+    try {
+      while (!this.done && taken < maxSteps) {
+        const t = rec.stepsCompleted;
+        const pt = dec.cur;
+        const row = pt * dim;
+        copyRow(grad, cols.grad, row, dim);
+        if (diag) diag.offset = row;
+        optimizer.step(grad, state, params, diag);
+        cols.lr[pt] = optimizer.lrAt(state.step);
+        stepCol[pt] = state.step;
+        for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![pt] = state.scalars[scalarNames[k]!]!;
+        for (let k = 0; k < plan.length; k += 2) copyRow(plan[k]!, plan[k + 1]!, row, dim);
+        const next = t + 1;
+        pn = dec.assign(next);
+        copyRow(params, cols.params, pn * dim, dim);
+        rec.stepsCompleted = next;
+        taken++;
+        const finiteParams = allFinite(params);
+        cols.loss[pn] = NaN; // until evaluated (a throw leaves it so)
+        if (cols.validationLoss) cols.validationLoss[pn] = NaN;
+        cols.loss[pn] = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
+        if (cols.validationLoss) cols.validationLoss[pn] = problem.validationLoss!(params);
+        dec.complete(t, pt, pn);
+        if (!finiteParams) {
+          let bad = 0;
+          while (bad < dim && Number.isFinite(params[bad]!)) bad++;
+          this.stop(next, `non-finite parameter ${rec.paramNames[bad] ?? bad}`);
+        } else if (next >= steps) {
+          this.done = true;
+        }
+      }
+    } catch (e) {
+      // Row `next` exists (params written, loss NaN) when the loss threw; complete the row before it.
+      if (pn >= 0 && dec.cur !== pn) dec.complete(rec.stepsCompleted - 1, dec.cur, pn);
+      this.done = true;
+      throw e;
+    }
+    return taken;
+  }
+
   private stop(step: number, why: string): void {
     this.recording.diverged = true;
     this.recording.stopReason = `diverged at step ${step}: ${why}`;
     this.done = true;
   }
+}
+
+interface Columns {
+  readonly params: Float64Array;
+  readonly loss: Float64Array;
+  readonly grad: Float64Array;
+  readonly validationLoss: Float64Array | null;
+  readonly update: Float64Array;
+  readonly direction: Float64Array;
+  readonly effectiveLr: Float64Array;
+  readonly lr: Float64Array;
+  readonly state: Record<string, Float64Array>;
+  readonly scalarState: Record<string, Float64Array>;
+  readonly extra: Record<string, Float64Array>;
+}
+
+/**
+ * The physical rows of a downsampled recording. Rows 0..fullUntil−1 are written at their own index. Later
+ * rows are written into one of SLOTS working rows at the end of the arrays; when row t is complete (its
+ * step's diagnostics written) it becomes its bucket's lowest- or highest-loss candidate or its slot is
+ * freed; when a bucket's last row completes, its candidates are copied, in step order, to the next kept
+ * rows. Nothing is allocated per step.
+ */
+class Decimator {
+  /** Physical row of the row being stepped from (row t = stepsCompleted). */
+  cur = 0;
+  /** Kept rows so far (rows [0, kept) are final). */
+  kept = 0;
+  /** Original row index of the last kept row. */
+  lastKept = -1;
+  private readonly free: Int32Array;
+  private nFree = 0;
+  private minSlot = -1;
+  private maxSlot = -1;
+  private minRow = -1;
+  private maxRow = -1;
+  private minLoss = 0;
+  private maxLoss = 0;
+  /** The last completed row at or after fullUntil (its slot stays intact until reused): original index and physical row. */
+  private lastRow = -1;
+  private lastPhys = -1;
+  /** (column, width) pairs moved by `move`. */
+  private readonly moves: { col: Float64Array; w: number }[];
+  dirty = true;
+  /** Materialised rows (params-like columns) at the last `view`. */
+  viewRows = 1;
+
+  constructor(readonly plan: RecordingPlan, readonly dim: number, readonly cols: Columns) {
+    this.free = new Int32Array(SLOTS);
+    for (let k = SLOTS - 1; k >= 0; k--) this.free[this.nFree++] = plan.capacity + k;
+    const m: { col: Float64Array; w: number }[] = [];
+    const add = (col: Float64Array | null, w: number) => {
+      if (col && col.length > 0) m.push({ col, w });
+    };
+    add(cols.params, dim);
+    add(cols.loss, 1);
+    add(cols.validationLoss, 1);
+    add(cols.grad, dim);
+    add(cols.update, dim);
+    add(cols.direction, dim);
+    add(cols.effectiveLr, dim);
+    add(cols.lr, 1);
+    for (const c of Object.values(cols.state)) add(c, dim);
+    for (const c of Object.values(cols.extra)) add(c, dim);
+    for (const c of Object.values(cols.scalarState)) add(c, 1);
+    this.moves = m;
+  }
+
+  /** The physical row for row `t` (its params and loss are about to be written). */
+  assign(t: number): number {
+    if (t < this.plan.fullUntil) return t;
+    // The last complete row was kept intact for a view; a new row is in flight, so it is no longer the one before the last.
+    if (this.lastPhys >= 0) {
+      const s = this.lastPhys;
+      this.lastPhys = -1;
+      this.release(s);
+    }
+    return this.free[--this.nFree]!;
+  }
+
+  private release(slot: number): void {
+    if (slot >= this.plan.capacity && slot !== this.minSlot && slot !== this.maxSlot && slot !== this.cur && slot !== this.lastPhys) {
+      for (let k = 0; k < this.nFree; k++) if (this.free[k] === slot) return;
+      this.free[this.nFree++] = slot;
+    }
+  }
+
+  /** Row t (physical pt) is complete; row t+1 is at pn. */
+  complete(t: number, pt: number, pn: number): void {
+    const F = this.plan.fullUntil;
+    this.cur = pn;
+    if (t < F) {
+      this.kept = t + 1;
+      this.lastKept = t;
+      return;
+    }
+    const loss = this.cols.loss[pt]!;
+    const oldMin = this.minSlot;
+    const oldMax = this.maxSlot;
+    if (this.minSlot < 0 || loss < this.minLoss) {
+      this.minSlot = pt;
+      this.minRow = t;
+      this.minLoss = loss;
+    }
+    if (this.maxSlot < 0 || loss > this.maxLoss) {
+      this.maxSlot = pt;
+      this.maxRow = t;
+      this.maxLoss = loss;
+    }
+    // The row's slot stays intact until the next row is assigned: a view shows it as the row before the last.
+    this.lastRow = t;
+    this.lastPhys = pt;
+    if (oldMin >= 0) this.release(oldMin);
+    if (oldMax >= 0) this.release(oldMax);
+    if ((t - F + 1) % this.plan.bucket === 0) {
+      // Bucket complete: its candidates become kept rows, in step order.
+      const a = this.minRow <= this.maxRow ? this.minSlot : this.maxSlot;
+      const b = a === this.minSlot ? this.maxSlot : this.minSlot;
+      this.move(a, this.kept++);
+      if (b !== a) this.move(b, this.kept++);
+      this.lastKept = Math.max(this.minRow, this.maxRow);
+      const sa = this.minSlot;
+      const sb = this.maxSlot;
+      this.minSlot = this.maxSlot = this.minRow = this.maxRow = -1;
+      this.release(sa);
+      this.release(sb);
+    }
+  }
+
+  /** Copies physical row `from` to `to` in every column. */
+  private move(from: number, to: number): void {
+    if (from === to) return;
+    for (const { col, w } of this.moves) {
+      if (w === 1) col[to] = col[from]!;
+      else col.copyWithin(to * w, from * w, from * w + w);
+    }
+  }
+
+  /**
+   * Materialises the kept rows plus the open bucket's candidates, the last complete row and row `n`
+   * (= stepsCompleted) after the kept rows, without disturbing the run (it may continue). Returns the
+   * number of params-like rows.
+   */
+  materialize(n: number): number {
+    if (!this.dirty) return this.viewRows;
+    this.dirty = false;
+    const F = this.plan.fullUntil;
+    if (n < F) return (this.viewRows = n + 1);
+    let at = this.kept;
+    // Candidates of the open bucket, in step order, then the last complete row when it is not one of them.
+    const tail: [number, number][] = [];
+    if (this.minSlot >= 0) tail.push([this.minRow, this.minSlot]);
+    if (this.maxSlot >= 0 && this.maxRow !== this.minRow) tail.push([this.maxRow, this.maxSlot]);
+    if (this.lastRow > this.lastKept && this.lastRow !== this.minRow && this.lastRow !== this.maxRow && this.lastRow === n - 1 && this.lastPhys >= 0) tail.push([this.lastRow, this.lastPhys]);
+    tail.sort((x, y) => x[0] - y[0]);
+    for (const [, phys] of tail) this.move(phys, at++);
+    // Row n: in the prefix it is already in place (n < F handled above); else in the slot `cur`.
+    this.move(this.cur, at++);
+    return (this.viewRows = at);
+  }
+}
+
+/** A downsampled run's Recording: the columns are exact-length views of the kept rows (materialised on read). */
+class DownsampledRecording implements Recording {
+  readonly problemName: string;
+  readonly optimizerName: string;
+  readonly dim: number;
+  readonly paramNames: readonly string[];
+  readonly stepsRequested: number;
+  stepsCompleted = 0;
+  diverged = false;
+  stopReason: string | null = null;
+
+  constructor(
+    meta: { problemName: string; optimizerName: string; dim: number; paramNames: readonly string[]; stepsRequested: number },
+    private readonly dec: Decimator,
+    readonly sampling: RecordingSampling,
+  ) {
+    this.problemName = meta.problemName;
+    this.optimizerName = meta.optimizerName;
+    this.dim = meta.dim;
+    this.paramNames = meta.paramNames;
+    this.stepsRequested = meta.stepsRequested;
+  }
+
+  private rows(): number {
+    return this.dec.materialize(this.stepsCompleted);
+  }
+  private p(c: Float64Array): Float64Array {
+    return c.length ? c.subarray(0, this.rows() * this.dim) : c;
+  }
+  private s(c: Float64Array, w: number): Float64Array {
+    return c.length ? c.subarray(0, (this.rows() - 1) * w) : c;
+  }
+  private map(o: Record<string, Float64Array>, w: number): Record<string, Float64Array> {
+    const out: Record<string, Float64Array> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = this.s(v, w);
+    return out;
+  }
+  get params() { return this.p(this.dec.cols.params); }
+  get loss() { return this.dec.cols.loss.subarray(0, this.rows()); }
+  get validationLoss() { const v = this.dec.cols.validationLoss; return v ? v.subarray(0, this.rows()) : null; }
+  get grad() { return this.s(this.dec.cols.grad, this.dim); }
+  get update() { return this.s(this.dec.cols.update, this.dim); }
+  get direction() { return this.s(this.dec.cols.direction, this.dim); }
+  get effectiveLr() { return this.s(this.dec.cols.effectiveLr, this.dim); }
+  get lr() { return this.s(this.dec.cols.lr, 1); }
+  get state() { return this.map(this.dec.cols.state, this.dim); }
+  get extra() { return this.map(this.dec.cols.extra, this.dim); }
+  get scalarState() { return this.map(this.dec.cols.scalarState, 1); }
 }
 
 function valueOf(problem: Problem, params: Float64Array, step: number, scratch: Float64Array): number {
