@@ -155,14 +155,22 @@ export function recordedRows(rec: RecordingData): Float64Array | null {
   return out;
 }
 
-/** `recorded every 8th step after step 10,000 (2 rows, the lowest and highest loss, per 16 steps)`, or null. */
+/**
+ * `recorded every 8th step after step 10,000 (min and max loss of each 16 steps, and the last step)`, or null
+ * for a full recording. Without `sampling` (a recording that lost it in transit) the figures are derived
+ * from the kept rows: `recorded about every 8th step after step 10,000`.
+ */
 export function describeSampling(rec: RecordingData): string | null {
-  const s = rec.sampling;
-  if (!s || rec.loss.length === rec.stepsCompleted + 1) return null;
-  const every = s.bucket / 2;
-  const ord = every % 10 === 1 && every % 100 !== 11 ? 'st' : every % 10 === 2 && every % 100 !== 12 ? 'nd' : every % 10 === 3 && every % 100 !== 13 ? 'rd' : 'th';
+  const rows = recordedRows(rec);
+  if (!rows) return null;
   const n = (x: number) => x.toLocaleString('en-US');
-  return `recorded every ${n(every)}${ord} step after step ${n(s.fullUntil)} (min and max loss of each ${n(s.bucket)} steps, and the last step)`;
+  const ordinal = (k: number) => `${n(k)}${k % 10 === 1 && k % 100 !== 11 ? 'st' : k % 10 === 2 && k % 100 !== 12 ? 'nd' : k % 10 === 3 && k % 100 !== 13 ? 'rd' : 'th'}`;
+  const s = rec.sampling;
+  if (s) return `recorded every ${ordinal(s.bucket / 2)} step after step ${n(s.fullUntil)} (min and max loss of each ${n(s.bucket)} steps, and the last step)`;
+  let full = 0;
+  while (full < rows.length && rows[full] === full) full++;
+  const every = Math.max(2, Math.round((rec.stepsCompleted - full) / Math.max(1, rows.length - full)));
+  return `recorded about every ${ordinal(every)} step after step ${n(full)}`;
 }
 
 /** Incremental simulation: the worker advances it in slices and streams the new rows. */

@@ -47,6 +47,12 @@ export interface SimulationRequest {
   readonly gradientMode?: GradientMode;
   /** Record only the trajectory (params, loss, grad, scalars), not per-parameter diagnostics. */
   readonly trajectoryOnly?: boolean;
+  /**
+   * Bytes each run's recording may hold (the host's memory budget split across the open runs, see
+   * memoryBudget.ts). A longer run is downsampled while it records (RecordingData.sampling); absent: the
+   * core's default (DEFAULT_RECORD_BUDGET_BYTES).
+   */
+  readonly recordBudgetBytes?: number;
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */

@@ -204,7 +204,7 @@ async function run(req: SimulationRequest): Promise<void> {
     const t0 = performance.now();
     let sim: Simulation;
     try {
-      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all' });
+      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all', ...(req.recordBudgetBytes !== undefined ? { recordBudgetBytes: req.recordBudgetBytes } : {}) });
     } catch (e) {
       // A user error at the start point: the request fails, nothing is sent as a result.
       post({ type: 'sim/didFail', requestId, error: toLossError(e, fileOf(req.loss)) });
