@@ -105,8 +105,8 @@ export function recordingBytes(dim: number, steps: number, optimizer: Optimizer,
   return (steps + 1) * rowBytes(dim, optimizer, record, validation);
 }
 
-/** Working rows a downsampled recording keeps besides its kept rows (two bucket candidates, two rows in flight). */
-const SLOTS = 4;
+/** Working rows a downsampled recording keeps besides its kept rows (two bucket candidates, the row in flight). */
+const SLOTS = 3;
 /** Fewest kept rows a downsampled recording plans for; a budget below that is refused. */
 export const MIN_RECORDED_ROWS = 16;
 
@@ -119,7 +119,7 @@ export interface RecordingPlan extends RecordingSampling {
 /**
  * Null when every row of `steps` steps fits in `budgetBytes`; otherwise the downsampling plan: half the
  * rows the budget holds go to full resolution (rows 0..fullUntil−1), the rest to buckets of `bucket` steps
- * (a power of two ≥ 4) keeping two rows each, plus the final rows. Throws RangeError when the budget holds
+ * (a power of two ≥ 4) keeping two rows each, plus the final row. Throws RangeError when the budget holds
  * fewer than MIN_RECORDED_ROWS rows.
  */
 export function planRecording(steps: number, bytesPerRow: number, budgetBytes: number): RecordingPlan | null {
@@ -134,23 +134,23 @@ export function planRecording(steps: number, bytesPerRow: number, budgetBytes: n
   }
   const fullUntil = Math.floor(rows / 2);
   const rest = steps - fullUntil; // rows fullUntil..steps−1 go into buckets; row `steps` is the final row
-  const pairs = Math.max(1, Math.floor((rows - fullUntil - 2) / 2));
+  const pairs = Math.max(1, Math.floor((rows - fullUntil - 1) / 2));
   let bucket = 4;
   while (bucket * pairs < rest) bucket *= 2;
-  return { fullUntil, bucket, capacity: fullUntil + 2 * Math.ceil(rest / bucket) + 2 };
+  return { fullUntil, bucket, capacity: fullUntil + 2 * Math.ceil(rest / bucket) + 1 };
 }
 
 /**
- * The step of each params/loss row of a recording: 0..stepsCompleted for a full one; for a downsampled
- * one, row r < last is at step `scalarState.step[r] − 1` (the per-step row r is the step that left it) and
- * the last row at `stepsCompleted`. Null when every step is recorded.
+ * The step of each params/loss row of a recording (null when every step is recorded, rows 0..stepsCompleted).
+ * Row 0 is the start; row r ≥ 1 is at step `scalarState.step[r − 1]`: in a downsampled recording the per-step
+ * row r − 1 holds the step that arrived at row r (its gradient, update, state), exactly as in a full one.
  */
 export function recordedRows(rec: RecordingData): Float64Array | null {
   const m = rec.loss.length;
   if (m === rec.stepsCompleted + 1 || m === 0) return null;
   const stepCol = rec.scalarState['step'];
   const out = new Float64Array(m);
-  for (let r = 0; r < m - 1; r++) out[r] = stepCol ? stepCol[r]! - 1 : r;
+  for (let r = 1; r < m; r++) out[r] = stepCol && r - 1 < stepCol.length ? stepCol[r - 1]! : r;
   out[m - 1] = rec.stepsCompleted;
   return out;
 }
@@ -290,9 +290,10 @@ export class Simulation {
   }
 
   /**
-   * The same loop over physical rows: row t lives at `dec.physOf(t)` while it is written, and is kept or
-   * dropped once complete. A throw from the loss (a user error) marks the failed row's loss NaN and keeps
-   * every complete row, as the worker does for full recordings, then propagates.
+   * The same loop over physical rows. Row t+1 (params, loss, and the gradient, update and state of step t+1
+   * that arrived there) is written at `dec.assign(t+1)` in one iteration, then kept or dropped. A throw from
+   * the loss (a user error) leaves that row's loss NaN and keeps it as the last row, as the worker does for
+   * full recordings, then propagates.
    */
   private advanceDownsampled(maxSteps: number, dec: Decimator): number {
     const { problem, optimizer, steps } = this.spec;
@@ -306,31 +307,33 @@ export class Simulation {
     const scalarCols = scalarNames.map((n) => cols.scalarState[n]!);
     const stepCol = cols.scalarState['step']!;
     let taken = 0;
-    let pn = -1;
+    let open = -1; // physical row assigned but not yet completed, and its row
+    let openRow = -1;
     dec.dirty = true;
     try {
       while (!this.done && taken < maxSteps) {
-        const t = rec.stepsCompleted;
-        const pt = dec.cur;
-        const row = pt * dim;
+        const next = rec.stepsCompleted + 1;
+        const pn = dec.assign(next);
+        open = pn;
+        openRow = next;
+        const row = pn * dim;
         copyRow(grad, cols.grad, row, dim);
         if (diag) diag.offset = row;
         optimizer.step(grad, state, params, diag);
-        cols.lr[pt] = optimizer.lrAt(state.step);
-        stepCol[pt] = state.step;
-        for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![pt] = state.scalars[scalarNames[k]!]!;
+        cols.lr[pn] = optimizer.lrAt(state.step);
+        stepCol[pn] = state.step;
+        for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![pn] = state.scalars[scalarNames[k]!]!;
         for (let k = 0; k < plan.length; k += 2) copyRow(plan[k]!, plan[k + 1]!, row, dim);
-        const next = t + 1;
-        pn = dec.assign(next);
-        copyRow(params, cols.params, pn * dim, dim);
+        copyRow(params, cols.params, row, dim);
+        cols.loss[pn] = NaN; // until evaluated (a throw leaves it so)
+        if (cols.validationLoss) cols.validationLoss[pn] = NaN;
         rec.stepsCompleted = next;
         taken++;
         const finiteParams = allFinite(params);
-        cols.loss[pn] = NaN; // until evaluated (a throw leaves it so)
-        if (cols.validationLoss) cols.validationLoss[pn] = NaN;
         cols.loss[pn] = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
         if (cols.validationLoss) cols.validationLoss[pn] = problem.validationLoss!(params);
-        dec.complete(t, pt, pn);
+        open = -1;
+        dec.complete(next, pn);
         if (!finiteParams) {
           let bad = 0;
           while (bad < dim && Number.isFinite(params[bad]!)) bad++;
@@ -340,8 +343,12 @@ export class Simulation {
         }
       }
     } catch (e) {
-      // Row `next` exists (params written, loss NaN) when the loss threw; complete the row before it.
-      if (pn >= 0 && dec.cur !== pn) dec.complete(rec.stepsCompleted - 1, dec.cur, pn);
+      // Threw in the loss: the row exists (params written, loss NaN) and ends the recording. Threw before
+      // the row was counted (in the optimizer): it is dropped and its slot returned.
+      if (open >= 0) {
+        if (rec.stepsCompleted === openRow) dec.complete(openRow, open);
+        else dec.abandon(open);
+      }
       this.done = true;
       throw e;
     }
@@ -370,19 +377,21 @@ interface Columns {
 }
 
 /**
- * The physical rows of a downsampled recording. Rows 0..fullUntil−1 are written at their own index. Later
- * rows are written into one of SLOTS working rows at the end of the arrays; when row t is complete (its
- * step's diagnostics written) it becomes its bucket's lowest- or highest-loss candidate or its slot is
- * freed; when a bucket's last row completes, its candidates are copied, in step order, to the next kept
- * rows. Nothing is allocated per step.
+ * The physical rows of a downsampled recording. Row t is a unit: params[t], loss[t] and the per-step values
+ * of step t that arrived there (per-step physical row t; row 0 has none). Rows 0..fullUntil−1 are written at
+ * their own index. Later rows are written into one of SLOTS working rows at the end of the arrays; a row
+ * becomes its bucket's lowest- or highest-loss candidate or its slot is freed (after the next row is
+ * assigned: until then it is the last row of a view); when a bucket's last row is complete, its candidates
+ * are copied, in step order, to the next kept rows. Nothing is allocated per step.
  */
 class Decimator {
-  /** Physical row of the row being stepped from (row t = stepsCompleted). */
-  cur = 0;
-  /** Kept rows so far (rows [0, kept) are final). */
-  kept = 0;
-  /** Original row index of the last kept row. */
-  lastKept = -1;
+  /** Kept rows so far (physical rows [0, kept) are final). */
+  kept = 1;
+  /** Row index of the last kept row. */
+  lastKept = 0;
+  /** The last completed row and its physical row (intact until the next `assign`). */
+  lastRow = 0;
+  private lastPhys = 0;
   private readonly free: Int32Array;
   private nFree = 0;
   private minSlot = -1;
@@ -391,14 +400,11 @@ class Decimator {
   private maxRow = -1;
   private minLoss = 0;
   private maxLoss = 0;
-  /** The last completed row at or after fullUntil (its slot stays intact until reused): original index and physical row. */
-  private lastRow = -1;
-  private lastPhys = -1;
   /** (column, width) pairs moved by `move`. */
   private readonly moves: { col: Float64Array; w: number }[];
   dirty = true;
-  /** Materialised rows (params-like columns) at the last `view`. */
-  viewRows = 1;
+  /** Materialised rows (params-like columns) at the last `materialize`. */
+  private viewRows = 1;
 
   constructor(readonly plan: RecordingPlan, readonly dim: number, readonly cols: Columns) {
     this.free = new Int32Array(SLOTS);
@@ -421,64 +427,62 @@ class Decimator {
     this.moves = m;
   }
 
-  /** The physical row for row `t` (its params and loss are about to be written). */
+  /** The physical row for row `t` (about to be written). */
   assign(t: number): number {
     if (t < this.plan.fullUntil) return t;
-    // The last complete row was kept intact for a view; a new row is in flight, so it is no longer the one before the last.
-    if (this.lastPhys >= 0) {
-      const s = this.lastPhys;
-      this.lastPhys = -1;
-      this.release(s);
-    }
+    // The last complete row was kept intact for a view; a new row is in flight now.
+    const s = this.lastPhys;
+    this.lastPhys = -1;
+    this.release(s);
     return this.free[--this.nFree]!;
   }
 
   private release(slot: number): void {
-    if (slot >= this.plan.capacity && slot !== this.minSlot && slot !== this.maxSlot && slot !== this.cur && slot !== this.lastPhys) {
-      for (let k = 0; k < this.nFree; k++) if (this.free[k] === slot) return;
-      this.free[this.nFree++] = slot;
-    }
+    if (slot < this.plan.capacity || slot === this.minSlot || slot === this.maxSlot || slot === this.lastPhys) return;
+    for (let k = 0; k < this.nFree; k++) if (this.free[k] === slot) return;
+    this.free[this.nFree++] = slot;
   }
 
-  /** Row t (physical pt) is complete; row t+1 is at pn. */
-  complete(t: number, pt: number, pn: number): void {
+  /** A row was assigned but never written (the optimizer threw): return its slot. */
+  abandon(p: number): void {
+    this.release(p);
+  }
+
+  /** Row t (physical p) is complete. */
+  complete(t: number, p: number): void {
     const F = this.plan.fullUntil;
-    this.cur = pn;
+    this.lastRow = t;
+    this.lastPhys = p;
     if (t < F) {
       this.kept = t + 1;
       this.lastKept = t;
       return;
     }
-    const loss = this.cols.loss[pt]!;
+    const loss = this.cols.loss[p]!;
     const oldMin = this.minSlot;
     const oldMax = this.maxSlot;
     if (this.minSlot < 0 || loss < this.minLoss) {
-      this.minSlot = pt;
+      this.minSlot = p;
       this.minRow = t;
       this.minLoss = loss;
     }
     if (this.maxSlot < 0 || loss > this.maxLoss) {
-      this.maxSlot = pt;
+      this.maxSlot = p;
       this.maxRow = t;
       this.maxLoss = loss;
     }
-    // The row's slot stays intact until the next row is assigned: a view shows it as the row before the last.
-    this.lastRow = t;
-    this.lastPhys = pt;
     if (oldMin >= 0) this.release(oldMin);
     if (oldMax >= 0) this.release(oldMax);
     if ((t - F + 1) % this.plan.bucket === 0) {
       // Bucket complete: its candidates become kept rows, in step order.
-      const a = this.minRow <= this.maxRow ? this.minSlot : this.maxSlot;
-      const b = a === this.minSlot ? this.maxSlot : this.minSlot;
-      this.move(a, this.kept++);
-      if (b !== a) this.move(b, this.kept++);
+      const first = this.minRow <= this.maxRow ? this.minSlot : this.maxSlot;
+      const second = first === this.minSlot ? this.maxSlot : this.minSlot;
+      this.move(first, this.kept++);
+      if (second !== first) this.move(second, this.kept++);
       this.lastKept = Math.max(this.minRow, this.maxRow);
-      const sa = this.minSlot;
-      const sb = this.maxSlot;
       this.minSlot = this.maxSlot = this.minRow = this.maxRow = -1;
-      this.release(sa);
-      this.release(sb);
+      this.release(first);
+      this.release(second);
     }
   }
 
@@ -492,25 +496,22 @@ class Decimator {
   }
 
   /**
-   * Materialises the kept rows plus the open bucket's candidates, the last complete row and row `n`
-   * (= stepsCompleted) after the kept rows, without disturbing the run (it may continue). Returns the
-   * number of params-like rows.
+   * Materialises the kept rows, then the open bucket's candidates and the last row (= stepsCompleted, `n`),
+   * after the kept rows, without disturbing the run (it may continue). Returns the number of rows.
    */
   materialize(n: number): number {
     if (!this.dirty) return this.viewRows;
     this.dirty = false;
-    const F = this.plan.fullUntil;
-    if (n < F) return (this.viewRows = n + 1);
+    if (n < this.plan.fullUntil) return (this.viewRows = n + 1);
     let at = this.kept;
-    // Candidates of the open bucket, in step order, then the last complete row when it is not one of them.
-    const tail: [number, number][] = [];
-    if (this.minSlot >= 0) tail.push([this.minRow, this.minSlot]);
-    if (this.maxSlot >= 0 && this.maxRow !== this.minRow) tail.push([this.maxRow, this.maxSlot]);
-    if (this.lastRow > this.lastKept && this.lastRow !== this.minRow && this.lastRow !== this.maxRow && this.lastRow === n - 1 && this.lastPhys >= 0) tail.push([this.lastRow, this.lastPhys]);
-    tail.sort((x, y) => x[0] - y[0]);
-    for (const [, phys] of tail) this.move(phys, at++);
-    // Row n: in the prefix it is already in place (n < F handled above); else in the slot `cur`.
-    this.move(this.cur, at++);
+    const a = this.minSlot >= 0 ? this.minRow : -1;
+    const b = this.maxSlot >= 0 && this.maxRow !== this.minRow ? this.maxRow : -1;
+    const tail: number[] = []; // [row, physical] pairs, in step order
+    if (a >= 0) tail.push(a, this.minSlot);
+    if (b >= 0) tail.push(b, this.maxSlot);
+    if (tail.length === 4 && tail[0]! > tail[2]!) tail.push(...tail.splice(0, 2));
+    if (n > this.lastKept && n !== a && n !== b && this.lastRow === n && this.lastPhys >= 0) tail.push(n, this.lastPhys);
+    for (let k = 0; k < tail.length; k += 2) this.move(tail[k + 1]!, at++);
     return (this.viewRows = at);
   }
 }
@@ -544,8 +545,9 @@ class DownsampledRecording implements Recording {
   private p(c: Float64Array): Float64Array {
     return c.length ? c.subarray(0, this.rows() * this.dim) : c;
   }
+  /** Per-step columns: physical rows 1..m−1 (row 0, the start, has no step). */
   private s(c: Float64Array, w: number): Float64Array {
-    return c.length ? c.subarray(0, (this.rows() - 1) * w) : c;
+    return c.length ? c.subarray(w, this.rows() * w) : c;
   }
   private map(o: Record<string, Float64Array>, w: number): Record<string, Float64Array> {
     const out: Record<string, Float64Array> = {};

@@ -100,22 +100,26 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
   }
 
   if (stepOf) {
-    // x = row (+1 for per-step columns) → the row's true step (+1).
-    const remap = (c: { x: Float64Array } | null, off: number) => {
-      if (c) for (let k = 0; k < c.x.length; k++) c.x[k] = stepOf[c.x[k]! - off]! + off;
+    // Params-like x = row r → its step; per-step x = r' + 1 (off 1: the step arriving at row r' + 1) → that
+    // step; the gradient x = r' (off 0: at the params before that step) → that step − 1.
+    const rows = (c: { x: Float64Array } | null) => {
+      if (c) for (let k = 0; k < c.x.length; k++) c.x[k] = stepOf[c.x[k]!]!;
     };
-    remap(loss, 0);
-    remap(validationLoss, 0);
-    remap(gradNorm, 0);
-    remap(updateNorm, 1);
+    const perStep = (c: { x: Float64Array } | null, off: number) => {
+      if (c) for (let k = 0; k < c.x.length; k++) c.x[k] = stepOf[c.x[k]! - off + 1]! - 1 + off;
+    };
+    rows(loss);
+    rows(validationLoss);
+    perStep(gradNorm, 0);
+    perStep(updateNorm, 1);
     if (path) for (let k = 0; k < path.step.length; k++) path.step[k] = stepOf[path.step[k]!]!;
     for (const p of params) {
-      remap(p.value, 0);
-      remap(p.grad, 0);
-      remap(p.effectiveLr, 1);
-      remap(p.stepSize, 1);
-      remap(p.updateRatio, 1);
-      for (const c of Object.values(p.state)) remap(c, 1);
+      rows(p.value);
+      perStep(p.grad, 0);
+      perStep(p.effectiveLr, 1);
+      perStep(p.stepSize, 1);
+      perStep(p.updateRatio, 1);
+      for (const c of Object.values(p.state)) perStep(c, 1);
     }
   }
   let best = Infinity;

@@ -92,7 +92,7 @@ test('a recording over its budget is downsampled, not refused; a budget below a 
   assert.ok(sim.recording.sampling, 'downsampled');
   assert.throws(
     () => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, recordBudgetBytes: 10 * 72_024 }),
-    /^RangeError: a memory budget of 0\.687 MB holds 6 rows of this run \(0\.069 MB per step\); at least 20 are needed \(1\.4 MB\): raise the memory budget/,
+    /^RangeError: a memory budget of 0\.687 MB holds 7 rows of this run \(0\.069 MB per step\); at least 19 are needed \(1\.3 MB\): raise the memory budget/,
   );
   // The exact full size is honoured to the byte: it fits at full resolution, one byte less downsamples.
   assert.equal(recordingBytes(1000, 100, opt), 101 * 72_024);

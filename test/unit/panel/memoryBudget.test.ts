@@ -53,7 +53,8 @@ test('a downsampled recording is charted at true steps, and the status line says
   assert.equal(s.loss.x[s.loss.x.length - 1], 100_000, 'the last step is charted');
   const per = s.params[0]!.effectiveLr.x;
   assert.equal(per.length, rows.length - 1);
-  assert.deepEqual([...per], [...rows.slice(0, -1)].map((t) => t + 1), 'per-step series at the step that left each row');
+  assert.deepEqual([...per], [...rows.slice(1)], 'per-step series at the step arriving at each row');
+  assert.deepEqual([...s.params[0]!.grad.x], [...rows.slice(1)].map((t) => t - 1), 'gradients at the params before each step');
   assert.equal(s.path!.step[s.path!.step.length - 1], 100_000);
   assert.ok(s.params[0]!.state['exp_avg']!.x.length === rows.length - 1, 'state series survive downsampling');
   assert.equal(samplingNote([rec]), `; recorded every ${(rec.sampling!.bucket / 2).toLocaleString('en-US')}th step after step ${rec.sampling!.fullUntil.toLocaleString('en-US')} (min and max loss of each ${rec.sampling!.bucket} steps, and the last step) to stay within the memory budget`);
