@@ -289,7 +289,8 @@ export function hyperHelp(name: string): string[] {
   if (list.length === 0) return [];
   const s0 = list[0]!.spec;
   const arg = s0.kind === 'boolean' ? '' : s0.kind === 'pair' ? ' A,B' : ' X';
-  const dflt = (v: HyperValue) => (Array.isArray(v) ? (v as readonly number[]).join(',') : String(v));
+  const num = (x: number) => (x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential() : String(x));
+  const dflt = (v: HyperValue) => (Array.isArray(v) ? (v as readonly number[]).map(num).join(',') : typeof v === 'number' ? num(v) : String(v));
   return list.map(({ spec, takers }, k) =>
     (k === 0 ? `  --${flagName(name)}${arg}` : '').padEnd(36) +
     `${spec.description}${list.length > 1 && spec.kind !== 'boolean' ? ` (default ${dflt(spec.default)})` : ''} [${takers.join(', ')}]`,

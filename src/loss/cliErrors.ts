@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES } from '../core/losses/builtins';
-import { displayText, formatLossError, type LossError, type LossRef } from '../protocol/simulation';
+import { displayText, formatLossError, MAX_MESSAGE_CHARS, type LossError, type LossRef } from '../protocol/simulation';
 
 /**
  * A loss error as the CLI prints it: `message` is the one-line `file:line:col: message` (formatLossError: control
@@ -18,9 +18,12 @@ export class CliLossError extends Error {
   }
 }
 
-/** Any error message as the CLI's one stderr line: escaped control characters, at most ~2000 characters. */
+/**
+ * Any error message as the CLI's one stderr line: escaped control characters, at most ~4000 characters (a
+ * loss error's own message is already cut to ~2000 by formatLossError; the margin keeps its location).
+ */
 export function cliErrorLine(message: string): string {
-  return `optimizer-diagnostics: ${displayText(message)}`;
+  return `optimizer-diagnostics: ${displayText(message, 2 * MAX_MESSAGE_CHARS)}`;
 }
 
 function displayPath(file: string): string {

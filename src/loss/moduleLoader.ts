@@ -19,6 +19,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { dirname, extname, resolve } from 'node:path';
 import { compileFunction } from 'node:vm';
+import { mapColumn } from './transpile';
 import { describeThrown, lossError, LossErrorException, userFrame } from './errors';
 
 /** Turns a user file's source into CommonJS with the same lines. Throws LossErrorExceptions. */
@@ -34,6 +35,8 @@ export class ModuleLoader {
   /** Every user file evaluated (absolute paths), with its modification time: for stack mapping and cache checks. */
   readonly files = new Map<string, number>();
   private readonly cache = new Map<string, ModuleRecord>();
+  /** Source and compiled code of each file, to map stack positions (compiled) back to the source. */
+  private readonly code = new Map<string, { source: string; compiled: string }>();
 
   constructor(
     private readonly compile: Compile,
@@ -48,6 +51,7 @@ export class ModuleLoader {
     const text = source ?? readFileSync(file, 'utf8');
     this.files.set(file, mtimeOf(file));
     const code = this.compile(text, file);
+    this.code.set(file, { source: text, compiled: code });
     const module: ModuleRecord = { exports: {} };
     this.cache.set(file, module);
     const names = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(this.bindings)];
@@ -65,10 +69,20 @@ export class ModuleLoader {
     } catch (e) {
       this.cache.delete(file);
       if (e instanceof LossErrorException) throw e;
-      const at = userFrame(e, this.files.keys());
+      const at = this.toSource(userFrame(e, this.files.keys()));
       throw lossError('threw', `the module threw while loading: ${describeThrown(e)}`, at ?? { file });
     }
     return module.exports;
+  }
+
+  /** A stack position in a file's compiled code → the same line of its source, the column mapped into that line. */
+  toSource<P extends { file: string; line: number; column?: number }>(at: P | undefined): P | undefined {
+    if (!at || at.column === undefined) return at;
+    const c = this.code.get(at.file);
+    if (!c) return at;
+    const src = c.source.split('\n')[at.line - 1] ?? '';
+    const js = c.compiled.split('\n')[at.line - 1] ?? '';
+    return { ...at, column: mapColumn(src, js, at.column) };
   }
 
   private require(spec: string, from: string): unknown {
