@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   for (const [title, file, fn] of [
     ['automatic differentiation', 'autodiff.bench.js', 'runAutodiffBench'],
     ['panel (host side)', 'panel.bench.js', 'runPanelBench'],
+    ['memory budget (long runs, streamed CLI output)', 'budget.bench.js', 'runBudgetBench'],
   ] as const) {
     const path = join(__dirname, file);
     if (!existsSync(path)) continue;
