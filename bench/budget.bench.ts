@@ -117,7 +117,7 @@ export async function runBudgetBench(): Promise<string[]> {
       ['CLI simulate --json, mlp.loss.ts Adam, 100,000 steps', ['simulate', '--loss', MLP, '--optimizer', 'adam', '--steps', '100000', '--json']],
     ] as const) {
       const r = await cliJson([...args], preload);
-      const ok = r.code === 0 && /\]\}\}\n$/.test(r.tail);
+      const ok = r.code === 0 && r.tail.endsWith('}\n');
       lines.push(`${title}: ${ok ? 'ok' : `FAILED (exit ${r.code})`}, ${mb(r.bytes)} of JSON streamed in ${(r.ms / 1000).toFixed(1)} s; peak RSS ${mb(r.maxRssKb * 1024)}`);
     }
   } finally {
