@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     ['automatic differentiation', 'autodiff.bench.js', 'runAutodiffBench'],
     ['panel (host side)', 'panel.bench.js', 'runPanelBench'],
     ['runner (loss processes)', 'runner.bench.js', 'runRunnerBench'],
+    ['memory budget (long runs, streamed CLI output)', 'budget.bench.js', 'runBudgetBench'],
   ] as const) {
     const path = join(__dirname, file);
     if (!existsSync(path)) continue;

@@ -9,6 +9,7 @@ import {
   type HyperparameterSpec,
   type OptimizerName,
 } from '../core';
+import { DEFAULT_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB } from '../protocol/memoryBudget';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -28,6 +29,10 @@ export interface CommonOptions {
   gradientNoise?: number;
   /** Watchdog: a run that reports nothing for this long (a loss that loops forever) is stopped. */
   timeoutMs: number;
+  /** Write the per-step CSV to stdout instead of the table. */
+  csv: boolean;
+  /** One memory budget for the recordings of all runs (MB); longer runs are downsampled while recording. */
+  memoryBudgetMb: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
 }
@@ -61,19 +66,40 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout']);
-const SWITCHES = new Set(['json', 'help']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb']);
+const SWITCHES = new Set(['json', 'csv', 'help']);
+
+/** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
+export const MAX_STEPS = 1_000_000_000;
+/** Node's timers hold at most 2^31 − 1 ms (about 24.8 days); a longer --timeout is refused. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Seeds are integers in [0, 2^53 − 1] (exact in a double). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** A value as it appears in a one-line message: JSON-quoted (newlines and escape codes visible), shortened. */
+export function quoteValue(text: string): string {
+  const q = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  return q.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Decimal numbers only (`1`, `-1.5`, `.5`, `2e-3`): no hex, binary, octal, `Infinity` or separators. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function parseNumber(flag: string, text: string): number {
   const t = text.trim();
-  const v = t === '' ? NaN : Number(t);
-  if (!Number.isFinite(v)) throw new UsageError(`--${flag}: expected a number, got "${text}"`);
+  const v = DECIMAL.test(t) ? Number(t) : NaN;
+  if (!Number.isFinite(v)) {
+    const hint = /^[+-]?0[xXbBoO]/.test(t) ? ' (decimal numbers only: no hex, binary or octal)' : '';
+    throw new UsageError(`--${flag}: expected a number, got ${quoteValue(text)}${hint}`);
+  }
   return v;
 }
 
-function parseInteger(flag: string, text: string, min: number): number {
+function parseInteger(flag: string, text: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
   const v = parseNumber(flag, text);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got "${text}"`);
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new UsageError(`--${flag}: expected an integer from ${min} to ${max.toLocaleString('en-US')}, got ${quoteValue(text)}`);
+  }
   return v;
 }
 
@@ -85,7 +111,7 @@ function parseList(flag: string, text: string): number[] {
 function parseBool(flag: string, text: string | undefined): boolean {
   if (text === undefined || text === 'true' || text === '1') return true;
   if (text === 'false' || text === '0') return false;
-  throw new UsageError(`--${flag}: expected true or false, got "${text}"`);
+  throw new UsageError(`--${flag}: expected true or false, got ${quoteValue(text)}`);
 }
 
 /** Parses one hyperparameter value from text according to its spec. */
@@ -94,7 +120,7 @@ export function parseHyperValue(spec: HyperparameterSpec, flag: string, text: st
   if (text === undefined) throw new UsageError(`--${flag} needs a value`);
   if (spec.kind === 'pair') {
     const v = parseList(flag, text.replace(/[()[\]\s]/g, ''));
-    if (v.length !== 2) throw new UsageError(`--${flag}: expected two numbers A,B, got "${text}"`);
+    if (v.length !== 2) throw new UsageError(`--${flag}: expected two numbers A,B, got ${quoteValue(text)}`);
     return [v[0]!, v[1]!] as const;
   }
   return parseNumber(flag, text);
@@ -133,7 +159,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === '--version' || command === 'version') return { command: 'version' };
   if (command === 'list') return { command: 'list' };
   if (command !== 'simulate' && command !== 'compare') {
-    throw new UsageError(`unknown command "${command}" (commands: simulate, compare, list, help)`);
+    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, list, help)`);
   }
   const values = new Map<string, string>();
   const runs: string[] = [];
@@ -142,7 +168,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
-    if (!m) throw new UsageError(`unexpected argument "${arg}" (flags look like --name value or --name=value)`);
+    if (!m) throw new UsageError(`unexpected argument ${quoteValue(arg)} (flags look like --name value or --name=value)`);
     const name = m[1]!;
     let value = m[2];
     if (name === 'help') return { command: 'help', topic: command };
@@ -177,22 +203,31 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (stepsText === undefined) throw new UsageError('--steps is required');
   const common: CommonOptions = {
     loss,
-    steps: parseInteger('steps', stepsText, 0),
+    steps: parseInteger('steps', stepsText, 0, MAX_STEPS),
     json: switches.has('json'),
-    timeoutMs: values.has('timeout') ? parseInteger('timeout', values.get('timeout')!, 1) : 10_000,
+    csv: switches.has('csv'),
+    timeoutMs: values.has('timeout') ? parseInteger('timeout', values.get('timeout')!, 1, MAX_TIMEOUT_MS) : 10_000,
+    memoryBudgetMb: values.has('memory-budget-mb')
+      ? parseInteger('memory-budget-mb', values.get('memory-budget-mb')!, MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB)
+      : DEFAULT_MEMORY_BUDGET_MB,
     hyperparameters: {},
   };
+  if (common.json && common.csv) throw new UsageError('--json and --csv both write to stdout: choose one (and --out FILE for a file)');
   if (values.has('init')) common.init = parseList('init', values.get('init')!);
-  if (values.has('out')) common.out = values.get('out')!;
+  if (values.has('out')) {
+    const out = values.get('out')!;
+    if (out.trim() === '') throw new UsageError('--out needs a file name (got an empty value)');
+    common.out = out;
+  }
   if (values.has('batch-size')) common.batchSize = parseInteger('batch-size', values.get('batch-size')!, 1);
-  if (values.has('seed')) common.seed = parseInteger('seed', values.get('seed')!, 0);
+  if (values.has('seed')) common.seed = parseInteger('seed', values.get('seed')!, 0, MAX_SEED);
   if (values.has('noise')) {
     common.gradientNoise = parseNumber('noise', values.get('noise')!);
     if (common.gradientNoise < 0) throw new UsageError('--noise: the standard deviation must be >= 0');
   }
   if (values.has('gradient')) {
     const g = values.get('gradient')!;
-    if (g !== 'auto' && g !== 'autodiff' && g !== 'numeric') throw new UsageError(`--gradient: expected auto, autodiff or numeric, got "${g}"`);
+    if (g !== 'auto' && g !== 'autodiff' && g !== 'numeric') throw new UsageError(`--gradient: expected auto, autodiff or numeric, got ${quoteValue(g)}`);
     common.gradientMode = g;
   }
   for (const [name, h] of hyper) common.hyperparameters[name] = parseHyperValue(h.spec, h.flag, h.text);
@@ -236,12 +271,34 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { ...common, command: 'compare', runs: specs, tolerance };
 }
 
+/**
+ * Help lines of one hyperparameter flag: its description per optimizer that takes it, grouped where they
+ * agree (e.g. --eps: AdaGrad adds ε to √s, Adadelta puts it inside both square roots), with the defaults.
+ */
+export function hyperHelp(name: string): string[] {
+  const groups = new Map<string, { spec: HyperparameterSpec; takers: string[] }>();
+  for (const d of Object.values(OPTIMIZERS)) {
+    const spec = d.hyperparameters.find((h) => h.name === name);
+    if (!spec) continue;
+    const key = `${spec.description}\u0000${JSON.stringify(spec.default)}`;
+    const g = groups.get(key);
+    if (g) g.takers.push(d.name);
+    else groups.set(key, { spec, takers: [d.name] });
+  }
+  const list = [...groups.values()];
+  if (list.length === 0) return [];
+  const s0 = list[0]!.spec;
+  const arg = s0.kind === 'boolean' ? '' : s0.kind === 'pair' ? ' A,B' : ' X';
+  const num = (x: number) => (x !== 0 && Math.abs(x) < 1e-4 ? x.toExponential() : String(x));
+  const dflt = (v: HyperValue) => (Array.isArray(v) ? (v as readonly number[]).map(num).join(',') : typeof v === 'number' ? num(v) : String(v));
+  return list.map(({ spec, takers }, k) =>
+    (k === 0 ? `  --${flagName(name)}${arg}` : '').padEnd(36) +
+    `${spec.description}${list.length > 1 && spec.kind !== 'boolean' ? ` (default ${dflt(spec.default)})` : ''} [${takers.join(', ')}]`,
+  );
+}
+
 export function helpText(topic?: string): string {
-  const hyperLines = [...HYPER_FLAGS.values()].map((s) => {
-    const arg = s.kind === 'boolean' ? '' : s.kind === 'pair' ? ' A,B' : ' X';
-    const takers = Object.values(OPTIMIZERS).filter((d) => d.hyperparameters.some((h) => h.name === s.name)).map((d) => d.name);
-    return `  --${flagName(s.name)}${arg}`.padEnd(36) + `${s.description} [${takers.join(', ')}]`;
-  });
+  const hyperLines = [...HYPER_FLAGS.values()].flatMap((s) => hyperHelp(s.name));
   const common = [
     '  --loss NAME|PATH                  built-in loss name (see `list`) or a *.loss.ts/.js file',
     '  --steps N                         number of optimizer steps',
@@ -250,9 +307,14 @@ export function helpText(topic?: string): string {
     '  --seed N                          seed for mini-batch sampling and gradient noise (default 0)',
     '  --noise SIGMA                     add Gaussian noise N(0, σ²) to every gradient component',
     '  --gradient auto|autodiff|numeric  loss files: grad export / automatic / central differences',
-    '  --timeout MS                      stop a loss file that reports nothing for MS ms (default 10000)',
-    '  --json                            write the full trajectory as JSON to stdout',
-    '  --out FILE                        write the JSON document to FILE',
+    `  --timeout MS                      stop a loss file that reports nothing for MS ms (default 10000, at most ${MAX_TIMEOUT_MS})`,
+    `  --memory-budget-mb MB             memory for the recordings of all runs (default ${DEFAULT_MEMORY_BUDGET_MB}); longer runs`,
+    '                                    keep every step at first, then the min and max loss of each bucket of steps',
+    '  --json                            write the full trajectory as JSON to stdout (streamed)',
+    '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
+    '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',
+    '',
+    `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];
   if (topic === 'compare') {
     return [

@@ -1,10 +1,13 @@
 // `optimizer-diagnostics` — the headless CLI (dist/cli.js). Exit codes: 0 ok (a diverged run is a
-// result, not an error), 1 a loss or runtime error, 2 a usage error. Errors are one line on stderr.
+// result, not an error), 1 a loss or runtime error, 2 a usage error (a bad flag or value, an unknown loss,
+// a memory budget too small). Errors are one line on stderr (control characters escaped, long ones cut).
+// JSON and CSV are streamed, to stdout and to --out (written atomically).
 
-import { writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { UsageError, helpText, parseArgs } from './args';
 import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
-import { CliLossError } from '../loss/cliErrors';
+import { writeFileAtomic } from '../host/util/atomicWrite';
+import { CliLossError, cliErrorLine } from '../loss/cliErrors';
 import { LossErrorException } from '../loss/errors';
 
 declare const PACKAGE_VERSION: string | undefined;
@@ -33,8 +36,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
     // Errors of user code during the run (a throw, NaN at step k) are LossErrors too: same one-line form.
     const err = e instanceof LossErrorException ? new CliLossError(e.error) : e;
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`optimizer-diagnostics: ${msg.split('\n')[0]}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    // One line whatever the message holds: newlines and escape codes are shown escaped, a huge one is cut.
+    process.stderr.write(cliErrorLine(msg) + '\n');
+    return e instanceof UsageError || (e instanceof CliLossError && e.usage) ? 2 : 1;
   }
 }
 
@@ -45,8 +49,11 @@ if (require.main === module) {
     throw e;
   });
   const out: Output = {
-    stdout: (t) => process.stdout.write(t),
-    writeFile: (p, t) => writeFileSync(p, t),
+    stdout: (t) => void process.stdout.write(t),
+    stream: async (chunks) => {
+      for (const c of chunks) if (!process.stdout.write(c)) await once(process.stdout, 'drain');
+    },
+    writeFile: (p, chunks) => writeFileAtomic(p, chunks),
   };
   void main(process.argv.slice(2), out).then((code) => {
     process.exitCode = code;

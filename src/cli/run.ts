@@ -13,7 +13,10 @@ import {
   type HyperValue,
   type OptimizerName,
 } from '../core';
-import { toTrajectoryJson, type ColumnarRun } from '../core/export';
+import { csvChunks, rowCount, trajectoryJsonChunks, type ColumnarRun } from '../core/export';
+import { describeSampling, planRecording, recordedRows, rowBytes } from '../core/simulation';
+import { csvChunks as runsCsvChunks } from '../protocol/exportFormat';
+import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
@@ -67,7 +70,10 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
       if (opts.init && opts.init.length !== info.dim) {
         throw new UsageError(`--init has ${opts.init.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
       }
+      const recordBudgetBytes = cliRunBudgetBytes(opts.memoryBudgetMb, runs.length);
+      checkBudget(opts, runs, info, trajectoryOnly, recordBudgetBytes);
       const result = await runner.run({
+        recordBudgetBytes,
         requestId: 'cli',
         loss: ref,
         runs,
@@ -88,6 +94,18 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
   };
 }
 
+/** A budget too small for even a downsampled recording is a usage error, found before anything runs. */
+function checkBudget(opts: CommonOptions, runs: readonly RunConfig[], info: LossInfo, trajectoryOnly: boolean, perRun: number): void {
+  for (const rc of runs) {
+    try {
+      planRecording(opts.steps, rowBytes(info.dim, createOptimizer(rc.optimizer, rc.hyperparameters), trajectoryOnly ? 'trajectory' : 'all', info.hasValidation), perRun);
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(`--memory-budget-mb ${opts.memoryBudgetMb} (${runs.length} run(s)): ${e.message}`);
+      throw e;
+    }
+  }
+}
+
 function lossDescription(info: LossInfo): unknown {
   return info.ref.kind === 'builtin' ? info.name : { name: info.name, path: info.ref.path, gradient: info.gradient };
 }
@@ -99,9 +117,13 @@ function fMinOf(info: LossInfo): number | undefined {
 
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) !== 0 && (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e6) ? x.toExponential(6) : x.toPrecision(8)) : String(x));
 
-function gradNorm(rec: ColumnarRun, t: number): number {
+/** ‖∇f‖₂ at the params of row r (the gradient the next step consumed), or NaN when that step was not kept. */
+function gradNormAt(rec: ColumnarRun, r: number, rows: Float64Array | null): number {
+  const m = rowCount(rec);
+  if (r >= m - 1) return NaN;
+  if (rows && rows[r + 1] !== rows[r]! + 1) return NaN; // downsampled: the step leaving row r was dropped
   let s = 0;
-  for (let i = 0; i < rec.dim; i++) s += rec.grad[t * rec.dim + i]! ** 2;
+  for (let i = 0; i < rec.dim; i++) s += rec.grad[r * rec.dim + i]! ** 2;
   return Math.sqrt(s);
 }
 
@@ -112,43 +134,61 @@ export class RunError extends Error {
 
 export interface Output {
   stdout(text: string): void;
-  writeFile(path: string, text: string): void;
+  /** Writes chunks to stdout in order, waiting when the pipe is full. */
+  stream(chunks: Iterable<string>): Promise<void>;
+  /** Writes chunks to `path` atomically (temporary file in the same folder, then rename); errors name the file. */
+  writeFile(path: string, chunks: Iterable<string>): Promise<void>;
+}
+
+/** `--out FILE.csv` writes the CSV, any other name the JSON document. */
+const isCsvPath = (path: string) => /\.csv$/i.test(path);
+
+function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
+  for (const p of parts) yield* p;
 }
 
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
   checkHyperparameters(args.optimizer, args.hyperparameters);
   const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false);
   const rec = runs[0]!;
-  const json = toTrajectoryJson(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames });
-  if (args.out) out.writeFile(args.out, JSON.stringify(json) + '\n');
-  if (args.json) out.stdout(JSON.stringify(json) + '\n');
+  const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames };
+  const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
+  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csvChunks(rec, info.paramNames) : json());
+  if (args.json) await out.stream(json());
+  else if (args.csv) await out.stream(csvChunks(rec, info.paramNames));
   else {
     const names = info.paramNames;
     const showParams = names.length <= 6;
     const hp = Object.entries(rec.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
     const lines = [`loss: ${info.name} (${names.length} parameters, ${info.gradient} gradient)   optimizer: ${rec.optimizer} ${hp}`];
     for (const w of info.warnings) lines.push(`warning: ${w}`);
+    const sampled = describeSampling(rec);
+    if (sampled) lines.push(`note: ${sampled}, to stay within --memory-budget-mb ${args.memoryBudgetMb}`);
     const header = ['step', 'loss', ...(showParams ? names : []), '|grad|', ...(showParams ? names.map((n) => `eff_lr[${n}]`) : [])];
     const table: string[][] = [header];
     const n = rec.stepsCompleted;
-    const every = Math.max(1, Math.ceil(n / 20));
-    for (let t = 0; t <= n; t++) {
-      if (!(t < 3 || t % every === 0 || t === n)) continue;
-      const row = [String(t), fmt(rec.loss[t]!)];
-      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(fmt(rec.params[t * rec.dim + i]!));
-      row.push(t < n ? fmt(gradNorm(rec, t)) : '');
-      // effective LR of the step that produced params[t]
-      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(t >= 1 && rec.effectiveLr.length ? fmt(rec.effectiveLr[(t - 1) * rec.dim + i]!) : '');
+    const stepOf = recordedRows(rec);
+    const m = rowCount(rec);
+    const every = Math.max(1, Math.ceil((m - 1) / 20));
+    for (let r = 0; r < m; r++) {
+      if (!(r < 3 || r % every === 0 || r === m - 1)) continue;
+      const row = [String(stepOf ? stepOf[r]! : r), fmt(rec.loss[r]!)];
+      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(fmt(rec.params[r * rec.dim + i]!));
+      const g = gradNormAt(rec, r, stepOf);
+      row.push(Number.isNaN(g) ? '' : fmt(g));
+      // effective LR of the step that produced params[r] (per-step row r − 1)
+      if (showParams) for (let i = 0; i < rec.dim; i++) row.push(r >= 1 && rec.effectiveLr.length ? fmt(rec.effectiveLr[(r - 1) * rec.dim + i]!) : '');
       table.push(row);
     }
     const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
     for (const r of table) lines.push(r.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
     lines.push(
       rec.error
-        ? `stopped at step ${n}: ${rec.stopReason ?? ''}`
+        ? // the worker's stopReason already reads "stopped at step k: <error>"
+          (rec.stopReason ?? `stopped at step ${n}`)
         : rec.diverged
           ? `${rec.stopReason} (of ${rec.stepsRequested} requested); the ${n} steps before are kept`
-          : `completed ${n} steps; final loss ${fmt(rec.loss[n]!)}`,
+          : `completed ${n} steps; final loss ${fmt(rec.loss[m - 1]!)}`,
     );
     out.stdout(lines.join('\n') + '\n');
   }
@@ -165,12 +205,16 @@ export interface CompareRow {
   stepsCompleted: number;
 }
 
-/** First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. */
+/**
+ * First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. A downsampled
+ * recording answers with the first kept row that meets it (exact within the full-resolution prefix).
+ */
 export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | undefined): number | null {
-  for (let t = 0; t <= rec.stepsCompleted; t++) {
-    if (fMin !== undefined) {
-      if (rec.loss[t]! - fMin <= tol) return t;
-    } else if (t < rec.stepsCompleted && gradNorm(rec, t) <= tol) return t;
+  const stepOf = recordedRows(rec);
+  const m = rowCount(rec);
+  for (let r = 0; r < m; r++) {
+    const ok = fMin !== undefined ? rec.loss[r]! - fMin <= tol : gradNormAt(rec, r, stepOf) <= tol;
+    if (ok) return stepOf ? stepOf[r]! : r;
   }
   return null;
 }
@@ -178,14 +222,15 @@ export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | u
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
   for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters);
   const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label }));
-  const { info, runs } = await execute(args, configs, !(args.json || args.out));
+  const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv));
   const fMin = fMinOf(info);
   const rows: CompareRow[] = runs.map((rec, k) => {
     let best = Infinity;
-    for (let t = 0; t <= rec.stepsCompleted; t++) if (rec.loss[t]! < best) best = rec.loss[t]!;
+    const m = rowCount(rec);
+    for (let t = 0; t < m; t++) if (rec.loss[t]! < best) best = rec.loss[t]!;
     return {
       label: configs[k]!.label!,
-      finalLoss: rec.loss[rec.stepsCompleted]!,
+      finalLoss: rec.loss[m - 1]!,
       bestLoss: best,
       stepsToTolerance: stepsToTolerance(rec, args.tolerance, fMin),
       diverged: rec.diverged,
@@ -193,13 +238,21 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
       stepsCompleted: rec.stepsCompleted,
     };
   });
-  const docs = args.json || args.out
-    ? runs.map((rec) => toTrajectoryJson(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames }))
-    : [];
-  if (args.out) out.writeFile(args.out, JSON.stringify({ runs: docs }) + '\n');
-  if (args.json) {
-    out.stdout(JSON.stringify({ loss: lossDescription(info), tolerance: args.tolerance, summary: rows, runs: docs }) + '\n');
-  } else {
+  // { loss, tolerance, summary, runs: [one simulate document per run] }, streamed run by run.
+  const doc = function* (): Generator<string> {
+    yield `{"loss":${JSON.stringify(lossDescription(info))},"tolerance":${JSON.stringify(args.tolerance)},"summary":${JSON.stringify(rows)},"runs":[`;
+    for (let k = 0; k < runs.length; k++) {
+      const rec = runs[k]!;
+      if (k) yield ',';
+      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames });
+    }
+    yield ']}\n';
+  };
+  const csv = () => runsCsvChunks(info.paramNames, runs.map((rec, k) => ({ label: configs[k]!.label!, recording: rec })));
+  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csv() : doc());
+  if (args.json) await out.stream(doc());
+  else if (args.csv) await out.stream(csv());
+  else {
     const criterion = fMin !== undefined ? `f − f* ≤ ${args.tolerance}` : `‖∇f‖ ≤ ${args.tolerance}`;
     const header = ['optimizer', 'final loss', 'best loss', `steps to ${criterion}`, 'diverged?'];
     const table = [header, ...rows.map((r, k) => [
@@ -212,6 +265,8 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
     const start = runs[0] ? [...runs[0].params.subarray(0, info.dim)] : info.start;
     const lines = [`loss: ${info.name}   start: (${start.map(fmt).join(', ')})   steps: ${args.steps}`];
+    const sampled = runs.map((r) => describeSampling(r)).find((d) => d);
+    if (sampled) lines.push(`note: ${sampled}, to stay within --memory-budget-mb ${args.memoryBudgetMb}; steps to tolerance are then the first kept step`);
     table.forEach((r, k) => {
       lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
       if (k === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));

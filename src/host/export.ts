@@ -1,8 +1,12 @@
 // Export Run: CSV (one row per step, PyTorch state names as columns) and JSON, both in the CLI's
-// shapes, and PNG of each chart (the webview's canvas.toDataURL; the host writes the files).
+// shapes (`--csv` / `--json`), and PNG of each chart (the webview's canvas.toDataURL; the host writes the
+// files). CSV and JSON are streamed in chunks; on the local file system they go to a temporary file
+// that is renamed over the target (a failed write never leaves a truncated file), elsewhere through
+// vscode.workspace.fs.
 import * as vscode from 'vscode';
 import type { ExportFormat } from '../protocol/messages';
-import { toCsv, toJsonExport } from '../protocol/exportFormat';
+import { csvChunks, jsonExportChunks } from '../protocol/exportFormat';
+import { writeFileAtomic } from './util/atomicWrite';
 import type { DiagnosticsPanel } from './panel/diagnosticsPanel';
 
 export interface ExportOptions {
@@ -45,13 +49,13 @@ export async function exportRun(panel: DiagnosticsPanel, format: ExportFormat, o
   }
   const labels = session.labels();
   const runs = recs.map((r) => ({ label: labels.get(r.runId) ?? r.optimizer, recording: r }));
-  const enc = new TextEncoder();
-  if (format === 'csv') {
-    await vscode.workspace.fs.writeFile(target, enc.encode(toCsv(loss.paramNames, runs)));
-    return [target];
-  }
-  if (format === 'json') {
-    await vscode.workspace.fs.writeFile(target, enc.encode(JSON.stringify(toJsonExport(loss, runs)) + '\n'));
+  if (format === 'csv' || format === 'json') {
+    const chunks = format === 'csv' ? csvChunks(loss.paramNames, runs) : (function* () {
+      yield* jsonExportChunks(loss, runs);
+      yield '\n';
+    })();
+    if (target.scheme === 'file') await writeFileAtomic(target.fsPath, chunks);
+    else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode([...chunks].join('')));
     return [target];
   }
   const images = await panel.captureCharts();

@@ -2,6 +2,7 @@
 // declares the same keys, defaults and ranges.
 import * as vscode from 'vscode';
 import type { OptimizerName } from '../core/types';
+import { DEFAULT_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB } from '../protocol/memoryBudget';
 import { isOptimizerName, type PanelSettings } from '../protocol/messages';
 
 export const SECTION = 'optimizerDiagnostics';
@@ -15,6 +16,8 @@ export interface Settings {
   readonly codeLensEnabled: boolean;
   readonly decimationThreshold: number;
   readonly liveUpdate: boolean;
+  /** One memory budget (MB) for the recordings of all open panels; longer runs are downsampled. */
+  readonly memoryBudgetMb: number;
 }
 
 export const DEFAULTS: Settings = Object.freeze({
@@ -25,6 +28,7 @@ export const DEFAULTS: Settings = Object.freeze({
   codeLensEnabled: true,
   decimationThreshold: 1000,
   liveUpdate: true,
+  memoryBudgetMb: DEFAULT_MEMORY_BUDGET_MB,
 });
 
 /** Live re-runs only below this much work (steps × runs × parameters): "small problems". */
@@ -44,6 +48,7 @@ export function readSettings(): Settings {
     codeLensEnabled: c.get<boolean>('codeLens.enabled') ?? DEFAULTS.codeLensEnabled,
     decimationThreshold: clampInt(c.get('chart.decimationThreshold'), 0, 100_000, DEFAULTS.decimationThreshold),
     liveUpdate: c.get<boolean>('liveUpdate') ?? DEFAULTS.liveUpdate,
+    memoryBudgetMb: clampInt(c.get('memoryBudgetMb'), MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, DEFAULTS.memoryBudgetMb),
   };
 }
 

@@ -49,18 +49,31 @@ export interface SourcePosition {
  */
 export function userFrame(err: unknown, files: Iterable<string>): SourcePosition | undefined {
   const stack = err instanceof Error ? err.stack : undefined;
-  if (!stack) return undefined;
-  const known = [...files];
-  for (const raw of stack.split('\n').slice(1)) {
-    const line = raw.trim();
-    if (!line.startsWith('at ')) continue;
-    const m = /\(?([^()]+):(\d+):(\d+)\)?$/.exec(line.slice(3));
-    if (!m) continue;
-    let file = m[1]!;
-    if (file.startsWith('file://')) file = decodeURI(file.slice('file://'.length));
-    if (known.includes(file)) return { file, line: Number(m[2]), column: Number(m[3]) };
+  if (typeof stack !== 'string') return undefined;
+  // The frames follow the message; a path may hold `(`, `)`, spaces or even a newline, so each known path is
+  // searched for literally (`<path>:line:col`), and the earliest frame wins.
+  const at = stack.indexOf('\n    at ');
+  const frames = at < 0 ? '' : stack.slice(at);
+  let best: SourcePosition | undefined;
+  let bestAt = Infinity;
+  for (const file of files) {
+    for (const name of [file, `file://${encodeURI(file)}`]) {
+      let from = 0;
+      for (;;) {
+        const i = frames.indexOf(`${name}:`, from);
+        if (i < 0 || i >= bestAt) break;
+        const m = /^:(\d+):(\d+)/.exec(frames.slice(i + name.length, i + name.length + 24));
+        const before = frames[i - 1];
+        if (m && (before === ' ' || before === '(')) {
+          best = { file, line: Number(m[1]), column: Number(m[2]) };
+          bestAt = i;
+          break;
+        }
+        from = i + 1;
+      }
+    }
   }
-  return undefined;
+  return best;
 }
 
 /** `Error: boom` → `boom`-style one-liner of a thrown value (keeps the class name when it is not plain Error). */

@@ -21,9 +21,9 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileFunction } from 'node:vm';
 import { readDataText } from './data';
+import { IMPORT_META_BINDING, mapColumn } from './transpile';
 import { describeThrown, lossError, LossErrorException, userFrame } from './errors';
 import { mb, parseGraceMs, reportProgress } from './progress';
-import { IMPORT_META_BINDING } from './transpile';
 
 /** Turns a user file's source into CommonJS with the same lines. Throws LossErrorExceptions. */
 export type Compile = (source: string, file: string) => string;
@@ -38,6 +38,8 @@ export class ModuleLoader {
   /** Every user file evaluated (absolute paths), with its modification time: for stack mapping and cache checks. */
   readonly files = new Map<string, number>();
   private readonly cache = new Map<string, ModuleRecord>();
+  /** Source and compiled code of each file, to map stack positions (compiled) back to the source. */
+  private readonly code = new Map<string, { source: string; compiled: string }>();
 
   constructor(
     private readonly compile: Compile,
@@ -52,6 +54,7 @@ export class ModuleLoader {
     const text = source ?? readFileSync(file, 'utf8');
     this.files.set(file, mtimeOf(file));
     const code = this.compile(text, file);
+    this.code.set(file, { source: text, compiled: code });
     const module: ModuleRecord = { exports: {} };
     this.cache.set(file, module);
     const names = ['exports', 'require', 'module', '__filename', '__dirname', IMPORT_META_BINDING, ...Object.keys(this.bindings)];
@@ -70,10 +73,20 @@ export class ModuleLoader {
     } catch (e) {
       this.cache.delete(file);
       if (e instanceof LossErrorException) throw e;
-      const at = userFrame(e, this.files.keys());
+      const at = this.toSource(userFrame(e, this.files.keys()));
       throw lossError('threw', `the module threw while loading: ${describeThrown(e)}`, at ?? { file });
     }
     return module.exports;
+  }
+
+  /** A stack position in a file's compiled code → the same line of its source, the column mapped into that line. */
+  toSource<P extends { file: string; line: number; column?: number }>(at: P | undefined): P | undefined {
+    if (!at || at.column === undefined) return at;
+    const c = this.code.get(at.file);
+    if (!c) return at;
+    const src = c.source.split('\n')[at.line - 1] ?? '';
+    const js = c.compiled.split('\n')[at.line - 1] ?? '';
+    return { ...at, column: mapColumn(src, js, at.column) };
   }
 
   private require(spec: string, from: string): unknown {

@@ -38,16 +38,44 @@ export function positionOf(text: string, offset: number): { line: number; column
 }
 
 /**
- * Column in the original line of a position in the transpiled line (1-based). Equal lines map 1:1;
- * otherwise the token at the transpiled position is looked up in the original line at or after
- * the same column (type annotations removed before it shift it right in the original).
+ * Column in the original line of a position in the transpiled line (1-based), always within the original
+ * line (1 ..= length + 1). Equal lines map 1:1. Otherwise: a position inside a string literal maps to that
+ * literal in the original (`require('lodash')` that sucrase wrote for `import _ from 'lodash'`); else the
+ * token at the position is looked up in the original line at or after the same column (type annotations
+ * removed before it shift it right in the original), then anywhere in it (code inserted before it shifts
+ * it left); else the column is kept if it lies within the line, or the line's first non-blank column.
  */
 export function mapColumn(originalLine: string, transpiledLine: string, column: number): number {
-  if (originalLine === transpiledLine) return column;
+  const within = (c: number) => Math.min(Math.max(1, c), originalLine.length + 1);
+  if (originalLine === transpiledLine) return within(column);
+  const literal = stringLiteralAt(transpiledLine, column - 1);
+  if (literal) {
+    const at = originalLine.indexOf(literal);
+    if (at >= 0) return at + 1;
+  }
   const token = /^[\w$]+|^\S/.exec(transpiledLine.slice(column - 1))?.[0];
-  if (!token) return column;
-  const at = originalLine.indexOf(token, column - 1);
-  return at >= 0 ? at + 1 : column;
+  if (token) {
+    const after = originalLine.indexOf(token, column - 1);
+    if (after >= 0) return after + 1;
+    const any = originalLine.indexOf(token);
+    if (any >= 0 && /[\w$]/.test(token)) return any + 1;
+  }
+  if (column <= originalLine.length) return within(column);
+  const first = originalLine.search(/\S/);
+  return first >= 0 ? first + 1 : 1;
+}
+
+/** The string literal (with its quotes) of `line` that contains 0-based `index`, or undefined. */
+function stringLiteralAt(line: string, index: number): string | undefined {
+  for (let i = 0; i < line.length && i <= index; i++) {
+    const q = line[i]!;
+    if (q !== "'" && q !== '"' && q !== '`') continue;
+    let j = i + 1;
+    while (j < line.length && line[j] !== q) j += line[j] === '\\' ? 2 : 1;
+    if (index >= i && index <= j) return line.slice(i, j + 1);
+    i = j;
+  }
+  return undefined;
 }
 
 /**

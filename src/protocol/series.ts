@@ -1,6 +1,7 @@
 // RecordingColumns (full resolution, from the simulation worker) → RunSeries (what the charts need,
 // decimated to about the chart width, exact-length Float64Arrays ready to post). Pure.
 
+import { recordedRows } from '../core/simulation';
 import type { HyperValue, OptimizerName } from '../core/types';
 import { decimateMinMax, decimatePath2, valueScratch } from './decimate';
 import type { ParamSeries, PathSeries, RunSeries, SeriesColumn } from './messages';
@@ -26,7 +27,10 @@ export interface SeriesOptions {
  * (min-max per bucket; test/unit/panel/seriesFast.test.ts checks against the straightforward version).
  */
 export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunSeries {
-  const { dim, stepsCompleted: n } = rec;
+  const { dim } = rec;
+  // Rows, not steps: a downsampled recording (memory budget) has fewer rows; its x are mapped to true steps below.
+  const n = Math.min(rec.stepsCompleted, rec.loss.length - 1);
+  const stepOf = recordedRows(rec);
   const th = opts.threshold;
   let pointsSent = 0;
   const rowsLoss = Math.min(rec.loss.length, n + 1);
@@ -95,6 +99,29 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     params.push({ index: i, name: opts.paramNames[i] ?? `θ[${i}]`, value, grad, effectiveLr, stepSize, updateRatio, state });
   }
 
+  if (stepOf) {
+    // Params-like x = row r → its step; per-step x = r' + 1 (off 1: the step arriving at row r' + 1) → that
+    // step; the gradient x = r' (off 0: at the params before that step) → that step − 1.
+    const rows = (c: { x: Float64Array } | null) => {
+      if (c) for (let k = 0; k < c.x.length; k++) c.x[k] = stepOf[c.x[k]!]!;
+    };
+    const perStep = (c: { x: Float64Array } | null, off: number) => {
+      if (c) for (let k = 0; k < c.x.length; k++) c.x[k] = stepOf[c.x[k]! - off + 1]! - 1 + off;
+    };
+    rows(loss);
+    rows(validationLoss);
+    perStep(gradNorm, 0);
+    perStep(updateNorm, 1);
+    if (path) for (let k = 0; k < path.step.length; k++) path.step[k] = stepOf[path.step[k]!]!;
+    for (const p of params) {
+      rows(p.value);
+      perStep(p.grad, 0);
+      perStep(p.effectiveLr, 1);
+      perStep(p.stepSize, 1);
+      perStep(p.updateRatio, 1);
+      for (const c of Object.values(p.state)) perStep(c, 1);
+    }
+  }
   let best = Infinity;
   for (let t = 0; t < rowsLoss; t++) if (rec.loss[t]! < best) best = rec.loss[t]!;
   return {
@@ -104,7 +131,7 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     hyperparameters: rec.hyperparameters,
     dim,
     stepsRequested: rec.stepsRequested,
-    stepsCompleted: n,
+    stepsCompleted: rec.stepsCompleted,
     diverged: rec.diverged,
     stopReason: rec.stopReason,
     elapsedMs: rec.elapsedMs,

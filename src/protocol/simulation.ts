@@ -47,6 +47,12 @@ export interface SimulationRequest {
   readonly gradientMode?: GradientMode;
   /** Record only the trajectory (params, loss, grad, scalars), not per-parameter diagnostics. */
   readonly trajectoryOnly?: boolean;
+  /**
+   * Bytes each run's recording may hold (the host's memory budget split across the open runs, see
+   * memoryBudget.ts). A longer run is downsampled while it records (RecordingData.sampling); absent: the
+   * core's default (DEFAULT_RECORD_BUDGET_BYTES).
+   */
+  readonly recordBudgetBytes?: number;
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */
@@ -195,8 +201,29 @@ export interface GridRequest {
 
 export const MAX_GRID_SIDE = 1000;
 
-/** `file:line:column: message` (parts omitted when unknown). */
+/** Longest message formatLossError keeps (a loss can throw a 50 MB string); the rest is counted, not shown. */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/**
+ * Text safe for one line of a terminal, a notification or the Problems view: control characters (newline,
+ * CR, tab, ESC and the rest of C0/C1, DEL, line/paragraph separators) become visible escapes (`\n`, `\u001b`),
+ * so a file name or message can neither break the line nor reach a terminal raw. Longer than `max`: cut to
+ * `…` + ` (N characters)`.
+ */
+export function displayText(s: string, max = MAX_MESSAGE_CHARS): string {
+  const cut = s.length > max ? s.slice(0, max) : s;
+  const safe = cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > max ? `${safe}… (${s.length.toLocaleString('en-US')} characters)` : safe;
+}
+
+/** A file name in a location: displayText (a newline or an escape code in the name is shown escaped). */
+export function displayFile(file: string): string {
+  return displayText(file, 1000);
+}
+
+/** `file:line:column: message` (parts omitted when unknown), one line, at most ~MAX_MESSAGE_CHARS characters. */
 export function formatLossError(e: LossError): string {
-  const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}: ` : '';
-  return `${where}${e.message}`;
+  const where = e.file ? `${displayFile(e.file)}${e.line !== undefined ? `:${e.line}${e.column !== undefined ? `:${e.column}` : ''}` : ''}: ` : '';
+  return `${where}${displayText(e.message)}`;
 }

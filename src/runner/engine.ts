@@ -142,6 +142,7 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('gradientNoise'),
     ...opt('gradientMode'),
     ...opt('trajectoryOnly'),
+    ...opt('recordBudgetBytes'),
   });
 }
 
@@ -285,7 +286,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
     const t0 = performance.now();
     let sim: Simulation;
     try {
-      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all' });
+      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all', ...(req.recordBudgetBytes !== undefined ? { recordBudgetBytes: req.recordBudgetBytes } : {}) });
     } catch (e) {
       // A user error at the start point: the request fails, nothing is sent as a result.
       io.post({ type: 'sim/didFail', requestId, error: toLossError(e, file) });
@@ -366,6 +367,7 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     scalarState: map(rec.scalarState, perStep),
     extra: map(rec.extra, perParam),
     elapsedMs,
+    ...(rec.sampling ? { sampling: rec.sampling } : {}),
     ...(error ? { error } : {}),
   };
   return { columns, transfer };

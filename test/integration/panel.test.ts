@@ -82,6 +82,20 @@ suite('Diagnostics panel', function () {
     assert.ok(api.activationMs < 1000);
   });
 
+  test('memory budget: a run over its share is downsampled while recording, charted to its last step, and the status says so', async () => {
+    const cfg = vscode.workspace.getConfiguration('optimizerDiagnostics');
+    await cfg.update('memoryBudgetMb', 16, vscode.ConfigurationTarget.Global);
+    try {
+      // 100,001 rows × 168 bytes (Adam, 2 parameters) = 16.8 MB > 16 MB: downsampled.
+      const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: 'canyon', optimizer: 'adam', hyperparameters: { lr: 0.01 }, steps: 100_000 })) as { panelId: string };
+      const s = await rendered(r.panelId, (x) => x.runs === 1 && panel(r.panelId).status.phase === 'done', 'a downsampled run', 60_000);
+      assert.match(panel(r.panelId).status.message ?? '', /recorded (about )?every \d+(st|nd|rd|th) step after step [\d,]+.* to stay within the memory budget/);
+      assert.deepStrictEqual(s.charts['convergence']!.xRange, [0, 100_000]);
+    } finally {
+      await cfg.update('memoryBudgetMb', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('Simulate with arguments opens a panel whose webview draws all five charts', async () => {
     const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: 'canyon', optimizer: 'adam', hyperparameters: { lr: 0.05 }, steps: 300 })) as { panelId: string };
     assert.ok(r?.panelId);

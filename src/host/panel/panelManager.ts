@@ -10,6 +10,7 @@ import { fileLandscape, landscapeFor, lossHint } from '../landscape';
 import type { ExtensionLog } from '../log';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
+import { MemoryBudget } from '../../protocol/memoryBudget';
 import { panelSettings, readSettings } from '../settings';
 import { Disposable } from '../util/dispose';
 import { DiagnosticsPanel, type PanelDeps } from './diagnosticsPanel';
@@ -42,10 +43,14 @@ export class PanelManager extends Disposable {
   private readonly _onDidRender = this._register(new vscode.EventEmitter<{ panel: DiagnosticsPanel; summary: RenderSummary }>());
   readonly onDidRender = this._onDidRender.event;
   private readonly deps: PanelDeps;
+  /** One memory budget across the runs of all open panels (optimizerDiagnostics.memoryBudgetMb). */
+  readonly memory = new MemoryBudget(() => readSettings().memoryBudgetMb);
 
   constructor(private readonly opts: PanelManagerOptions) {
     super();
     this.deps = {
+      recordBudget: (panelId, runs) => this.memory.request(panelId, runs),
+      releaseRecordBudget: (panelId) => this.memory.release(panelId),
       extensionUri: opts.extensionUri,
       runner: () => opts.runners.get(),
       settings: () => panelSettings(readSettings()),

@@ -4,7 +4,7 @@
 // what it needs (post, runner, settings, landscape, progress, Problems), so the benchmark can drive
 // a session in plain Node.
 
-import { createOptimizer, HyperparameterError } from '../../core';
+import { createOptimizer, describeSampling, HyperparameterError } from '../../core';
 import type { OptimizerName } from '../../core/types';
 import type {
   AxisLinks,
@@ -46,6 +46,10 @@ export interface SessionHost {
   didUpdate?(): void;
   /** Axis ranges shared with other panels (side by side), included in every snapshot. */
   links?(): AxisLinks | null;
+  /** Bytes each of this panel's `runs` runs may record (the host's memory budget, memoryBudget.ts); undefined: the core's default. */
+  recordBudget?(panelId: string, runs: number): number | undefined;
+  /** The panel closed: its share of the memory budget is free. */
+  releaseRecordBudget?(panelId: string): void;
 }
 
 export function sameLossRef(a: LossRef, b: LossRef): boolean {
@@ -63,6 +67,15 @@ export function untrustedError(path: string): LossError {
 }
 
 let panelSeq = 0;
+
+/** `; recorded every 8th step after step 10,000 (…)` when the memory budget downsampled a run, else ''. */
+export function samplingNote(runs: readonly RecordingColumns[]): string {
+  for (const r of runs) {
+    const d = describeSampling(r);
+    if (d) return `; ${d} to stay within the memory budget`;
+  }
+  return '';
+}
 
 export class Session {
   readonly panelId: string;
@@ -229,6 +242,7 @@ export class Session {
   dispose(): void {
     this.disposed = true;
     this.abort?.abort();
+    this.host.releaseRecordBudget?.(this.panelId);
   }
 
   /**
@@ -321,6 +335,7 @@ export class Session {
       steps: config.steps,
       seed: config.seed,
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+      ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;
     let progress: ProgressHandle | undefined;
@@ -403,7 +418,7 @@ export class Session {
       const ms = result.runs.reduce((s, r) => s + r.elapsedMs, 0);
       const status = result.cancelled
         ? this.setStatus('cancelled', requestId, result.note ?? 'Stopped')
-        : this.setStatus('done', requestId, `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms`);
+        : this.setStatus('done', requestId, `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms${samplingNote(result.runs)}`);
       if (lossMoved || pending.length || result.cancelled) {
         outbox = [];
         this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });

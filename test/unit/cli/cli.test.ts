@@ -2,18 +2,32 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, UsageError } from '../../../src/cli/args';
+import Papa from 'papaparse';
+import { helpText, parseArgs, UsageError } from '../../../src/cli/args';
+import { writeFileAtomic } from '../../../src/host/util/atomicWrite';
+import { formatLossError } from '../../../src/protocol/simulation';
 import { close, loadCase, listCases, repoRoot } from '../helpers/reference';
 
 const CLI = join(repoRoot(), 'dist', 'cli.js');
 
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+function withDir<T>(f: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'od-cli-'));
+  try {
+    return f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sim = (...more: string[]) => ['simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--steps', '3', ...more];
 
 describe('optimizer-diagnostics CLI', () => {
   test('simulate --json prints the trajectory in the reference row conventions', () => {
@@ -182,5 +196,147 @@ describe('optimizer-diagnostics CLI', () => {
     const b = parseArgs(['simulate', '--loss=canyon', '--optimizer=rprop', '--steps=5', '--etas=0.4,1.3', '--step-sizes=1e-5,10']);
     assert.deepEqual(a, b);
     assert.throws(() => parseArgs(['simulate', '--loss', 'x', '--steps', '1', '--lr', '1', '--lr', '2', '--optimizer', 'sgd']), UsageError);
+  });
+
+  // ---------------------------------------------------------------- numbers, usage errors, one-line messages
+  const usage: [string[], RegExp][] = [
+    [['simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--steps=0x10'], /--steps: expected a number, got "0x10" \(decimal numbers only: no hex, binary or octal\)/],
+    [sim('--lr=0b11'), /--lr: expected a number, got "0b11" \(decimal numbers only/],
+    [sim('--lr=0o7'), /--lr: expected a number, got "0o7"/],
+    [sim('--init=0x1,2'), /--init: expected a number, got "0x1"/],
+    [sim('--lr=1_000'), /--lr: expected a number, got "1_000"/],
+    [sim('--timeout', '1e10'), /--timeout: expected an integer from 1 to 2,147,483,647, got "1e10"/],
+    [sim('--seed', '1e300'), /--seed: expected an integer from 0 to 9,007,199,254,740,991, got "1e300"/],
+    [sim('--out='), /--out needs a file name \(got an empty value\)/],
+    [['simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--steps', '2000000000'], /--steps: expected an integer from 0 to 1,000,000,000, got "2000000000"/],
+    [['simulate', '--loss', 'no-such-loss', '--optimizer', 'sgd', '--steps', '3'], /unknown loss "no-such-loss": not a built-in/],
+    [sim('--json', '--csv'), /--json and --csv both write to stdout/],
+    [sim('--memory-budget-mb', '8'), /--memory-budget-mb: expected an integer from 16 to 65,536/],
+  ];
+  for (const [args, re] of usage) {
+    test(`usage error, exit 2, one line: ${args.slice(1).join(' ')}`, () => {
+      const r = cli(...args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+      assert.match(r.stderr, re);
+    });
+  }
+
+  test('a newline or an escape code in a value stays on the one error line, escaped', () => {
+    const r = cli('simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--steps=1\n2\u001b[31m');
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.ok(!r.stderr.includes('\u001b'), 'no raw escape code reaches the terminal');
+    assert.match(r.stderr, /--steps: expected a number, got "1\\n2\\u001b\[31m"/);
+  });
+
+  test('a 50 MB thrown message is cut to one short line that says how long it was', () => {
+    withDir((dir) => {
+      const f = join(dir, 'huge.loss.js');
+      writeFileSync(f, "export default { params: { x: 1 }, loss(p) { throw new Error('x'.repeat(50_000_000)); } };\n");
+      const r = cli('simulate', '--loss', f, '--optimizer', 'sgd', '--steps', '3', '--gradient', 'numeric');
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr.split('\n').length, 2);
+      assert.ok(r.stderr.length < 2600, `${r.stderr.length} characters`);
+      assert.match(r.stderr, /huge\.loss\.js:1:\d+: loss\(\) threw at step 0: x+… \(50,000,\d{3} characters\)\n$/);
+    });
+  });
+
+  test('file names with (, a newline or an escape code: located, escaped, on one line', () => {
+    withDir((dir) => {
+      const sub = join(dir, 'my (1)');
+      mkdirSync(sub);
+      const f = join(sub, 'odd (2)\n\u001b[31mname.loss.js');
+      writeFileSync(f, "export default {\n  params: { x: 1 },\n  loss(p) {\n    throw new Error('boom');\n  },\n};\n");
+      const r = cli('simulate', '--loss', f, '--optimizer', 'sgd', '--steps', '3', '--gradient', 'numeric');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+      assert.ok(!r.stderr.includes('\u001b'));
+      assert.match(r.stderr, /my \(1\)\/odd \(2\)\\n\\u001b\[31mname\.loss\.js:4:\d+: loss\(\) threw at step 0: boom/);
+    });
+    assert.equal(formatLossError({ kind: 'threw', message: 'a\nb', file: '/x/a\tb.loss.ts', line: 3, column: 2 }), '/x/a\\tb.loss.ts:3:2: a\\nb');
+  });
+
+  test('a run that fails at step 2 says "stopped at step 2:" once and keeps the table', () => {
+    withDir((dir) => {
+      const f = join(dir, 'late.loss.js');
+      // SGD lr 0.1 on x²: x = 1, 0.8, 0.64 — the loss throws from x < 0.7, i.e. at step 2.
+      writeFileSync(f, "export default { params: { x: 1 }, loss(p) { if (p.x < 0.7) throw new Error('late'); return p.x * p.x; } };\n");
+      const r = cli('simulate', '--loss', f, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '20', '--gradient', 'numeric');
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout.match(/stopped at step/g)?.length, 1, r.stdout);
+      assert.match(r.stdout, /^stopped at step 2: .*late\.loss\.js:1:\d+: loss\(\) threw at step 2: late$/m);
+    });
+  });
+
+  test('--eps help is per optimizer (AdaGrad, Adam family, Adamax, Adadelta differ)', () => {
+    const help = helpText();
+    const at = help.split('\n').findIndex((l) => l.startsWith('  --eps X'));
+    const lines = help.split('\n').slice(at, at + 6).join('\n');
+    assert.match(lines, /ε added to √s \(outside the square root\) \(default 1e-10\) \[adagrad\]/);
+    assert.match(lines, /ε added to the root of the second moment \(outside the square root\) \(default 1e-8\) \[adam, adamw, nadam, radam\]/);
+    assert.match(lines, /ε added to \|g\| inside the max \(default 1e-8\) \[adamax\]/);
+    assert.match(lines, /ε inside both square roots \(default 1e-6\) \[adadelta\]/);
+  });
+
+  // ---------------------------------------------------------------- output: streaming, CSV, atomic --out
+  test('--csv and --out FILE.csv write the per-step CSV (compare: one file with a run column)', () => {
+    const r = cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps', '10', '--csv');
+    assert.equal(r.code, 0, r.stderr);
+    const rows = Papa.parse<Record<string, string>>(r.stdout.trim(), { header: true }).data;
+    assert.equal(rows.length, 11);
+    assert.ok('exp_avg[x]' in rows[0]!);
+    withDir((dir) => {
+      const out = join(dir, 'cmp.csv');
+      const c = cli('compare', '--loss', 'canyon', '--steps', '10', '--optimizers', 'sgd,adam', '--out', out);
+      assert.equal(c.code, 0, c.stderr);
+      const cmp = Papa.parse<Record<string, string>>(readFileSync(out, 'utf8').trim(), { header: true }).data;
+      assert.equal(cmp.length, 22);
+      assert.deepEqual([...new Set(cmp.map((x) => x['run']))], ['sgd', 'adam']);
+      const j = join(dir, 'cmp.json');
+      assert.equal(cli('compare', '--loss', 'canyon', '--steps', '10', '--optimizers', 'sgd,adam', '--out', j).code, 0);
+      const doc = JSON.parse(readFileSync(j, 'utf8'));
+      assert.deepEqual(Object.keys(doc), ['loss', 'tolerance', 'summary', 'runs'], '--out writes what --json prints');
+    });
+  });
+
+  test('--out is atomic: a failed write leaves the old file as it was, no temporary file, and names the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'od-cli-'));
+    try {
+      const target = join(dir, 'result.json');
+      writeFileSync(target, 'old\n');
+      function* failing(): Generator<string> {
+        yield 'x'.repeat(3 << 20);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      await assert.rejects(writeFileAtomic(target, failing()), new RegExp(`^Error: cannot write ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOSPC: no space left on device, write$`));
+      assert.equal(readFileSync(target, 'utf8'), 'old\n');
+      assert.deepEqual(readdirSync(dir), ['result.json']);
+      await writeFileAtomic(target, ['{"a":', '1}\n']);
+      assert.equal(readFileSync(target, 'utf8'), '{"a":1}\n');
+      assert.deepEqual(readdirSync(dir), ['result.json']);
+      // Through the CLI: a folder that does not exist is an error naming the file, exit 1.
+      const missing = join(dir, 'no', 'such', 'out.json');
+      const r = cli(...sim('--out', missing));
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`cannot write ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOENT`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('long runs stay within --memory-budget-mb: downsampled, the last step kept, JSON streamed with its sampling', () => {
+    const r = cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--lr', '0.01', '--steps', '300000', '--memory-budget-mb', '16', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.steps_completed, 300_000);
+    assert.ok(doc.sampling, 'downsampled');
+    assert.equal(doc.sampling.steps.at(-1), 300_000);
+    assert.equal(doc.trajectory.params.length, doc.sampling.steps.length);
+    assert.ok(doc.sampling.steps.length * 8 * 21 <= 16 * 2 ** 20, 'rows × bytes per row within the budget');
+    const human = cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--lr', '0.01', '--steps', '300000', '--memory-budget-mb', '16');
+    assert.match(human.stdout, /^note: recorded (about )?every [\d,]+th step after step [\d,]+.*, to stay within --memory-budget-mb 16$/m);
+    assert.match(human.stdout, /\n\s*300000\s+\S+/, 'the table ends at the last step');
   });
 });

@@ -84,14 +84,20 @@ test('built-in losses: exact gradients (central differences) and known minima', 
   }
 });
 
-test('a recording that would not fit is refused up front with a clear message', () => {
+test('a recording over its budget is downsampled, not refused; a budget below a few rows is refused with a clear message', () => {
   const opt = createOptimizer('adam');
   const p: Problem = { name: 'big', dim: 1000, paramNames: [], evaluate: () => 0 };
+  // 9 columns × 1000 parameters + 3 scalars = 9003 values per row; 10⁶ rows would be 67 GiB.
+  const sim = new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 1_000_000 });
+  assert.ok(sim.recording.sampling, 'downsampled');
   assert.throws(
-    () => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 1_000_000 }),
-    /^RangeError: recording 1000000 steps of 1000 parameters needs 67\.1 GiB \(limit 1\.5 GiB\): use at most 22362 steps, or record the trajectory only$/,
+    () => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, recordBudgetBytes: 10 * 72_024 }),
+    /^RangeError: a memory budget of 0\.687 MB holds 7 rows of this run \(0\.069 MB per step\); at least 19 are needed \(1\.3 MB\): raise the memory budget/,
   );
-  // 9 columns × 1000 parameters × 10⁶ rows × 8 bytes; the exact limit is honoured to the step
-  assert.doesNotThrow(() => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, maxRecordingBytes: recordingBytes(1000, 100, opt) }));
-  assert.throws(() => new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 101, maxRecordingBytes: recordingBytes(1000, 100, opt) }), RangeError);
+  // The exact full size is honoured to the byte: it fits at full resolution, one byte less downsamples.
+  assert.equal(recordingBytes(1000, 100, opt), 101 * 72_024);
+  const exact = new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, recordBudgetBytes: recordingBytes(1000, 100, opt) });
+  assert.equal(exact.recording.sampling, undefined);
+  const less = new Simulation({ problem: p, optimizer: opt, start: new Float64Array(1000), steps: 100, recordBudgetBytes: recordingBytes(1000, 100, opt) - 1 });
+  assert.ok(less.recording.sampling);
 });

@@ -50,6 +50,13 @@ describe('transpile', () => {
       t.cleanup();
     }
     assert.equal(mapColumn('let a: number = 1, b = ;', 'let a = 1, b = ;', 16), 24);
+    // Columns always land within the original line: a string literal maps to the same literal, a token
+    // shifted left by inserted code is found anywhere in the line, and anything else stays in range.
+    const cjs = '"use strict"; function _interopRequireDefault(obj) { return obj; }var _lodash = require(\'lodash\');';
+    assert.equal(mapColumn("import _ from 'lodash';", cjs, cjs.indexOf("'lodash'") + 3), 15);
+    assert.equal(mapColumn('  foo(1);', 'var x = 1;  foo(1);', 13), 3);
+    assert.equal(mapColumn('  x;', 'var a_long_prefix = 1; x;', 200), 3);
+    assert.equal(mapColumn('abc', 'abc', 50), 4);
     assert.deepEqual(positionOf('ab\ncd', 4), { line: 2, column: 2 });
   });
 });
