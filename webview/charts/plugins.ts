@@ -115,3 +115,46 @@ export const landscapePlugin: Plugin<'scatter'> = {
     ctx.restore();
   },
 };
+
+/**
+ * Values a step chart cannot plot (non-finite, or beyond ±1e300: a diverging run's last steps) are
+ * marked at the top edge of the chart: a small filled triangle pointing up in the series' colour, with
+ * an outline in the background colour. Datasets list the steps in `odOverflow`. What was drawn is kept
+ * in `chart.$odMarks` (read by tests).
+ */
+export const overflowPlugin: Plugin<'line'> = {
+  id: 'odOverflow',
+  afterDatasetsDraw(chart) {
+    const x = chart.scales['x'];
+    const area = chart.chartArea;
+    const t = cursor.theme;
+    const drawn: { step: number; label: string }[] = [];
+    (chart as unknown as { $odMarks: typeof drawn }).$odMarks = drawn;
+    if (!x || !area || !t) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    chart.data.datasets.forEach((d, i) => {
+      const steps = (d as { odOverflow?: number[] }).odOverflow;
+      if (!steps?.length || !chart.isDatasetVisible(i)) return;
+      ctx.fillStyle = String(d.borderColor ?? t.foreground);
+      ctx.strokeStyle = t.background;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([]);
+      let lastPx = -Infinity;
+      for (const step of steps) {
+        const px = x.getPixelForValue(step);
+        if (!(px >= area.left - 0.5 && px <= area.right + 0.5) || px - lastPx < 3) continue;
+        lastPx = px;
+        ctx.beginPath();
+        ctx.moveTo(px, area.top + 1);
+        ctx.lineTo(px - 5, area.top + 9);
+        ctx.lineTo(px + 5, area.top + 9);
+        ctx.closePath();
+        ctx.fill();
+        ctx.stroke();
+        drawn.push({ step, label: String(d.label ?? '') });
+      }
+    });
+    ctx.restore();
+  },
+};
