@@ -181,9 +181,10 @@ export function axisLayout(lo: number, hi: number, log: boolean, opts: AxisLayou
     return { min, max, ticks, clipped };
   }
   if (log) {
-    const pad = Math.max(0.04 * Math.log10(hi / lo), 0.01);
-    const min = lo / 10 ** pad;
-    const max = hi * 10 ** pad;
+    const pad = Math.min(Math.max(0.04 * Math.log10(hi / lo), 0.01), 0.5); // 4 % of the decades, at most half a decade
+    // Bounded: data reach ±1e300, and a padded 1e312 would be Infinity.
+    const min = Math.max(lo / 10 ** pad, Number.MIN_VALUE * 1e10);
+    const max = Math.min(hi * 10 ** pad, 1e306);
     return { min, max, ticks: logTicks(min, max), clipped };
   }
   const pad = 0.05 * (hi - lo);

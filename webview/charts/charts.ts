@@ -2,7 +2,7 @@
 // crosshair and the slider marker. Data arrive decimated from the host as Float64Arrays and are
 // turned into sorted {x, y} points once per message (parsing: false, normalized: true, no animation).
 import type { ChartConfiguration, ChartDataset, LegendElement, LegendItem, Scale, ScatterDataPoint, TooltipItem } from 'chart.js';
-import { axisLayout, logTicks as logTickValues, plottable, type AxisLayout } from '../../src/protocol/axes';
+import { axisLayout, linearTicks, logTicks as logTickValues, plottable, type AxisLayout } from '../../src/protocol/axes';
 import { formatNumber } from '../../src/protocol/format';
 import type { ChartSummary, Landscape, RunSeries, SeriesColumn } from '../../src/protocol/messages';
 import type { Model } from '../model';
@@ -105,9 +105,9 @@ function tickHooks(layout: AxisLayout | null): { afterBuildTicks?: (scale: Scale
 }
 
 /** Moment views: every state tensor, plus "raw + bias-corrected" overlays (m with m̂, v with v̂) for the Adam family. */
-export const MOMENT_OVERLAYS: Record<string, { readonly label: string; readonly hat: string; readonly raw: readonly string[] }> = {
-  'exp_avg+exp_avg_hat': { label: 'm and m̂ = m/(1−β1ᵗ)  (raw + bias-corrected)', hat: 'exp_avg_hat', raw: ['exp_avg'] },
-  'exp_avg_sq+exp_avg_sq_hat': { label: 'v and v̂ = v/(1−β2ᵗ)  (raw + bias-corrected)', hat: 'exp_avg_sq_hat', raw: ['max_exp_avg_sq', 'exp_avg_sq'] },
+export const MOMENT_OVERLAYS: Record<string, { readonly label: string; readonly axis: string; readonly hat: string; readonly raw: readonly string[] }> = {
+  'exp_avg+exp_avg_hat': { label: 'm and m̂ = m/(1−β1ᵗ)  (raw + bias-corrected)', axis: 'm (thin), m̂ (bold)', hat: 'exp_avg_hat', raw: ['exp_avg'] },
+  'exp_avg_sq+exp_avg_sq_hat': { label: 'v and v̂ = v/(1−β2ᵗ)  (raw + bias-corrected)', axis: 'v (thin), v̂ (bold)', hat: 'exp_avg_sq_hat', raw: ['max_exp_avg_sq', 'exp_avg_sq'] },
 };
 
 export function momentViews(runs: readonly RunSeries[]): { value: string; label: string }[] {
@@ -349,7 +349,7 @@ export class Charts {
       const view = ui.momentState && views.some((v) => v.value === ui.momentState) ? ui.momentState : views[0]?.value ?? null;
       const overlay = view ? MOMENT_OVERLAYS[view] : undefined;
       if (overlay) {
-        timed('moments', () => this.renderPerParam('moments', overlay.label, runs, ui, maxStep, model, (p) => p.state[overlay.hat] ?? null, 'auto', visible('moments'), `moments:${overlay.hat}`, overlay));
+        timed('moments', () => this.renderPerParam('moments', overlay.axis, runs, ui, maxStep, model, (p) => p.state[overlay.hat] ?? null, 'auto', visible('moments'), `moments:${overlay.hat}`, overlay));
       } else {
         timed('moments', () => this.renderPerParam('moments', view ? (STATE_LABELS[view] ?? view) : 'optimizer state', runs, ui, maxStep, model,
           (p) => (view ? p.state[view] ?? null : null), 'auto', visible('moments'), view ? `moments:${view}` : 'moments'));
@@ -371,7 +371,9 @@ export class Charts {
     const w = this.stepWindow;
     const min = w ? Math.max(lo, w[0]) : lo;
     const max = w ? Math.min(maxStep, w[1]) : maxStep;
-    const layout: AxisLayout | null = logSteps && max > min ? { min, max, ticks: logTickValues(min, max).filter((k) => Number.isInteger(k.value) || max - min < 10), clipped: false } : null;
+    // Rounded ticks inside the window (Chart.js would label the window's own, unrounded, ends).
+    const ticks = !(max > min) ? null : logSteps ? logTickValues(min, max).filter((k) => Number.isInteger(k.value) || max - min < 10) : w ? linearTicks(min, max, 6) : null;
+    const layout: AxisLayout | null = ticks ? { min, max, ticks, clipped: false } : null;
     const hooks = tickHooks(layout);
     const title = `step${logSteps ? ' (log)' : ''}${w ? `  ${formatNumber(min, 4)}–${formatNumber(max, 4)} · double-click to reset` : ''}`;
     scales['x'] = {

@@ -120,7 +120,7 @@ export const landscapePlugin: Plugin<'scatter'> = {
  * Values a step chart cannot plot (non-finite, or beyond ±1e300: a diverging run's last steps) are
  * marked at the top edge of the chart: a small filled triangle pointing up in the series' colour, with
  * an outline in the background colour. Datasets list the steps in `odOverflow`. What was drawn is kept
- * in `chart.$odMarks` (read by tests).
+ * in `chart.$odMarks`: every marked step with the x pixel of the triangle that marks it (read by tests).
  */
 export const overflowPlugin: Plugin<'line'> = {
   id: 'odOverflow',
@@ -128,7 +128,7 @@ export const overflowPlugin: Plugin<'line'> = {
     const x = chart.scales['x'];
     const area = chart.chartArea;
     const t = cursor.theme;
-    const drawn: { step: number; label: string }[] = [];
+    const drawn: { step: number; label: string; px: number }[] = [];
     (chart as unknown as { $odMarks: typeof drawn }).$odMarks = drawn;
     if (!x || !area || !t) return;
     const ctx = chart.ctx;
@@ -143,7 +143,12 @@ export const overflowPlugin: Plugin<'line'> = {
       let lastPx = -Infinity;
       for (const step of steps) {
         const px = x.getPixelForValue(step);
-        if (!(px >= area.left - 0.5 && px <= area.right + 0.5) || px - lastPx < 3) continue;
+        if (!(px >= area.left - 0.5 && px <= area.right + 0.5)) continue;
+        // Steps closer than 3 px share the triangle already drawn.
+        if (px - lastPx < 3) {
+          drawn.push({ step, label: String(d.label ?? ''), px: lastPx });
+          continue;
+        }
         lastPx = px;
         ctx.beginPath();
         ctx.moveTo(px, area.top + 1);
@@ -152,7 +157,7 @@ export const overflowPlugin: Plugin<'line'> = {
         ctx.closePath();
         ctx.fill();
         ctx.stroke();
-        drawn.push({ step, label: String(d.label ?? '') });
+        drawn.push({ step, label: String(d.label ?? ''), px });
       }
     });
     ctx.restore();

@@ -73,11 +73,13 @@ describe('axisLayout', () => {
     assert.ok(zero.ticks.some((t) => t.value === 0));
   });
 
-  test('a varying series is padded on both ends (log: 4 % of its decades)', () => {
+  test('a varying series is padded on both ends (log: 4 % of its decades, at most half a decade)', () => {
     const l = axisLayout(1e-4, 1, true)!;
     assert.ok(Math.abs(Math.log10(l.min) - -4.16) < 1e-9 && Math.abs(Math.log10(l.max) - 0.16) < 1e-9);
     const lin = axisLayout(0, 10, false)!;
     assert.deepEqual([lin.min, lin.max], [-0.5, 10.5]);
+    const wide = axisLayout(26, 1e80, true)!;
+    assert.ok(Math.abs(Math.log10(wide.min) - (Math.log10(26) - 0.5)) < 1e-9 && Math.abs(Math.log10(wide.max) - 80.5) < 1e-9);
   });
 
   test('diverging run: the bottom stays at the first step\'s value even 80 decades below the top', () => {
@@ -87,9 +89,19 @@ describe('axisLayout', () => {
     assert.equal(l.clipped, false);
     const conv = axisLayout(1e-40, 26, true, { maxDecades: 18, keep: 26 })!;
     const bottom = Math.log10(26) - 18;
-    assert.ok(conv.clipped && Math.abs(Math.log10(conv.min) - (bottom - 0.04 * (Math.log10(26) - bottom))) < 1e-9, `converging to 1e-40: clipped 18 decades below 26, got ${conv.min}`);
+    assert.ok(conv.clipped && Math.abs(Math.log10(conv.min) - (bottom - 0.5)) < 1e-9, `converging to 1e-40: clipped 18 decades below 26 (then padded half a decade), got ${conv.min}`);
     const fromLow = axisLayout(1e-40, 26, true, { maxDecades: 18, keep: 1e-30 })!;
     assert.ok(fromLow.min <= 1e-40, 'a run that starts low and rises keeps its start in view');
+  });
+
+  test('values up to ±1e300 give a finite axis (the padding would overflow to Infinity)', () => {
+    const l = axisLayout(26, 1e300, true, { maxDecades: 18, keep: 26 })!;
+    assert.ok(Number.isFinite(l.max) && l.max >= 1e300 && l.min <= 26, `${l.min} … ${l.max}`);
+    assert.ok(l.ticks.length >= 2 && l.ticks.length <= 8 && l.ticks.every((t) => Number.isFinite(t.value)), labels(l.ticks).join(' '));
+    const tiny = axisLayout(1e-320, 1, true)!;
+    assert.ok(tiny.min > 0 && Number.isFinite(Math.log10(tiny.min)));
+    const lin = axisLayout(-1e300, 1e300, false)!;
+    assert.ok(Number.isFinite(lin.min) && Number.isFinite(lin.max));
   });
 
   test('no data: null', () => {
