@@ -3,7 +3,7 @@
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
 import type { ChartSummary, ExportFormat, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
-import { Charts, STATE_LABELS, stateNamesOf } from './charts/charts';
+import { Charts, momentViews, stateNamesOf } from './charts/charts';
 import { cursor } from './charts/plugins';
 import { Chart, registerChartJs } from './charts/registerChartJs';
 import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
@@ -110,7 +110,7 @@ const TITLES: Record<CardId, string> = {
   stepSize: 'Step size per parameter',
 };
 const INFO: Record<CardId, string> = {
-  convergence: 'Loss f(θ_t) per step (log scale when positive; f − f* when f* is known and f can reach it) and the gradient norm ‖∇f‖ on the right axis. Log axes show at most 18 decades below their largest value ("clipped").',
+  convergence: 'Loss f(θ_t) per step (log scale when positive; f − f* when f* is known and f can reach it) and the gradient norm ‖∇f‖ on the right axis. Log axes reach at most 18 decades below the first step\'s value ("clipped"); values that cannot be drawn (non-finite, beyond ±1e300) are marked ▲ at the top edge. Drag across any step chart to zoom the step axis of all of them, double-click to reset.',
   landscape: 'Filled contours of the loss over its plot window (built-ins computed on the host, loss files in the simulation worker; blank where the loss is undefined), every run\'s trajectory, the start point (○) and the known minima (★). The coloured dots follow the step slider.',
   effectiveLr: 'α_t per parameter: the factor with θ_t = θ_{t−1} − α_t ⊙ d_t. SGD: α = lr; adaptive methods divide lr by a running root mean square of the gradient, so each parameter gets its own step size.',
   moments: 'The optimizer\'s own state after each step, under PyTorch\'s names (exp_avg, exp_avg_sq, momentum_buffer, sum, …) and the bias-corrected m̂, v̂ of the Adam family.',
@@ -187,8 +187,8 @@ Object.defineProperty(window, '__optimizerDiagnostics', {
 let controlsKey = '';
 function renderCardControls(): void {
   const runs = model.orderedRuns();
-  const states = stateNamesOf(runs);
-  const key = `${states.join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}`;
+  const views = momentViews(runs);
+  const key = `${views.map((v) => v.value).join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}|${ui.logSteps}`;
   if (key === controlsKey) return;
   controlsKey = key;
   const conv = cards.convergence.controls;
@@ -205,13 +205,21 @@ function renderCardControls(): void {
     persistUi();
     render('ui');
   });
-  conv.append(gn, scale);
+  // Log step axis (every step chart): the first steps (Adam's bias correction) spread out.
+  const logSteps = checkbox('log steps', !!ui.logSteps, 'Logarithmic step axis on every step chart (from step 1)');
+  logSteps.id = 'log-steps';
+  logSteps.addEventListener('change', () => {
+    ui.logSteps = logSteps.checked;
+    persistUi();
+    render('ui');
+  });
+  conv.append(gn, scale, logSteps);
 
   const mom = cards.moments.controls;
   mom.replaceChildren();
-  if (states.length) {
-    const cur = ui.momentState && states.includes(ui.momentState) ? ui.momentState : states[0]!;
-    const d: ValueElement = dropdown(states.map((s) => ({ value: s, label: STATE_LABELS[s] ?? s })), cur, { title: 'Which state tensor to plot (PyTorch names)', label: 'State', id: 'moment-state' });
+  if (views.length) {
+    const cur = ui.momentState && views.some((v) => v.value === ui.momentState) ? ui.momentState : views[0]!.value;
+    const d: ValueElement = dropdown(views, cur, { title: 'Which state tensor to plot (PyTorch names)', label: 'State', id: 'moment-state' });
     d.addEventListener('change', () => {
       ui.momentState = d.value;
       persistUi();

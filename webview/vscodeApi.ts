@@ -17,6 +17,8 @@ export interface UiState {
   showGradNorm: boolean;
   convergenceScale: 'auto' | 'log' | 'linear';
   focus: string | null;
+  /** Log step axis on every step chart (steps ≥ 1). */
+  logSteps?: boolean;
 }
 
 interface VsCodeApi {

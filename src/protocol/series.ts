@@ -219,3 +219,14 @@ export function runLabels(runs: readonly { optimizer: OptimizerName; hyperparame
     return label;
   });
 }
+
+/**
+ * Adam-family bias correction at step t (≥ 1): m̂ = m · 1/(1−β1ᵗ) and v̂ = v · 1/(1−β2ᵗ), from the run's
+ * `betas`. `v` is null when the run records no v̂ (Adamax corrects only m); null for t < 1 or without betas.
+ */
+export function biasCorrection(h: Readonly<Record<string, HyperValue>>, t: number, hasVHat: boolean): { m: number; v: number | null } | null {
+  const b = h['betas'];
+  if (!Array.isArray(b) || !(t >= 1)) return null;
+  const [b1, b2] = b as readonly [number, number];
+  return { m: 1 / (1 - b1 ** t), v: hasVHat ? 1 / (1 - b2 ** t) : null };
+}

@@ -1,17 +1,25 @@
 // The five charts of the panel. Every step chart shares one x axis range (linked steps), the hover
 // crosshair and the slider marker. Data arrive decimated from the host as Float64Arrays and are
 // turned into sorted {x, y} points once per message (parsing: false, normalized: true, no animation).
-import type { ChartConfiguration, ChartDataset, Scale, ScatterDataPoint, TooltipItem } from 'chart.js';
+import type { ChartConfiguration, ChartDataset, LegendElement, LegendItem, Scale, ScatterDataPoint, TooltipItem } from 'chart.js';
+import { axisLayout, linearTicks, logTicks as logTickValues, plottable, type AxisLayout } from '../../src/protocol/axes';
 import { formatNumber } from '../../src/protocol/format';
 import type { ChartSummary, Landscape, RunSeries, SeriesColumn } from '../../src/protocol/messages';
 import type { Model } from '../model';
 import type { UiState } from '../vscodeApi';
-import { cursor, landscapeImage, landscapeLayers, landscapePlugin, stepMarkerPlugin } from './plugins';
+import { cursor, landscapeImage, landscapeLayers, landscapePlugin, overflowPlugin, stepMarkerPlugin } from './plugins';
 import { Chart } from './registerChartJs';
 import { DASHES, withAlpha, type Theme } from './theme';
 
 type Pt = ScatterDataPoint;
-type LineDs = ChartDataset<'line', Pt[]>;
+/** One half of a legend group: the run (colour) or the parameter / series kind (dash, width). */
+interface GroupPart { readonly key: string; readonly label: string; readonly color: string; readonly dash: readonly number[]; readonly width: number }
+type LineDs = ChartDataset<'line', Pt[]> & {
+  /** Steps whose value is non-finite or beyond ±1e300: not plotted, marked at the top edge. */
+  odOverflow?: number[];
+  /** Legend grouping (more than MAX_LEGEND entries): [run, parameter or kind]. */
+  odGroup?: readonly [GroupPart, GroupPart];
+};
 type ScatterDs = ChartDataset<'scatter', Pt[]>;
 
 export const STATE_LABELS: Record<string, string> = {
@@ -42,16 +50,23 @@ export function stateNamesOf(runs: readonly RunSeries[]): string[] {
   });
 }
 
-function points(c: SeriesColumn | null | undefined, opts: { log?: boolean; offset?: number } = {}): Pt[] {
+function points(c: SeriesColumn | null | undefined, opts: { log?: boolean; offset?: number; overflow?: number[]; minX?: number } = {}): Pt[] {
   if (!c) return [];
   const n = Math.min(c.x.length, c.y.length);
-  const out: Pt[] = new Array(n);
+  const out: Pt[] = [];
   const off = opts.offset ?? 0;
+  const minX = opts.minX ?? -Infinity;
   for (let i = 0; i < n; i++) {
-    let y = c.y[i]! - off;
-    if (opts.log && !(y > 0)) y = NaN;
+    const x = c.x[i]!;
+    if (x < minX) continue;
+    const raw = c.y[i]!;
+    let y = raw - off;
+    if (!plottable(raw)) {
+      opts.overflow?.push(x);
+      y = NaN;
+    } else if (opts.log && !(y > 0)) y = NaN;
     else if (!Number.isFinite(y)) y = NaN;
-    out[i] = { x: c.x[i]!, y };
+    out.push({ x, y });
   }
   return out;
 }
@@ -67,28 +82,43 @@ function finiteRange(values: Iterable<number>, positive = false): [number, numbe
   return lo <= hi ? [lo, hi] : null;
 }
 
-function logTicks(this: Scale, value: number | string): string {
-  const v = Number(value);
-  const decades = Math.log10(Math.max(this.max, 1e-300)) - Math.log10(Math.max(this.min, 1e-300));
-  if (decades >= 2.5) return formatNumber(v); // decadeTicks placed them
-  const mantissa = Number((v / 10 ** Math.floor(Math.log10(v) + 1e-9)).toFixed(6));
-  const keep = decades < 0.5 ? true : decades < 1.2 ? [1, 2, 3, 5].includes(mantissa) : [1, 2, 5].includes(mantissa);
-  return keep ? formatNumber(v, 2) : '';
-}
-/** Log axes spanning many decades: one tick per 1, 2, 5, 10, … decades (Chart.js picks irregular powers). */
-function decadeTicks(scale: Scale): void {
-  const lo = Math.log10(scale.min);
-  const hi = Math.log10(scale.max);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi - lo < 2.5) return;
-  const span = hi - lo;
-  const step = [1, 2, 3, 5, 10, 20, 25, 50, 100].find((k) => span / k <= 7) ?? Math.ceil(span / 7);
-  const ticks: { value: number; major: boolean }[] = [];
-  for (let e = Math.ceil(lo / step) * step; e <= hi + 1e-9; e += step) ticks.push({ value: 10 ** e, major: true });
-  if (ticks.length >= 2) scale.ticks = ticks;
+/** Lowest y of a log axis: at most 18 decades below the first step's value (or the largest, if smaller). */
+export const LOG_AXIS_DECADES = 18;
+/** Most legend entries shown one per dataset; more are grouped (run colour × parameter dash) or compacted. */
+export const MAX_LEGEND = 8;
+/** Width of a series line (legend swatches use the same). */
+const LINE_WIDTH = 1.6;
+/** Short names of state tensors in legends of the raw + bias-corrected view. */
+const SHORT_STATE: Record<string, string> = { exp_avg: 'm', exp_avg_hat: 'm̂', exp_avg_sq: 'v', exp_avg_sq_hat: 'v̂', max_exp_avg_sq: 'max v' };
+
+/** Ticks (values + labels) of an axis layout for Chart.js: replaces the scale's ticks after it built its own. */
+function tickHooks(layout: AxisLayout | null): { afterBuildTicks?: (scale: Scale) => void; callback: (v: number | string) => string } {
+  if (!layout) return { callback: linTicks };
+  const byValue = new Map(layout.ticks.map((t) => [t.value, t.label]));
+  return {
+    afterBuildTicks: (scale: Scale) => {
+      const ticks = layout.ticks.filter((t) => t.value >= scale.min && t.value <= scale.max);
+      if (ticks.length) scale.ticks = ticks.map((t) => ({ value: t.value }));
+    },
+    callback: (v: number | string) => byValue.get(Number(v)) ?? formatNumber(Number(v), 3),
+  };
 }
 
-/** Lowest y of a log axis: at most 18 decades below the largest value (deeper values run off the bottom). */
-export const LOG_AXIS_DECADES = 18;
+/** Moment views: every state tensor, plus "raw + bias-corrected" overlays (m with m̂, v with v̂) for the Adam family. */
+export const MOMENT_OVERLAYS: Record<string, { readonly label: string; readonly axis: string; readonly hat: string; readonly raw: readonly string[] }> = {
+  'exp_avg+exp_avg_hat': { label: 'm and m̂ = m/(1−β1ᵗ)  (raw + bias-corrected)', axis: 'm (thin), m̂ (bold)', hat: 'exp_avg_hat', raw: ['exp_avg'] },
+  'exp_avg_sq+exp_avg_sq_hat': { label: 'v and v̂ = v/(1−β2ᵗ)  (raw + bias-corrected)', axis: 'v (thin), v̂ (bold)', hat: 'exp_avg_sq_hat', raw: ['max_exp_avg_sq', 'exp_avg_sq'] },
+};
+
+export function momentViews(runs: readonly RunSeries[]): { value: string; label: string }[] {
+  const states = stateNamesOf(runs);
+  const out = states.map((s) => ({ value: s, label: STATE_LABELS[s] ?? s }));
+  const overlays = Object.entries(MOMENT_OVERLAYS).filter(([, o]) => states.includes(o.hat)).map(([value, o]) => ({ value, label: o.label }));
+  // Overlays right after the raw states they combine.
+  const at = out.findIndex((o) => o.value.endsWith('_hat'));
+  out.splice(at < 0 ? out.length : at, 0, ...overlays);
+  return out;
+}
 
 function linTicks(value: number | string): string {
   return formatNumber(Number(value), 3);
@@ -162,19 +192,27 @@ export class Charts {
         maintainAspectRatio: false,
         spanGaps: false,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        elements: { point: { radius: 0, hitRadius: 4, hoverRadius: 3 }, line: { borderWidth: 1.6, tension: 0 } },
+        elements: { point: { radius: 0, hitRadius: 4, hoverRadius: 3 }, line: { borderWidth: LINE_WIDTH, tension: 0 } },
         scales: {
           x: {
             type: 'linear', min: 0, title: { display: true, text: 'step', color: t.muted },
             ticks: { maxRotation: 0, autoSkipPadding: 12, callback: linTicks },
             grid: { color: t.grid },
           },
-          y: { type: 'logarithmic', title: { display: true, text: spec.yTitle, color: t.muted }, ticks: { callback: logTicks, autoSkip: false }, grid: { color: t.grid }, afterBuildTicks: decadeTicks },
+          y: { type: 'logarithmic', title: { display: true, text: spec.yTitle, color: t.muted }, ticks: { autoSkip: false }, grid: { color: t.grid } },
         },
         plugins: {
           legend: {
             display: true, position: 'top', align: 'start',
-            labels: { usePointStyle: true, pointStyle: 'line', pointStyleWidth: 22, boxHeight: 6, padding: 8, color: t.foreground },
+            labels: { usePointStyle: true, pointStyle: 'line', pointStyleWidth: 28, boxHeight: 6, padding: 8, color: t.foreground, generateLabels: (chart: unknown) => legendItems(chart as Chart, this.theme) },
+            onClick: (_e: unknown, item: LegendItem, legend: LegendElement<'line'>) => legendToggle(legend, item),
+            onHover: (_e: unknown, item: LegendItem, legend: LegendElement<'line'>) => {
+              const more = (item as OdLegendItem).odMore;
+              if (more) legend.chart.canvas.title = more;
+            },
+            onLeave: (_e: unknown, _item: LegendItem, legend: LegendElement<'line'>) => {
+              legend.chart.canvas.title = '';
+            },
           },
           tooltip: {
             callbacks: {
@@ -182,7 +220,19 @@ export class Charts {
               label: (item: TooltipItem<'line'>) => ` ${item.dataset.label ?? ''}: ${formatNumber(item.parsed.y ?? NaN, 4)}`,
             },
           },
-        },
+          // Drag (or Ctrl + wheel) zooms the step axis of every step chart; double-click resets.
+          zoom: {
+            zoom: {
+              mode: 'x',
+              drag: { enabled: true, threshold: 6, backgroundColor: withAlpha(t.focus, 0.12), borderColor: withAlpha(t.focus, 0.8), borderWidth: 1 },
+              wheel: { enabled: true, modifierKey: 'ctrl' },
+              pinch: { enabled: false },
+              onZoomComplete: ({ chart }: { chart: unknown }) => this.zoomed(chart as unknown as Chart),
+            },
+            pan: { enabled: false },
+            limits: { x: { min: 0, max: 'original', minRange: 2 } },
+          },
+        } as never,
         onHover: (evt, _els, chart) => {
           const x = chart.scales['x'];
           if (!x || evt.x === null || evt.y === null) return;
@@ -194,10 +244,11 @@ export class Charts {
           if (x && evt.x !== null) this.cb.pick(Math.max(0, Math.round(x.getValueForPixel(evt.x) ?? 0)));
         },
       },
-      plugins: [stepMarkerPlugin],
+      plugins: [stepMarkerPlugin, overflowPlugin],
     };
     const chart = new Chart(canvas, config as unknown as ChartConfiguration);
     canvas.addEventListener('mouseleave', () => this.cb.hover(null));
+    canvas.addEventListener('dblclick', () => this.setStepWindow(null));
     this.charts.set(spec.id, chart);
     return chart;
   }
@@ -250,10 +301,35 @@ export class Charts {
   /** ms spent per chart by the last render() that drew it (diagnostics, read through the perf hook). */
   readonly timings: Record<string, number> = {};
 
+  /** The zoomed step range of every step chart (drag to zoom, double-click resets); null = the whole run. */
+  stepWindow: [number, number] | null = null;
+  private last: { model: Model; ui: UiState; visible: (id: string) => boolean } | null = null;
+
+  /** A chart was zoomed by the plugin: the same step range on every step chart. */
+  private zoomed(chart: Chart): void {
+    const x = chart.scales['x'];
+    if (!x) return;
+    this.setStepWindow([Math.max(0, x.min), x.max]);
+  }
+
+  /** Sets (or with null resets) the step range shown by every step chart and redraws them. */
+  setStepWindow(w: [number, number] | null): void {
+    if (w && !(w[1] > w[0])) return;
+    if (!w && !this.stepWindow) return;
+    this.stepWindow = w;
+    if (!this.last) return;
+    const { model, ui, visible } = this.last;
+    const ids = new Set(['convergence', 'effectiveLr', 'moments', 'stepSize']);
+    if (!(model.loss?.dim === 2 || model.landscape)) ids.add('landscape');
+    this.render(model, ui, visible, ids);
+  }
+
   /** Rebuilds the datasets of the charts in `only` (default all) from the model; returns their summaries. */
   render(model: Model, ui: UiState, visible: (id: string) => boolean, only?: ReadonlySet<string>): Record<string, ChartSummary> {
+    this.last = { model, ui, visible };
     const runs = model.orderedRuns();
     const maxStep = Math.max(1, model.links?.steps ?? 0, model.config.steps, ...runs.map((r) => r.stepsCompleted));
+    if (this.stepWindow && this.stepWindow[0] >= maxStep) this.stepWindow = null;
     const summaries: Record<string, ChartSummary> = {};
     const want = (id: string): boolean => !only || only.has(id);
     const timed = (id: string, f: () => ChartSummary): void => {
@@ -265,58 +341,80 @@ export class Charts {
     if (want('landscape')) {
       timed('landscape', () => (model.loss?.dim === 2 || model.landscape
         ? this.renderLandscape(model, runs, ui, visible('landscape'))
-        : this.renderParamValues(model, runs, maxStep, visible('landscape'))));
+        : this.renderParamValues(model, runs, ui, maxStep, visible('landscape'))));
     }
-    if (want('effectiveLr')) timed('effectiveLr', () => this.renderPerParam('effectiveLr', 'effective learning rate α', runs, maxStep, model, (p) => p.effectiveLr, true, visible('effectiveLr')));
+    if (want('effectiveLr')) timed('effectiveLr', () => this.renderPerParam('effectiveLr', 'effective learning rate α', runs, ui, maxStep, model, (p) => p.effectiveLr, true, visible('effectiveLr')));
     if (want('moments')) {
-      const states = stateNamesOf(runs);
-      const state = ui.momentState && states.includes(ui.momentState) ? ui.momentState : states[0] ?? null;
-      timed('moments', () => this.renderPerParam('moments', state ? (STATE_LABELS[state] ?? state) : 'optimizer state', runs, maxStep, model,
-        (p) => (state ? p.state[state] ?? null : null), 'auto', visible('moments'), state ? `moments:${state}` : 'moments'));
+      const views = momentViews(runs);
+      const view = ui.momentState && views.some((v) => v.value === ui.momentState) ? ui.momentState : views[0]?.value ?? null;
+      const overlay = view ? MOMENT_OVERLAYS[view] : undefined;
+      if (overlay) {
+        timed('moments', () => this.renderPerParam('moments', overlay.axis, runs, ui, maxStep, model, (p) => p.state[overlay.hat] ?? null, 'auto', visible('moments'), `moments:${overlay.hat}`, overlay));
+      } else {
+        timed('moments', () => this.renderPerParam('moments', view ? (STATE_LABELS[view] ?? view) : 'optimizer state', runs, ui, maxStep, model,
+          (p) => (view ? p.state[view] ?? null : null), 'auto', visible('moments'), view ? `moments:${view}` : 'moments'));
+      }
     }
     if (want('stepSize')) {
       const mode = ui.stepSizeMode;
-      timed('stepSize', () => this.renderPerParam('stepSize', mode === 'stepSize' ? 'step size |Δθ|' : 'update ratio |Δθ| / |θ|', runs, maxStep, model,
+      timed('stepSize', () => this.renderPerParam('stepSize', mode === 'stepSize' ? 'step size |Δθ|' : 'update ratio |Δθ| / |θ|', runs, ui, maxStep, model,
         (p) => (mode === 'stepSize' ? p.stepSize : p.updateRatio), true, visible('stepSize'), mode === 'stepSize' ? 'stepSize' : 'updateRatio'));
     }
     return summaries;
   }
 
-  private applyX(chart: Chart, maxStep: number): void {
-    const x = chart.options.scales?.['x'];
-    if (x) {
-      x.min = 0;
-      x.max = maxStep;
+  /** The linked step axis: whole run or the zoomed window; linear, or log (steps ≥ 1) with rounded ticks. */
+  private applyX(chart: Chart, maxStep: number, logSteps: boolean): void {
+    const scales = chart.options.scales!;
+    const t = this.theme;
+    const lo = logSteps ? 1 : 0;
+    const w = this.stepWindow;
+    const min = w ? Math.max(lo, w[0]) : lo;
+    const max = w ? Math.min(maxStep, w[1]) : maxStep;
+    // Rounded ticks inside the window (Chart.js would label the window's own, unrounded, ends).
+    const ticks = !(max > min) ? null : logSteps ? logTickValues(min, max).filter((k) => Number.isInteger(k.value) || max - min < 10) : w ? linearTicks(min, max, 6) : null;
+    const layout: AxisLayout | null = ticks ? { min, max, ticks, clipped: false } : null;
+    const hooks = tickHooks(layout);
+    const title = `step${logSteps ? ' (log)' : ''}${w ? `  ${formatNumber(min, 4)}–${formatNumber(max, 4)} · double-click to reset` : ''}`;
+    scales['x'] = {
+      type: logSteps ? 'logarithmic' : 'linear', min, max,
+      title: { display: true, text: title, color: t.muted },
+      ticks: { maxRotation: 0, autoSkipPadding: 12, callback: hooks.callback, ...(logSteps ? { autoSkip: false } : {}) },
+      grid: { color: t.grid },
+      ...(hooks.afterBuildTicks ? { afterBuildTicks: hooks.afterBuildTicks } : {}),
+    } as never;
+    const zoom = (chart.options.plugins as { zoom?: { limits?: { x?: { min?: number; max?: number | string } } } }).zoom;
+    if (zoom?.limits?.x) {
+      zoom.limits.x.min = lo;
+      zoom.limits.x.max = maxStep;
     }
   }
 
-  private applyY(chart: Chart, type: 'logarithmic' | 'linear', title: string, link: readonly [number, number] | undefined, axis = 'y'): void {
+  private applyY(chart: Chart, type: 'logarithmic' | 'linear', title: string, link: readonly [number, number] | undefined, axis = 'y'): AxisLayout | null {
     const scales = chart.options.scales!;
     const t = this.theme;
     const prev = scales[axis] as { position?: string; display?: boolean } | undefined;
-    let range: { min?: number; max?: number } = {};
-    if (link) {
-      range = type === 'logarithmic'
-        ? { min: link[0] / 1.3, max: link[1] * 1.3 }
-        : { min: link[0] - 0.05 * (link[1] - link[0] || 1), max: link[1] + 0.05 * (link[1] - link[0] || 1) };
+    const log = type === 'logarithmic';
+    // The data on screen (the zoomed window decides the range); linked panels share the union of all panels' data.
+    const data = dataRange(chart, axis, log, this.stepWindow);
+    let lo = data?.lo ?? NaN;
+    let hi = data?.hi ?? NaN;
+    if (link && !this.stepWindow && link[1] >= link[0] && (!log || link[0] > 0)) {
+      lo = Math.min(Number.isFinite(lo) ? lo : link[0], link[0]);
+      hi = Math.max(Number.isFinite(hi) ? hi : link[1], link[1]);
     }
-    let clipped = false;
-    if (type === 'logarithmic') {
-      const data = dataRange(chart, axis, true);
-      if (data && Math.log10(data[1]) - Math.log10(data[0]) > LOG_AXIS_DECADES) {
-        range.min = Math.max(range.min ?? 0, data[1] * 10 ** -LOG_AXIS_DECADES);
-        clipped = true;
-      }
-    }
+    const layout = axisLayout(lo, hi, log, log ? { maxDecades: LOG_AXIS_DECADES, keep: data?.first } : {});
+    const hooks = tickHooks(layout);
     scales[axis] = {
       type,
       ...(prev?.position ? { position: prev.position as 'left' | 'right' } : {}),
-      title: { display: true, text: clipped ? title.replace(/\(log\)$/, '') + ' (log, clipped)' : title, color: t.muted },
-      ticks: type === 'logarithmic' ? { callback: logTicks, autoSkip: false } : { callback: linTicks, autoSkipPadding: 6 },
+      title: { display: true, text: layout?.clipped ? title.replace(/\(log\)$/, '') + ' (log, clipped)' : title, color: t.muted },
+      ticks: { callback: hooks.callback, autoSkip: false },
       grid: { color: t.grid, drawOnChartArea: axis === 'y' },
-      ...(type === 'logarithmic' ? { afterBuildTicks: decadeTicks } : {}),
-      ...range,
+      ...(hooks.afterBuildTicks ? { afterBuildTicks: hooks.afterBuildTicks } : {}),
+      ...(layout ? { min: layout.min, max: layout.max } : {}),
     } as never;
+    return layout;
   }
 
   private renderConvergence(model: Model, runs: readonly RunSeries[], ui: UiState, maxStep: number, visible: boolean): ChartSummary {
@@ -331,25 +429,37 @@ export class Charts {
     else if (!(lossMin > 0)) mode = fmin !== null && lossMin - fmin >= -1e-12 && ui.convergenceScale !== 'log' ? 'offset' : ui.convergenceScale === 'log' ? 'log' : 'linear';
     const log = mode !== 'linear';
     const offset = mode === 'offset' ? fmin! : 0;
+    const minX = ui.logSteps ? 1 : -Infinity;
     const datasets: LineDs[] = [];
+    const fg = t.foreground;
+    const lossLabel = mode === 'offset' ? 'f − f*' : 'loss';
+    const kinds = {
+      loss: { key: 'loss', label: lossLabel, color: fg, dash: [], width: LINE_WIDTH },
+      validation: { key: 'validation', label: 'validation', color: fg, dash: [2, 2], width: 1.4 },
+      grad: { key: 'grad', label: '‖∇f‖ (right axis)', color: withAlpha(fg, 0.5), dash: [], width: 1 },
+    } satisfies Record<string, GroupPart>;
     runs.forEach((r, k) => {
       const s = seriesStyle(t, styleIndex(r.runId, k), runs.length, null);
-      datasets.push({ label: `${r.label}${mode === 'offset' ? '  f − f*' : '  loss'}`, data: points(r.loss, { log, offset }), borderColor: s.color, backgroundColor: s.color, borderDash: s.dash, yAxisID: 'y' });
+      const run: GroupPart = { key: r.runId, label: r.label, color: s.color, dash: s.dash, width: LINE_WIDTH };
+      const overflow: number[] = [];
+      datasets.push({ label: `${r.label}  ${lossLabel}`, data: points(r.loss, { log, offset, overflow, minX }), borderColor: s.color, backgroundColor: s.color, borderDash: s.dash, borderWidth: LINE_WIDTH, yAxisID: 'y', odOverflow: overflow, odGroup: [run, kinds.loss] });
       if (r.validationLoss) {
-        datasets.push({ label: `${r.label}  validation`, data: points(r.validationLoss, { log, offset }), borderColor: withAlpha(s.color, 0.75), backgroundColor: s.color, borderDash: [2, 2], borderWidth: 1.4, yAxisID: 'y' });
+        const vo: number[] = [];
+        datasets.push({ label: `${r.label}  validation`, data: points(r.validationLoss, { log, offset, overflow: vo, minX }), borderColor: withAlpha(s.color, 0.75), backgroundColor: s.color, borderDash: [2, 2], borderWidth: 1.4, yAxisID: 'y', odOverflow: vo, odGroup: [run, kinds.validation] });
       }
       if (ui.showGradNorm) {
-        datasets.push({ label: `${r.label}  ‖∇f‖`, data: points(r.gradNorm, { log: true }), borderColor: withAlpha(s.color, 0.5), backgroundColor: withAlpha(s.color, 0.5), borderDash: s.dash.length ? s.dash : [1, 0], borderWidth: 1, yAxisID: 'y2' });
+        const go: number[] = [];
+        datasets.push({ label: `${r.label}  ‖∇f‖`, data: points(r.gradNorm, { log: true, overflow: go, minX }), borderColor: withAlpha(s.color, 0.5), backgroundColor: withAlpha(s.color, 0.5), borderDash: s.dash.length ? s.dash : [], borderWidth: 1, yAxisID: 'y2', odOverflow: go, odGroup: [run, kinds.grad] });
       }
     });
     chart.data.datasets = datasets as never;
-    this.applyX(chart, maxStep);
+    this.applyX(chart, maxStep, !!ui.logSteps);
     const title = mode === 'offset' ? `f − f*  (f* = ${formatNumber(offset)})` : mode === 'log' ? 'loss f (log)' : 'loss f (linear)';
     this.applyY(chart, log ? 'logarithmic' : 'linear', title, log && model.links ? model.links.y['convergence'] : undefined);
     const scales = chart.options.scales!;
     if (ui.showGradNorm) {
+      (scales as Record<string, unknown>)['y2'] = { position: 'right' };
       this.applyY(chart, 'logarithmic', '‖∇f‖ (log)', undefined, 'y2');
-      (scales['y2'] as { position?: string }).position = 'right';
     } else delete scales['y2'];
     chart.update('none');
     return summarize(chart, visible, log ? 'logarithmic' : 'linear');
@@ -406,43 +516,70 @@ export class Charts {
     return { ...summary, contour: { nx: l.nx, ny: l.ny, levels: l.levels.length, gaps, x: [l.x[0], l.x[1]], y: [l.y[0], l.y[1]] } };
   }
 
-  private renderParamValues(model: Model, runs: readonly RunSeries[], maxStep: number, visible: boolean): ChartSummary {
+  private renderParamValues(model: Model, runs: readonly RunSeries[], ui: UiState, maxStep: number, visible: boolean): ChartSummary {
     const existing = this.charts.get('landscape');
     if (existing && chartType(existing) !== 'line') {
       existing.destroy();
       this.charts.delete('landscape');
     }
-    return this.renderPerParam('landscape', 'parameter value θ', runs, maxStep, model, (p) => p.value, false, visible, 'params');
+    return this.renderPerParam('landscape', 'parameter value θ', runs, ui, maxStep, model, (p) => p.value, false, visible, 'params');
   }
 
   private renderPerParam(
-    id: 'landscape' | 'effectiveLr' | 'moments' | 'stepSize', yTitle: string, runs: readonly RunSeries[], maxStep: number, model: Model,
+    id: 'landscape' | 'effectiveLr' | 'moments' | 'stepSize', yTitle: string, runs: readonly RunSeries[], ui: UiState, maxStep: number, model: Model,
     pick: (p: RunSeries['params'][number]) => SeriesColumn | null, log: boolean | 'auto', visible: boolean, linkKey: string = id,
+    overlay?: { readonly hat: string; readonly raw: readonly string[] },
   ): ChartSummary {
     const chart = this.stepChart({ id, yTitle }, this.canvases[id]);
     const t = this.theme;
     const datasets: LineDs[] = [];
     let allPositive = true;
-    const cols: { run: RunSeries; k: number; pos: number; name: string; col: SeriesColumn }[] = [];
+    const cols: { run: RunSeries; k: number; pos: number; name: string; col: SeriesColumn; raw: { name: string; col: SeriesColumn } | null }[] = [];
+    const positive = (col: SeriesColumn): void => {
+      for (const v of col.y) if (Number.isFinite(v) && v <= 0) allPositive = false;
+    };
     runs.forEach((r, k) => {
       r.params.forEach((p, pos) => {
         const col = pick(p);
         if (!col || col.x.length === 0) return;
-        for (const v of col.y) if (Number.isFinite(v) && v <= 0) allPositive = false;
-        cols.push({ run: r, k, pos, name: p.name, col });
+        positive(col);
+        let raw: { name: string; col: SeriesColumn } | null = null;
+        if (overlay) {
+          const name = overlay.raw.find((n) => p.state[n]?.x.length);
+          if (name) {
+            raw = { name, col: p.state[name]! };
+            positive(raw.col);
+          }
+        }
+        cols.push({ run: r, k, pos, name: p.name, col, raw });
       });
     });
     const useLog = log === 'auto' ? allPositive && cols.length > 0 : log;
-    for (const { run, k, pos, name, col } of cols) {
+    const minX = ui.logSteps ? 1 : -Infinity;
+    const many = runs.length > 1;
+    for (const { run, k, pos, name, col, raw } of cols) {
       const s = seriesStyle(t, styleIndex(run.runId, k), runs.length, pos);
+      const runPart: GroupPart = { key: run.runId, label: run.label, color: t.series[styleIndex(run.runId, k) % t.series.length]!, dash: [], width: LINE_WIDTH };
+      const hatName = overlay ? SHORT_STATE[overlay.hat] ?? overlay.hat : '';
+      const paramPart = (suffix: string, width: number): GroupPart => ({ key: `${pos}${suffix}`, label: `${name}${suffix ? ` ${suffix}` : ''}`, color: t.foreground, dash: s.dash, width });
+      if (raw) {
+        const rawName = SHORT_STATE[raw.name] ?? raw.name;
+        const ro: number[] = [];
+        datasets.push({
+          label: `${many ? `${run.label} · ` : ''}${name} ${rawName}`, data: points(raw.col, { log: useLog, overflow: ro, minX }),
+          borderColor: withAlpha(s.color, 0.55), backgroundColor: withAlpha(s.color, 0.55), borderDash: s.dash, borderWidth: 1.1, odOverflow: ro, odGroup: [runPart, paramPart(rawName, 1.1)],
+        });
+      }
+      const overflow: number[] = [];
+      const width = overlay ? 2.2 : LINE_WIDTH;
       datasets.push({
-        label: runs.length > 1 ? `${run.label} · ${name}` : name,
-        data: points(col, { log: useLog }),
-        borderColor: s.color, backgroundColor: s.color, borderDash: s.dash,
+        label: `${many ? `${run.label} · ` : ''}${name}${overlay ? ` ${hatName}` : ''}`,
+        data: points(col, { log: useLog, overflow, minX }),
+        borderColor: s.color, backgroundColor: s.color, borderDash: s.dash, borderWidth: width, odOverflow: overflow, odGroup: [runPart, paramPart(hatName, width)],
       });
     }
     chart.data.datasets = datasets as never;
-    this.applyX(chart, maxStep);
+    this.applyX(chart, maxStep, !!ui.logSteps);
     this.applyY(chart, useLog ? 'logarithmic' : 'linear', useLog ? `${yTitle} (log)` : yTitle, model.links?.y[linkKey]);
     chart.update('none');
     return summarize(chart, visible, useLog ? 'logarithmic' : 'linear');
@@ -515,20 +652,85 @@ function pathWindow(runs: readonly RunSeries[]): { x: [number, number]; y: [numb
   return { x: pad(xr), y: pad(yr) };
 }
 
-/** Finite (positive) y range of the datasets on one axis. */
-function dataRange(chart: Chart, axis: string, positive: boolean): [number, number] | null {
+/**
+ * Plottable (positive) y range of the datasets on one axis, within the step window if zoomed, and the
+ * smallest of their first values (the first step's: a log axis never clips it away).
+ */
+function dataRange(chart: Chart, axis: string, positive: boolean, window: readonly [number, number] | null): { lo: number; hi: number; first: number } | null {
   let lo = Infinity;
   let hi = -Infinity;
+  let first = Infinity;
+  const x0 = window ? window[0] : -Infinity;
+  const x1 = window ? window[1] : Infinity;
   for (const d of chart.data.datasets) {
     if (((d as { yAxisID?: string }).yAxisID ?? 'y') !== axis) continue;
+    let seen = false;
     for (const p of d.data as Pt[]) {
       const v = p.y;
-      if (!Number.isFinite(v) || (positive && v <= 0)) continue;
+      if (p.x < x0 || p.x > x1 || !Number.isFinite(v) || (positive && v <= 0)) continue;
+      if (!seen) {
+        seen = true;
+        if (v < first) first = v;
+      }
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
   }
-  return lo <= hi ? [lo, hi] : null;
+  return lo <= hi ? { lo, hi, first } : null;
+}
+
+type OdLegendItem = LegendItem & { odSlot?: 0 | 1; odKey?: string; odMore?: string };
+
+/**
+ * Legend entries that show what is drawn: each swatch a short line with the dataset's own colour, dash
+ * and width (Chart.js's default takes the point style's, so every swatch looked solid). More than
+ * MAX_LEGEND datasets: grouped, the runs (run colour) then the parameters / series kinds (dash, width);
+ * without groups, the first entries and "+N more" (hover lists them all).
+ */
+export function legendItems(chart: Chart, t: Theme): LegendItem[] {
+  const ds = chart.data.datasets as LineDs[];
+  const item = (text: string, color: string, dash: readonly number[], width: number, hidden: boolean): OdLegendItem => ({
+    text, fillStyle: color, strokeStyle: color, lineDash: [...dash], lineWidth: width, lineCap: 'butt', pointStyle: 'line', hidden, fontColor: t.foreground,
+  } as OdLegendItem);
+  const single = (d: LineDs, i: number): OdLegendItem => ({
+    ...item(String(d.label ?? ''), String(d.borderColor ?? t.foreground), Array.isArray(d.borderDash) ? (d.borderDash as number[]) : [], typeof d.borderWidth === 'number' ? d.borderWidth : LINE_WIDTH, !chart.isDatasetVisible(i)),
+    datasetIndex: i,
+  });
+  if (ds.length <= MAX_LEGEND) return ds.map(single);
+  if (ds.every((d) => d.odGroup)) {
+    const out: OdLegendItem[] = [];
+    for (const slot of [0, 1] as const) {
+      const seen = new Map<string, GroupPart>();
+      for (const d of ds) {
+        const part = d.odGroup![slot];
+        if (!seen.has(part.key)) seen.set(part.key, part);
+      }
+      if (slot === 1 && seen.size < 2) continue; // one kind only: the runs say it all
+      for (const part of seen.values()) {
+        const hidden = ds.every((d, i) => d.odGroup![slot].key !== part.key || !chart.isDatasetVisible(i));
+        out.push({ ...item(part.label, part.color, part.dash, part.width, hidden), odSlot: slot, odKey: part.key });
+      }
+    }
+    return out;
+  }
+  const shown = ds.slice(0, MAX_LEGEND - 1).map(single);
+  const rest = ds.slice(MAX_LEGEND - 1).map((d) => String(d.label ?? ''));
+  return [...shown, { ...item(`+${rest.length} more`, t.muted, [], 0, false), odMore: rest.join('\n') }];
+}
+
+/** Legend click: one dataset, or every dataset of a group (hides them unless all are hidden). */
+function legendToggle(legend: LegendElement<'line'>, item: LegendItem): void {
+  const chart = legend.chart;
+  const it = item as OdLegendItem;
+  if (it.datasetIndex !== undefined) {
+    chart.setDatasetVisibility(it.datasetIndex, !chart.isDatasetVisible(it.datasetIndex));
+  } else if (it.odKey !== undefined && it.odSlot !== undefined) {
+    const ds = chart.data.datasets as LineDs[];
+    const members = ds.map((d, i) => (d.odGroup?.[it.odSlot!].key === it.odKey ? i : -1)).filter((i) => i >= 0);
+    const show = members.every((i) => !chart.isDatasetVisible(i));
+    for (const i of members) chart.setDatasetVisibility(i, show);
+  } else return;
+  chart.update('none');
 }
 
 function summarize(chart: Chart, visible: boolean, yScale: 'linear' | 'logarithmic'): ChartSummary {

@@ -37,6 +37,8 @@ export const stepMarkerPlugin: Plugin<'line'> = {
 export interface LandscapeLayer {
   landscape: Landscape | null;
   image: HTMLCanvasElement | null;
+  /** Bands + contour lines rendered for one chart area and axis range (see landscapePlugin). */
+  cache?: { key: string; canvas: HTMLCanvasElement };
 }
 export const landscapeLayers = new WeakMap<Chart, LandscapeLayer>();
 
@@ -76,6 +78,11 @@ export function landscapeImage(l: Landscape, t: Theme): HTMLCanvasElement {
   return c;
 }
 
+/**
+ * Draws the bands and contour lines once into an offscreen canvas of the chart area (device pixels)
+ * and reuses it until the grid, the axes, the area or the theme change: a re-render after a live edit
+ * or a hover redraw costs one drawImage instead of re-stroking thousands of contour segments.
+ */
 export const landscapePlugin: Plugin<'scatter'> = {
   id: 'odLandscape',
   beforeDatasetsDraw(chart) {
@@ -87,31 +94,91 @@ export const landscapePlugin: Plugin<'scatter'> = {
     const ys = chart.scales['y']!;
     const area = chart.chartArea;
     const ctx = chart.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
-    ctx.clip();
-    if (layer.image) {
-      // Grid points are cell centres: extend by half a cell on each side.
-      const hx = (l.x[1] - l.x[0]) / (l.nx - 1) / 2;
-      const hy = (l.y[1] - l.y[0]) / (l.ny - 1) / 2;
-      const x0 = xs.getPixelForValue(l.x[0] - hx);
-      const x1 = xs.getPixelForValue(l.x[1] + hx);
-      const y0 = ys.getPixelForValue(l.y[1] + hy);
-      const y1 = ys.getPixelForValue(l.y[0] - hy);
-      ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(layer.image, x0, y0, x1 - x0, y1 - y0);
-    }
-    ctx.strokeStyle = withAlpha(t.foreground, t.highContrast ? 0.6 : 0.22);
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    for (const seg of l.contours) {
-      for (let k = 0; k + 3 < seg.length; k += 4) {
-        ctx.moveTo(xs.getPixelForValue(seg[k]!), ys.getPixelForValue(seg[k + 1]!));
-        ctx.lineTo(xs.getPixelForValue(seg[k + 2]!), ys.getPixelForValue(seg[k + 3]!));
+    const dpr = chart.currentDevicePixelRatio || 1;
+    const w = Math.max(1, Math.round((area.right - area.left) * dpr));
+    const hgt = Math.max(1, Math.round((area.bottom - area.top) * dpr));
+    const key = [w, hgt, area.left, area.top, xs.min, xs.max, ys.min, ys.max, t.foreground, t.highContrast].join('|');
+    if (!layer.cache || layer.cache.key !== key) {
+      const c = layer.cache?.canvas ?? document.createElement('canvas');
+      c.width = w;
+      c.height = hgt;
+      const g = c.getContext('2d')!;
+      g.setTransform(dpr, 0, 0, dpr, -area.left * dpr, -area.top * dpr);
+      g.clearRect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      if (layer.image) {
+        // Grid points are cell centres: extend by half a cell on each side.
+        const hx = (l.x[1] - l.x[0]) / (l.nx - 1) / 2;
+        const hy = (l.y[1] - l.y[0]) / (l.ny - 1) / 2;
+        const x0 = xs.getPixelForValue(l.x[0] - hx);
+        const x1 = xs.getPixelForValue(l.x[1] + hx);
+        const y0 = ys.getPixelForValue(l.y[1] + hy);
+        const y1 = ys.getPixelForValue(l.y[0] - hy);
+        g.imageSmoothingEnabled = false;
+        g.drawImage(layer.image, x0, y0, x1 - x0, y1 - y0);
       }
+      g.strokeStyle = withAlpha(t.foreground, t.highContrast ? 0.6 : 0.22);
+      g.lineWidth = 1;
+      g.beginPath();
+      for (const seg of l.contours) {
+        for (let k = 0; k + 3 < seg.length; k += 4) {
+          g.moveTo(xs.getPixelForValue(seg[k]!), ys.getPixelForValue(seg[k + 1]!));
+          g.lineTo(xs.getPixelForValue(seg[k + 2]!), ys.getPixelForValue(seg[k + 3]!));
+        }
+      }
+      g.stroke();
+      layer.cache = { key, canvas: c };
     }
-    ctx.stroke();
+    ctx.save();
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(layer.cache.canvas, area.left, area.top, area.right - area.left, area.bottom - area.top);
+    ctx.restore();
+  },
+};
+
+/**
+ * Values a step chart cannot plot (non-finite, or beyond ±1e300: a diverging run's last steps) are
+ * marked at the top edge of the chart: a small filled triangle pointing up in the series' colour, with
+ * an outline in the background colour. Datasets list the steps in `odOverflow`. What was drawn is kept
+ * in `chart.$odMarks`: every marked step with the x pixel of the triangle that marks it (read by tests).
+ */
+export const overflowPlugin: Plugin<'line'> = {
+  id: 'odOverflow',
+  afterDatasetsDraw(chart) {
+    const x = chart.scales['x'];
+    const area = chart.chartArea;
+    const t = cursor.theme;
+    const drawn: { step: number; label: string; px: number }[] = [];
+    (chart as unknown as { $odMarks: typeof drawn }).$odMarks = drawn;
+    if (!x || !area || !t) return;
+    const ctx = chart.ctx;
+    ctx.save();
+    chart.data.datasets.forEach((d, i) => {
+      const steps = (d as { odOverflow?: number[] }).odOverflow;
+      if (!steps?.length || !chart.isDatasetVisible(i)) return;
+      ctx.fillStyle = String(d.borderColor ?? t.foreground);
+      ctx.strokeStyle = t.background;
+      ctx.lineWidth = 1;
+      ctx.setLineDash([]);
+      let lastPx = -Infinity;
+      for (const step of steps) {
+        const px = x.getPixelForValue(step);
+        if (!(px >= area.left - 0.5 && px <= area.right + 0.5)) continue;
+        // Steps closer than 3 px share the triangle already drawn.
+        if (px - lastPx < 3) {
+          drawn.push({ step, label: String(d.label ?? ''), px: lastPx });
+          continue;
+        }
+        lastPx = px;
+        ctx.beginPath();
+        ctx.moveTo(px, area.top + 1);
+        ctx.lineTo(px - 5, area.top + 9);
+        ctx.lineTo(px + 5, area.top + 9);
+        ctx.closePath();
+        ctx.fill();
+        ctx.stroke();
+        drawn.push({ step, label: String(d.label ?? ''), px });
+      }
+    });
     ctx.restore();
   },
 };

@@ -1,6 +1,8 @@
 // "At step t": per run and parameter, the values behind the effective learning rate (θ, g, α, |Δθ|,
-// |Δθ|/|θ| and the optimizer state), at the slider's step.
+// |Δθ|/|θ| and the optimizer state), at the slider's step; for the Adam family also the bias-correction
+// factors 1/(1−β1ᵗ) and 1/(1−β2ᵗ) that turn m, v into m̂, v̂.
 import { formatNumber } from '../../src/protocol/format';
+import { biasCorrection } from '../../src/protocol/series';
 import type { SeriesColumn } from '../../src/protocol/messages';
 import { nearestIndex } from '../charts/charts';
 import type { Model } from '../model';
@@ -16,22 +18,25 @@ export function renderStepTable(el: HTMLElement, model: Model, step: number): vo
   el.replaceChildren();
   if (!runs.length) return;
   const states = [...new Set(runs.flatMap((r) => r.stateNames))];
+  const corrected = runs.some((r) => r.stateNames.includes('exp_avg_hat'));
   const table = document.createElement('table');
   table.className = 'step-table';
   const cap = document.createElement('caption');
   cap.textContent = `Step ${step}: θ after the step, g at θ before it, α the effective learning rate of the step. Decimated series show the nearest earlier sample.`;
   table.append(cap);
   const head = document.createElement('tr');
-  for (const c of ['run', 'param', 'θ', 'g = ∂f/∂θ', 'α (eff. LR)', '|Δθ|', '|Δθ|/|θ|', ...states]) {
+  for (const c of ['run', 'param', 'θ', 'g = ∂f/∂θ', 'α (eff. LR)', '|Δθ|', '|Δθ|/|θ|', ...(corrected ? ['1/(1−β1ᵗ)', '1/(1−β2ᵗ)'] : []), ...states]) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = c;
+    if (c.startsWith('1/(1−β')) th.title = `Adam-family bias correction at step ${step}: ${c.includes('β1') ? 'm̂ = m' : 'v̂ = v'} · ${c} (with the run's betas)`;
     head.append(th);
   }
   const thead = document.createElement('thead');
   thead.append(head);
   const tbody = document.createElement('tbody');
   for (const r of runs) {
+    const bc = r.stateNames.includes('exp_avg_hat') ? biasCorrection(r.hyperparameters, step, r.stateNames.includes('exp_avg_sq_hat')) : null;
     for (const p of r.params) {
       const tr = document.createElement('tr');
       const cells = [
@@ -41,6 +46,7 @@ export function renderStepTable(el: HTMLElement, model: Model, step: number): vo
         formatNumber(at(p.effectiveLr, step), 4),
         formatNumber(at(p.stepSize, step), 4),
         formatNumber(at(p.updateRatio, step), 3),
+        ...(corrected ? [bc ? formatNumber(bc.m, 5) : '—', bc?.v != null ? formatNumber(bc.v, 5) : '—'] : []),
         ...states.map((s) => (p.state[s] ? formatNumber(at(p.state[s], step), 4) : '—')),
       ];
       cells.forEach((v, k) => {

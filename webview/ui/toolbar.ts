@@ -179,7 +179,7 @@ export class Toolbar {
       }
       if (!r.diverged) continue;
       const b = h('div', 'banner banner-warning');
-      b.append(h('strong', undefined, `${r.label} diverged`), h('span', 'banner-text', ' ' + (r.stopReason ?? '') + ' — try a smaller learning rate.'));
+      b.append(h('strong', undefined, `${r.label} diverged`), h('span', 'banner-text', ' ' + (r.stopReason ?? '').replace(/^diverged\s+/, '') + ' — try a smaller learning rate.'));
       this.bannerEl.append(b);
     }
   }
@@ -220,7 +220,8 @@ export class Toolbar {
       const label = series?.label ?? model.optimizers.get(r.optimizer)?.label ?? r.optimizer;
       chip.append(this.swatch(styleIndex(r.id, k)), h('span', 'run-label', label));
       if (series) {
-        const final = h('span', 'run-final', `f=${formatNumber(series.finalLoss)}`);
+        // A diverged run has no final loss (NaN arrives as null through postMessage): say where it stopped.
+        const final = h('span', 'run-final', series.diverged ? `diverged @${series.stepsCompleted}` : `f=${formatNumber(series.finalLoss)}`);
         final.title = `final loss after ${series.stepsCompleted} steps (best ${formatNumber(series.bestLoss, 6)}); ${formatNumber(series.elapsedMs, 2)} ms`;
         chip.append(final);
       }
