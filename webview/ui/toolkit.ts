@@ -63,6 +63,11 @@ export function textField(opts: { value?: string; label?: string; placeholder?: 
   if (opts.id) f.id = opts.id;
   if (opts.inputmode) f.setAttribute('inputmode', opts.inputmode);
   if (opts.label) {
+    // The toolkit's text field sets its aria-label from its text content when connected ("Text field"
+    // when empty, overwriting any aria-label given before): the label goes in as text content (its
+    // visible <label> part is hidden by media/main.css; the panel shows its own compact labels).
+    f.textContent = opts.label;
+    f.dataset['label'] = opts.label;
     f.setAttribute('aria-label', opts.label);
   }
   return f;
