@@ -25,6 +25,19 @@ document.addEventListener('securitypolicyviolation', (e) => {
 registerToolkit();
 registerChartJs();
 
+// Ctrl/Cmd+A in a text field selects that field's text, here and now. Left to bubble, VS Code's webview
+// host forwards the key to the workbench, whose "select all" comes back asynchronously as
+// execCommand('selectAll') — after the next keystroke when the workbench is busy, so the character just
+// typed got selected and replaced ("300" became "00", "0.02" became "02").
+document.addEventListener('keydown', (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== 'a') return;
+  const inner = e.composedPath()[0];
+  if (!(inner instanceof HTMLInputElement)) return;
+  e.stopPropagation();
+  e.preventDefault();
+  inner.select();
+});
+
 type CardId = 'convergence' | 'landscape' | 'effectiveLr' | 'moments' | 'stepSize';
 const CARD_IDS: readonly CardId[] = ['convergence', 'landscape', 'effectiveLr', 'moments', 'stepSize'];
 
@@ -171,6 +184,10 @@ valuesCard.id = 'card-stepValues';
   valuesCard.append(head);
 }
 const valuesBody = el('div', 'card-footer');
+// It scrolls sideways in narrow panels: keyboard users can focus and scroll it.
+valuesBody.tabIndex = 0;
+valuesBody.setAttribute('role', 'region');
+valuesBody.setAttribute('aria-label', 'Values at the selected step');
 valuesCard.append(valuesBody);
 cards.effectiveLr.root.after(valuesCard);
 app.append(toolbar.root, picker.root, scrub, grid);

@@ -157,6 +157,7 @@ export async function typeLikeAPerson(ctx: ScenarioContext, view: Webview, selec
   const input = view.frame.locator(selector).locator('input');
   await input.click();
   await ctx.page.keyboard.press('ControlOrMeta+a');
+  await ctx.page.waitForTimeout(delay());
   for (const ch of text) {
     await ctx.page.keyboard.type(ch);
     await ctx.page.waitForTimeout(delay());

@@ -115,8 +115,8 @@ export class Toolbar {
     this.theme = theme;
     const top = h('div', 'toolbar-row toolbar-top');
     top.append(this.lossEl, this.statusEl);
-    this.chipsEl.setAttribute('role', 'tablist');
-    this.chipsEl.setAttribute('aria-label', 'Runs');
+    this.chipsEl.setAttribute('role', 'group');
+    this.chipsEl.setAttribute('aria-label', 'Runs (select one to edit it)');
     this.runsEl.append(this.chipsEl, this.runsTools);
     this.moreBtn = button('⋯', { appearance: 'secondary', title: 'More settings', id: 'toolbar-more' });
     this.moreBtn.classList.add('toolbar-more');
@@ -411,34 +411,31 @@ export class Toolbar {
     const draft = this.draft!;
     draft.runs.forEach((r, k) => {
       const series = model.runs.get(r.id);
+      // The chip: a select button (what ran; pressed = the run whose form is shown) and, in a comparison,
+      // a remove button next to it (not nested: two separate controls).
       const chip = h('div', `run-chip${r.id === this.activeRun ? ' active' : ''}`);
-      chip.setAttribute('role', 'tab');
-      chip.setAttribute('aria-selected', String(r.id === this.activeRun));
-      chip.tabIndex = 0;
       chip.dataset['runId'] = r.id;
+      const main = h('button', 'run-select');
+      main.type = 'button';
+      main.setAttribute('aria-pressed', String(r.id === this.activeRun));
+      main.dataset['runId'] = r.id;
+      chip.append(main);
       const label = series?.label ?? model.optimizers.get(r.optimizer)?.label ?? r.optimizer;
-      chip.append(this.swatch(styleIndex(r.id, k)), h('span', 'run-label', label));
+      main.append(this.swatch(styleIndex(r.id, k)), h('span', 'run-label', label));
       if (series) {
         const lr = series.hyperparameters['lr'];
-        if (typeof lr === 'number' && !/\blr=/.test(label)) chip.append(h('span', 'run-hyper', `lr=${formatHyperValue(lr)}`));
-        chip.append(h('span', 'run-steps', `${series.stepsCompleted}${series.stepsCompleted !== series.stepsRequested ? `/${series.stepsRequested}` : ''} steps`));
+        if (typeof lr === 'number' && !/\blr=/.test(label)) main.append(h('span', 'run-hyper', `lr=${formatHyperValue(lr)}`));
+        main.append(h('span', 'run-steps', `${series.stepsCompleted}${series.stepsCompleted !== series.stepsRequested ? `/${series.stepsRequested}` : ''} steps`));
         const final = h('span', 'run-final', `f=${formatNumber(series.finalLoss)}`);
         final.title = `final loss after ${series.stepsCompleted} steps (best ${formatNumber(series.bestLoss, 6)}); ${formatNumber(series.elapsedMs, 2)} ms`;
-        chip.append(final);
+        main.append(final);
         chip.title = `ran: ${model.optimizers.get(series.optimizer)?.torchName ?? series.optimizer}, ${series.stepsCompleted} steps\n${Object.entries(series.hyperparameters).map(([k2, v]) => `${k2}=${formatHyperValue(v)}`).join(', ')}`;
         chip.dataset['ran'] = JSON.stringify({ steps: series.stepsRequested, hyperparameters: series.hyperparameters });
       } else chip.title = `${model.optimizers.get(r.optimizer)?.torchName ?? ''} (not run yet)`;
-      chip.setAttribute('aria-label', `${label}${series ? `, ${series.stepsCompleted} steps, final loss ${formatNumber(series.finalLoss)}` : ''}`);
-      const select = (): void => {
+      main.title = chip.title;
+      main.addEventListener('click', () => {
         this.activeRun = r.id;
         this.cb.selectRun(r.id);
-      };
-      chip.addEventListener('click', select);
-      chip.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          select();
-        }
       });
       if (draft.runs.length > 1) {
         const x = h('button', 'chip-remove', '×');
@@ -451,7 +448,7 @@ export class Toolbar {
         chip.append(x);
       }
       this.chipsEl.append(chip);
-      if (focusedRun === r.id) chip.focus();
+      if (focusedRun === r.id) main.focus();
     });
   }
 

@@ -36,7 +36,9 @@ export function button(label: string, opts: { appearance?: 'primary' | 'secondar
   if (opts.appearance) b.setAttribute('appearance', opts.appearance);
   if (opts.title) {
     b.title = opts.title;
-    b.setAttribute('aria-label', opts.title);
+    // A visible label is the accessible name (WCAG 2.5.3: the name contains the visible text); the title
+    // stays the tooltip. Icon-only buttons are named by their title.
+    b.setAttribute('aria-label', label ? label : opts.title);
   }
   if (opts.id) b.id = opts.id;
   if (opts.icon) {

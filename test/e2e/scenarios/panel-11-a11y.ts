@@ -6,7 +6,7 @@ import { answerQuickPick, axeViolations, panelWebview, waitInWebview, webviewScr
 
 export default async function (ctx: ScenarioContext): Promise<void> {
   await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
-  await answerQuickPick(ctx, 'Rosenbrock', { titleIncludes: 'choose a loss' });
+  await answerQuickPick(ctx, 'Rosenbrock  (1−x)²', { titleIncludes: 'choose a loss' });
   await answerQuickPick(ctx, 'Adam', { titleIncludes: 'choose an optimizer', typed: true });
   const { frame, view } = await panelWebview(ctx);
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 1`);

@@ -7,7 +7,7 @@
 import type { ScenarioContext } from '../context';
 import { answerQuickPick, fieldText, formState, panelWebview, ranOf, screenshot, seededRandom, typeLikeAPerson, waitInWebview } from '../panelHelpers';
 
-const LR = ['0.02', '0.5', '0.1', '.05', '0.03', '2e-2', '0.2'];
+const LR = ['0.02', '0.5', '0.1', '.05', '0.3', '2e-2', '0.2'];
 const BETA1 = ['0.8', '0.95', '.9', '0.7'];
 const STEPS = ['300', '80', '120', '450'];
 
@@ -48,7 +48,7 @@ export default async function (ctx: ScenarioContext): Promise<void> {
     // Settled: the host ran exactly the draft, and nothing is pending.
     const ranCond = kind === 'lr' ? `r.hyperparameters.lr === ${want}` : kind === 'beta1' ? `r.hyperparameters.betas[0] === ${want}` : `r.stepsRequested === ${want} && r.stepsCompleted === ${want}`;
     try {
-      await waitInWebview(frame, `(() => { const r = od.model().runs.get('r1'); const f = od.form(); return od.model().status.phase === 'done' && r && ${ranCond} && !f.dirty && f.problems.length === 0; })()`, 10_000);
+      await waitInWebview(frame, `(() => { const r = od.model().runs.get('r1'); const f = od.form(); return od.model().status.phase === 'done' && r && ${ranCond} && !f.dirty && f.problems.length === 0; })()`, 6_000);
     } catch {
       const f = await formState(frame);
       failures.push(`trial ${trial}: typed ${JSON.stringify(text)} into ${sel}; field shows ${JSON.stringify(await fieldText(view, sel))}; ran ${JSON.stringify(await ranOf(frame, 'r1'))}; draft ${JSON.stringify(f.draft?.runs[0]?.hyperparameters)} steps ${f.draft?.steps}`);
