@@ -535,7 +535,7 @@ function startRun(config: SessionConfig, live: boolean): void {
   toolbar.willPost(config);
   if (!live) {
     toolbar.setPending(false);
-    if (noticeFromReject) toolbar.setNotice(null);
+    toolbar.setNotice(null);
   } else pendingUntil(config);
   post({ type: 'run/start', config, live });
 }
@@ -577,7 +577,6 @@ function scheduleLive(config: SessionConfig, live: boolean): void {
     startRun(cfg, true);
   }, 150);
 }
-let noticeFromReject = false;
 
 let persistTimer: number | undefined;
 function persistUi(): void {
@@ -659,7 +658,6 @@ function onMessage(msg: ToWebview): void {
       setState({ panelId: model.panelId, ...(toolbar.dirty ? {} : { config: model.config }) });
       if (msg.snapshot.notice) {
         toolbar.setNotice(msg.snapshot.notice);
-        noticeFromReject = false;
       }
       toolbar.update(model, true);
       scheduleRender(msg.type, t0);
@@ -731,7 +729,6 @@ function onMessage(msg: ToWebview): void {
       return;
     case 'run/didReject':
       toolbar.setNotice(msg.message);
-      noticeFromReject = true;
       toolbar.setPending(false);
       if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize')) toolbar.setProblems(msg.problems);
       scheduleRender(msg.type, t0);

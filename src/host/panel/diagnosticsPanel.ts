@@ -233,6 +233,7 @@ export class DiagnosticsPanel extends Disposable {
         const settings = this.deps.settings();
         const work = msg.config.steps * msg.config.runs.length * (this.session.loss?.dim ?? 2);
         if (msg.live && (!settings.liveUpdate || work > settings.liveUpdateMaxWork)) return;
+        this.session.notice = null; // a restore notice lasts until the user runs something
         void this.run(msg.config);
         return;
       }
