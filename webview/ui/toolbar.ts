@@ -124,7 +124,6 @@ export class Toolbar {
     this.moreBtn.addEventListener('click', () => {
       const open = !this.root.classList.contains('expanded');
       this.root.classList.toggle('expanded', open);
-      document.body.classList.toggle('toolbar-expanded', open);
       this.moreBtn.setAttribute('aria-expanded', String(open));
       this.moreBtn.title = open ? 'Fewer settings' : 'More settings';
       this.moreBtn.setAttribute('aria-label', this.moreBtn.title);
