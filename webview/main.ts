@@ -25,6 +25,19 @@ document.addEventListener('securitypolicyviolation', (e) => {
 registerToolkit();
 registerChartJs();
 
+// Ctrl/Cmd+A in a text field selects that field's text, here and now. Left to bubble, VS Code's webview
+// host forwards the key to the workbench, whose "select all" comes back asynchronously as
+// execCommand('selectAll') — after the next keystroke when the workbench is busy, so the character just
+// typed got selected and replaced ("300" became "00", "0.02" became "02").
+document.addEventListener('keydown', (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || e.key.toLowerCase() !== 'a') return;
+  const inner = e.composedPath()[0];
+  if (!(inner instanceof HTMLInputElement)) return;
+  e.stopPropagation();
+  e.preventDefault();
+  inner.select();
+});
+
 type CardId = 'convergence' | 'landscape' | 'effectiveLr' | 'moments' | 'stepSize';
 const CARD_IDS: readonly CardId[] = ['convergence', 'landscape', 'effectiveLr', 'moments', 'stepSize'];
 
@@ -62,7 +75,7 @@ const toolbar = new Toolbar(
     edit: (config, live) => scheduleLive(config, live),
     run: (config) => startRun(config, false),
     stop: () => post({ type: 'run/stop' }),
-    add: (optimizer: OptimizerName) => post({ type: 'run/addToComparison', optimizer }),
+    add: (optimizer: OptimizerName, hyperparameters) => post({ type: 'run/addToComparison', optimizer, ...(hyperparameters ? { hyperparameters } : {}) }),
     remove: (runId) => post({ type: 'run/remove', runId }),
     selectRun: (runId) => {
       ui.activeRun = runId;
@@ -80,7 +93,8 @@ const picker = new ParamPicker((indices) => post({ type: 'view/selectParams', in
 // Step slider + play.
 const scrub = el('section', 'scrubber');
 scrub.setAttribute('aria-label', 'Step');
-const play = button('', { appearance: 'icon', icon: 'play', title: 'Play: move the step marker through the run', id: 'play' });
+const PLAY_TITLE = 'Play: move the step marker through the run';
+const play = button('', { appearance: 'icon', icon: 'play', title: PLAY_TITLE, id: 'play' });
 const slider = el('input', 'step-slider');
 slider.type = 'range';
 slider.min = '0';
@@ -92,10 +106,29 @@ const stepLabel = el('span', 'step-label');
 const stepInfo = el('span', 'step-info');
 scrub.append(play, slider, stepLabel, stepInfo);
 
+/**
+ * An ⓘ button with a tooltip that shows on hover AND on keyboard focus (a title attribute shows on
+ * hover only); the tooltip is the button's accessible description.
+ */
+function infoTip(id: string, text: string, label: string): { button: HTMLElement; tip: HTMLElement; set(text: string): void } {
+  const b = el('span', 'card-info', 'i');
+  b.tabIndex = 0;
+  b.setAttribute('role', 'button');
+  b.setAttribute('aria-label', label);
+  b.setAttribute('aria-describedby', id);
+  const tip = el('span', 'info-tip', text);
+  tip.id = id;
+  tip.setAttribute('role', 'tooltip');
+  b.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') b.blur();
+  });
+  return { button: b, tip, set: (t: string) => { if (tip.textContent !== t) tip.textContent = t; } };
+}
+
 interface Card {
   root: HTMLElement;
   title: HTMLElement;
-  info: HTMLElement;
+  info: { button: HTMLElement; tip: HTMLElement; set(text: string): void };
   controls: HTMLElement;
   canvas: HTMLCanvasElement;
   footer: HTMLElement;
@@ -124,12 +157,9 @@ for (const id of CARD_IDS) {
   root.dataset['chart'] = id;
   const head = el('div', 'card-head');
   const title = el('h2', 'card-title', TITLES[id]);
-  const info = el('span', 'card-info', 'i');
-  info.tabIndex = 0;
-  info.title = INFO[id];
-  info.setAttribute('aria-label', INFO[id]);
+  const info = infoTip(`tip-${id}`, INFO[id], `About ${TITLES[id]}`);
   const controls = el('div', 'card-controls');
-  head.append(title, info, controls);
+  head.append(title, info.button, info.tip, controls);
   const box = el('div', 'chart-box');
   const canvas = el('canvas');
   canvas.id = `chart-${id}`;
@@ -149,14 +179,15 @@ valuesCard.id = 'card-stepValues';
 {
   const head = el('div', 'card-head');
   const title = el('h2', 'card-title', 'Values at the selected step');
-  const info = el('span', 'card-info', 'i');
-  info.tabIndex = 0;
-  info.title = 'Per run and parameter at the slider\'s step: θ after the step, the gradient it used, the effective learning rate α, the step |Δθ|, the update ratio and the optimizer state (PyTorch names).';
-  info.setAttribute('aria-label', info.title);
-  head.append(title, info);
+  const info = infoTip('tip-stepValues', 'Per run and parameter at the slider\'s step: θ after the step, the gradient it used, the effective learning rate α, the step |Δθ|, the update ratio and the optimizer state (PyTorch names).', 'About the values at the selected step');
+  head.append(title, info.button, info.tip);
   valuesCard.append(head);
 }
 const valuesBody = el('div', 'card-footer');
+// It scrolls sideways in narrow panels: keyboard users can focus and scroll it.
+valuesBody.tabIndex = 0;
+valuesBody.setAttribute('role', 'region');
+valuesBody.setAttribute('aria-label', 'Values at the selected step');
 valuesCard.append(valuesBody);
 cards.effectiveLr.root.after(valuesCard);
 app.append(toolbar.root, picker.root, scrub, grid);
@@ -169,6 +200,7 @@ const charts = new Charts(
       if (cursor.hover === step) return;
       cursor.hover = step;
       charts.redrawMarkers(model, ui);
+      linkSoon({ hover: step });
     },
     pick: (step) => setStep(step),
   },
@@ -176,7 +208,12 @@ const charts = new Charts(
 
 // Test/diagnostic hook: lets end-to-end tests read the charts' data (Chart.getChart(canvas).data).
 Object.defineProperty(window, '__optimizerDiagnostics', {
-  value: Object.freeze({ Chart, chart: (id: string) => charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown }),
+  value: Object.freeze({
+    Chart, chart: (id: string) => charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
+    /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
+    form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
+    hover: () => cursor.hover,
+  }),
   enumerable: false,
 });
 
@@ -276,9 +313,9 @@ function nearestStep(xs: Float64Array, step: number): number {
 function updateCards(): void {
   const nd = model.loss ? model.loss.dim !== 2 && !model.landscape : false;
   cards.landscape.title.textContent = nd ? 'Parameters over steps' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
-  cards.landscape.info.title = nd ? 'θ_i per step for the selected parameters (use the picker above for large models).' : INFO.landscape;
+  cards.landscape.info.set(nd ? 'θ_i per step for the selected parameters (use the picker above for large models).' : INFO.landscape);
   const def = model.optimizers.get(model.config.runs.find((r) => r.id === toolbar.activeRun)?.optimizer ?? model.config.runs[0]?.optimizer ?? 'sgd');
-  cards.effectiveLr.info.title = `${INFO.effectiveLr}${def ? `\n\n${def.label}: ${def.effectiveLrDefinition}` : ''}`;
+  cards.effectiveLr.info.set(`${INFO.effectiveLr}${def ? `\n\n${def.label}: ${def.effectiveLrDefinition}` : ''}`);
   const runs = model.orderedRuns();
   const noDiag = runs.length > 0 && runs.every((r) => r.params.every((p) => p.effectiveLr.x.length === 0));
   for (const id of ['effectiveLr', 'moments', 'stepSize'] as const) {
@@ -315,6 +352,8 @@ let lastSummary: unknown = null;
 /** Timing of recent renders (performance.now): message received, frame painted; and when Run was last posted. */
 const perf = {
   runPostedAt: NaN,
+  /** run/start messages posted (live and Run). */
+  posts: 0,
   renders: [] as { cause: string; received: number; painted: number; points: number; syncMs: number; phases?: Record<string, number> }[],
   messages: [] as { type: string; at: number }[],
 };
@@ -379,7 +418,7 @@ function render(cause: string, t0 = performance.now()): void {
         type: 'webview/didRender',
         summary: {
           panelId: model.panelId, runs: runs.length, runIds: runs.map((r) => r.runId), charts: summaries, paintMs, cause, step: ui.step,
-          error: error ?? (model.error ? model.error.message : null), phase: model.status.phase, linked: model.links !== null,
+          error: error ?? (model.error ? model.error.message : null), phase: model.status.phase, linked: model.links !== null, notice: toolbar.noticeText,
         },
       });
     }, 0);
@@ -426,12 +465,28 @@ function scheduleRender(cause: string, t0: number, opts: { progressive?: boolean
   if (pendingRender.frame === null) pendingRender.frame = requestAnimationFrame(flush);
 }
 
-function setStep(step: number): void {
+function setStep(step: number, fromLink = false): void {
   ui.step = Math.max(0, Math.min(maxStep(), Math.round(step)));
   updateScrubber();
   charts.redrawMarkers(model, ui);
   renderStepTable(valuesBody, model, ui.step);
   persistUiSoon();
+  if (!fromLink) linkSoon({ step: ui.step });
+}
+
+// Side by side: the step slider and the hover crosshair follow the other panels of the group (the
+// host relays; at most one message per animation frame).
+let linkPending: { step?: number; hover?: number | null } | null = null;
+function linkSoon(patch: { step?: number; hover?: number | null }): void {
+  if (!model.links) return;
+  const first = linkPending === null;
+  linkPending = { ...(linkPending ?? {}), ...patch };
+  if (!first) return;
+  requestAnimationFrame(() => {
+    const p = linkPending;
+    linkPending = null;
+    if (p) post({ type: 'view/linkStep', ...p });
+  });
 }
 
 // #endregion
@@ -448,7 +503,9 @@ function stopPlaying(): void {
   if (playing !== null) cancelAnimationFrame(playing);
   playing = null;
   play.replaceChildren(Object.assign(document.createElement('span'), { className: 'glyph', textContent: '▶' }));
-  play.title = 'Play: move the step marker through the run';
+  play.title = PLAY_TITLE;
+  play.setAttribute('aria-label', PLAY_TITLE);
+  play.setAttribute('aria-pressed', 'false');
 }
 play.addEventListener('click', () => {
   if (playing !== null) {
@@ -461,6 +518,8 @@ play.addEventListener('click', () => {
   const perMs = max / 6000; // the whole run in ~6 s
   play.replaceChildren(Object.assign(document.createElement('span'), { className: 'glyph', textContent: '❚❚' }));
   play.title = 'Pause';
+  play.setAttribute('aria-label', 'Pause');
+  play.setAttribute('aria-pressed', 'true');
   let acc = ui.step;
   const tick = (now: number): void => {
     acc = Math.min(max, acc + (now - last) * perMs);
@@ -480,14 +539,51 @@ function startRun(config: SessionConfig, live: boolean): void {
   if (liveTimer !== undefined) window.clearTimeout(liveTimer);
   liveTimer = undefined;
   perf.runPostedAt = performance.now();
+  perf.posts++;
+  toolbar.willPost(config);
+  if (!live) {
+    toolbar.setPending(false);
+    toolbar.setNotice(null);
+  } else pendingUntil(config);
   post({ type: 'run/start', config, live });
 }
 
+/** A live run was posted: the form counts as "in flight" until the host starts it (or 3 s pass: refused). */
+let pendingTimer: number | undefined;
+function pendingUntil(config: SessionConfig): void {
+  toolbar.setPending(true);
+  if (pendingTimer !== undefined) window.clearTimeout(pendingTimer);
+  const j = JSON.stringify(config);
+  pendingJson = j;
+  pendingTimer = window.setTimeout(() => {
+    pendingTimer = undefined;
+    if (pendingJson === j) toolbar.setPending(false, 'live re-run skipped');
+  }, 3000);
+}
+let pendingJson = '';
+
+let validateSeq = 0;
 function scheduleLive(config: SessionConfig, live: boolean): void {
   setState({ config });
-  if (!live || !model.settings.liveUpdate || work(config) > model.settings.liveUpdateMaxWork) return;
+  post({ type: 'run/validate', seq: ++validateSeq, config });
   if (liveTimer !== undefined) window.clearTimeout(liveTimer);
-  liveTimer = window.setTimeout(() => startRun(config, true), 150);
+  liveTimer = undefined;
+  // Live re-runs only for hyperparameter edits (steps, seed and batch size apply on Enter or Run: every
+  // prefix of "10000" is a valid step count), only when on, and only for small problems (this edit and the
+  // run shown: a large problem never runs partial values).
+  if (!live) return toolbar.setPending(false, toolbar.problems().length ? '' : 'steps, seed and batch size apply on Enter or Run');
+  if (!model.settings.liveUpdate) return toolbar.setPending(false, 'live re-run is off');
+  if (work(config) > model.settings.liveUpdateMaxWork || work(model.config) > model.settings.liveUpdateMaxWork) {
+    return toolbar.setPending(false, 'live re-run skipped: large problem');
+  }
+  toolbar.setPending(true);
+  liveTimer = window.setTimeout(() => {
+    liveTimer = undefined;
+    const cfg = toolbar.config;
+    if (!cfg || toolbar.problems().length) return toolbar.setPending(false);
+    if (work(cfg) > model.settings.liveUpdateMaxWork) return toolbar.setPending(false, 'live re-run skipped: large problem');
+    startRun(cfg, true);
+  }, 150);
 }
 
 let persistTimer: number | undefined;
@@ -517,6 +613,16 @@ function reveal(section: ViewSection): void {
     render('view/didReveal');
   });
 }
+
+// Narrow panels (below 600 px) and side-by-side members: one-line toolbar (optimizer, lr, ⋯), charts
+// first, stacked (media/main.css, body.narrow).
+const NARROW_PX = 600;
+function updateNarrow(): void {
+  const narrow = window.innerWidth < NARROW_PX || model.links !== null;
+  if (document.body.classList.contains('narrow') !== narrow) document.body.classList.toggle('narrow', narrow);
+}
+window.addEventListener('resize', updateNarrow);
+updateNarrow();
 
 // Chart width → host decimation budget.
 let lastWidth = 0;
@@ -555,8 +661,12 @@ function onMessage(msg: ToWebview): void {
   switch (msg.type) {
     case 'run/snapshot':
       model.applySnapshot(msg.snapshot);
+      updateNarrow();
       model.progress.clear();
-      setState({ panelId: model.panelId, config: model.config });
+      setState({ panelId: model.panelId, ...(toolbar.dirty ? {} : { config: model.config }) });
+      if (msg.snapshot.notice) {
+        toolbar.setNotice(msg.snapshot.notice);
+      }
       toolbar.update(model, true);
       scheduleRender(msg.type, t0);
       return;
@@ -564,8 +674,12 @@ function onMessage(msg: ToWebview): void {
       model.config = msg.config;
       model.status = { phase: 'running', requestId: msg.requestId, message: null };
       model.progress.clear();
-      setState({ config: msg.config });
+      if (JSON.stringify(msg.config) === pendingJson) {
+        pendingJson = '';
+        toolbar.setPending(false);
+      }
       toolbar.update(model);
+      if (!toolbar.dirty) setState({ config: msg.config });
       updateCards();
       return;
     case 'run/didProgress':
@@ -598,10 +712,34 @@ function onMessage(msg: ToWebview): void {
       return;
     case 'view/didLinkAxes':
       model.links = msg.links;
+      updateNarrow();
       scheduleRender(msg.type, t0);
       return;
     case 'view/didReveal':
       reveal(msg.section);
+      return;
+    case 'view/didLinkStep':
+      if (msg.step !== undefined) setStep(msg.step, true);
+      if (msg.hover !== undefined && cursor.hover !== msg.hover) {
+        cursor.hover = msg.hover;
+        charts.redrawMarkers(model, ui);
+      }
+      return;
+    case 'run/didValidate':
+      if (msg.seq === validateSeq) {
+        toolbar.setProblems(msg.problems);
+        if (msg.problems.length && liveTimer !== undefined) {
+          window.clearTimeout(liveTimer);
+          liveTimer = undefined;
+          toolbar.setPending(false);
+        }
+      }
+      return;
+    case 'run/didReject':
+      toolbar.setNotice(msg.message);
+      toolbar.setPending(false);
+      if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize')) toolbar.setProblems(msg.problems);
+      scheduleRender(msg.type, t0);
       return;
     case 'export/captureCharts': {
       let images: { chart: string; dataUrl: string }[] = [];

@@ -18,6 +18,7 @@ export class Model {
   config: SessionConfig = { loss: { kind: 'builtin', name: 'canyon' }, runs: [], steps: 500, seed: 0 };
   optimizers = new Map<OptimizerName, OptimizerSchema>();
   suggested: PanelSnapshot['suggested'] = {};
+  suggestedSource: PanelSnapshot['suggestedSource'] = {};
   loss: LossInfo | null = null;
   landscape: Landscape | null = null;
   runs = new Map<string, RunSeries>();
@@ -37,6 +38,7 @@ export class Model {
     this.config = s.config;
     this.optimizers = new Map(s.optimizers.map((o) => [o.name, o]));
     this.suggested = s.suggested;
+    this.suggestedSource = s.suggestedSource ?? {};
     this.loss = s.loss;
     this.landscape = s.landscape;
     this.runs = new Map(s.runs.map((r) => [r.runId, r]));

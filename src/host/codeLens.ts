@@ -39,8 +39,8 @@ export class LossCodeLensProvider extends Disposable implements vscode.CodeLensP
     const range = new vscode.Range(line, 0, line, 0);
     const loss: LossRef = { kind: 'file', path: doc.uri.fsPath };
     return [
-      new vscode.CodeLens(range, { title: '$(graph-line) Simulate', tooltip: 'Run the default optimizer on this loss and show the diagnostics panel', command: COMMANDS.simulate, arguments: [{ loss }] }),
-      new vscode.CodeLens(range, { title: 'Compare', tooltip: 'Compare several optimizers on this loss', command: COMMANDS.compare, arguments: [{ loss }] }),
+      new vscode.CodeLens(range, { title: '$(graph-line) Simulate', tooltip: 'Run the default optimizer on this loss and show the diagnostics panel', command: COMMANDS.simulate, arguments: [{ loss, beside: true }] }),
+      new vscode.CodeLens(range, { title: 'Compare', tooltip: 'Compare several optimizers on this loss', command: COMMANDS.compare, arguments: [{ loss, beside: true }] }),
     ];
   }
 }

@@ -9,17 +9,22 @@ import * as vscode from 'vscode';
 import { BUILTIN_LOSSES } from '../core';
 import type { HyperValue, OptimizerName } from '../core/types';
 import { isOptimizerName, LIMITS, parseRunSpec, type ExportFormat, type RunSpec, type SessionConfig, type ViewSection } from '../protocol/messages';
-import { defaultHyperparameters } from '../protocol/runDefaults';
+import { defaultHyperparameters, lossHintOf, suggestedSteps } from '../protocol/runDefaults';
 import type { LossRef } from '../protocol/simulation';
 import { COMMANDS } from './commandIds';
 import { exportRun } from './export';
-import { lossHint } from './landscape';
 import { createLossFile, pickLossFileKind, suggestedFileName } from './newLossFile';
 import type { DiagnosticsPanel } from './panel/diagnosticsPanel';
 import type { PanelManager } from './panel/panelManager';
 import { untrustedError } from './panel/session';
 import { pickLoss, pickOptimizer, pickOptimizers } from './pickers';
-import { readSettings } from './settings';
+import { DEFAULTS, readSettings } from './settings';
+
+/** Steps of a new run: the setting, or the loss's own suggestion while the setting is at its default. */
+export function defaultSteps(loss: LossRef): number {
+  const s = readSettings().steps;
+  return s === DEFAULTS.steps ? suggestedSteps(lossHintOf(loss)) ?? s : s;
+}
 
 export interface CommandContext {
   readonly manager: PanelManager;
@@ -39,6 +44,8 @@ interface RunArgs {
   readonly seed?: unknown;
   readonly batchSize?: unknown;
   readonly newPanel?: unknown;
+  /** Open (or move) the panel beside the active editor (the CodeLens). */
+  readonly beside?: unknown;
   readonly sideBySide?: unknown;
   readonly panelId?: unknown;
   readonly section?: unknown;
@@ -75,7 +82,7 @@ function intArg(v: unknown, lo: number, hi: number): number | undefined {
 
 /** Builds a run for `optimizer`: loss-tuned defaults overridden by `hyper` (validated as a RunSpec). */
 function runSpec(id: string, optimizer: OptimizerName, loss: LossRef, steps: number, hyper: unknown): RunSpec {
-  const h: Hyper = { ...defaultHyperparameters(optimizer, lossHint(loss), steps) };
+  const h: Hyper = { ...defaultHyperparameters(optimizer, lossHintOf(loss), steps) };
   const given = parseRunSpec({ id, optimizer, hyperparameters: hyper ?? {} });
   if (hyper !== undefined && !given) throw new Error(`invalid hyperparameters for ${optimizer}: ${JSON.stringify(hyper)}`);
   if (given) Object.assign(h, given.hyperparameters);
@@ -118,9 +125,9 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     else if (a.optimizer !== undefined) throw new Error(`unknown optimizer ${JSON.stringify(a.optimizer)}`);
     else optimizer = interactive ? await pickOptimizer(settings.defaultOptimizer) : settings.defaultOptimizer;
     if (!optimizer) return undefined;
-    const steps = intArg(a.steps, 1, LIMITS.maxSteps) ?? settings.steps;
+    const steps = intArg(a.steps, 1, LIMITS.maxSteps) ?? defaultSteps(loss);
     const config = baseConfig(loss, a, [runSpec('r1', optimizer, loss, steps, a.hyperparameters)], steps);
-    const panel = manager.open(config, { newPanel: a.newPanel === true });
+    const panel = manager.open(config, { newPanel: a.newPanel === true, ...(a.beside === true ? { column: vscode.ViewColumn.Beside } : {}) });
     return { panelId: panel.id };
   };
 
@@ -130,19 +137,18 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     const loss = a.loss !== undefined ? parseLossArg(a.loss) : await pickLoss(ctx.trusted());
     if (!loss) return undefined;
     if (!guardTrust(loss, interactive)) return undefined;
-    let names: OptimizerName[] | undefined;
+    let picks: { name: OptimizerName; hyperparameters?: Readonly<Record<string, HyperValue>> }[] | undefined;
     if (Array.isArray(a.optimizers)) {
       const bad = a.optimizers.filter((o) => !isOptimizerName(o));
       if (bad.length) throw new Error(`unknown optimizer(s) ${JSON.stringify(bad)}`);
-      names = a.optimizers as OptimizerName[];
-    } else names = await pickOptimizers();
-    if (!names || names.length === 0) return undefined;
-    names = names.slice(0, LIMITS.maxRuns);
-    const settings = readSettings();
-    const steps = intArg(a.steps, 1, LIMITS.maxSteps) ?? settings.steps;
+      picks = (a.optimizers as OptimizerName[]).map((name) => ({ name }));
+    } else picks = await pickOptimizers();
+    if (!picks || picks.length === 0) return undefined;
+    picks = picks.slice(0, LIMITS.maxRuns);
+    const steps = intArg(a.steps, 1, LIMITS.maxSteps) ?? defaultSteps(loss);
     const perOpt = (typeof a.hyperparameters === 'object' && a.hyperparameters !== null ? a.hyperparameters : {}) as Record<string, unknown>;
-    const runs = names.map((n, i) => runSpec(`r${i + 1}`, n, loss, steps, perOpt[n]));
-    const panel = manager.open(baseConfig(loss, a, runs, steps), { newPanel: a.newPanel === true });
+    const runs = picks.map((p, i) => runSpec(`r${i + 1}`, p.name, loss, steps, perOpt[p.name] ?? p.hyperparameters));
+    const panel = manager.open(baseConfig(loss, a, runs, steps), { newPanel: a.newPanel === true, ...(a.beside === true ? { column: vscode.ViewColumn.Beside } : {}) });
     if (a.sideBySide === true && runs.length > 1) {
       const created = await manager.openSideBySide(panel);
       return { panelId: panel.id, sideBySide: created.map((p) => p.id) };

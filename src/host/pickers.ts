@@ -3,7 +3,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { BUILTIN_LOSSES, OPTIMIZERS } from '../core';
-import type { OptimizerName } from '../core/types';
+import type { HyperValue, OptimizerName } from '../core/types';
 import type { LossRef } from '../protocol/simulation';
 import { isLossFile, LOSS_FILE_GLOB } from './codeLens';
 
@@ -50,14 +50,22 @@ interface OptimizerItem extends vscode.QuickPickItem {
   readonly name: OptimizerName;
 }
 
+/**
+ * Items labelled with the optimizer's short name ("Adam", variants in the description): the quick pick
+ * ranks an exact label match first, so typing "Adam" + Enter picks Adam. With the registry's
+ * "Adam / AMSGrad" it picked AdamW, the shorter of two prefix matches.
+ */
 function optimizerItems(preferred: readonly OptimizerName[]): OptimizerItem[] {
-  return Object.values(OPTIMIZERS).map((d) => ({
-    label: d.label,
-    description: d.torchName,
-    detail: d.hyperparameters.map((h) => `${h.name}=${Array.isArray(h.default) ? `(${h.default.join(', ')})` : String(h.default)}`).join('  '),
-    name: d.name,
-    picked: preferred.includes(d.name),
-  }));
+  return Object.values(OPTIMIZERS).map((d) => {
+    const [short, ...variants] = d.label.split(' / ');
+    return {
+      label: short!,
+      description: [variants.length ? `also ${variants.join(', ')}` : '', d.torchName].filter(Boolean).join(' · '),
+      detail: d.hyperparameters.map((h) => `${h.name}=${Array.isArray(h.default) ? `(${h.default.join(', ')})` : String(h.default)}`).join('  '),
+      name: d.name,
+      picked: preferred.includes(d.name),
+    };
+  });
 }
 
 export async function pickOptimizer(preferred: OptimizerName): Promise<OptimizerName | undefined> {
@@ -65,7 +73,7 @@ export async function pickOptimizer(preferred: OptimizerName): Promise<Optimizer
   items.sort((a, b) => (a.name === preferred ? -1 : b.name === preferred ? 1 : 0));
   const pick = await vscode.window.showQuickPick(items, {
     title: 'Optimizer Diagnostics: choose an optimizer',
-    placeHolder: 'Runs with PyTorch defaults (learning rate tuned for built-in losses); edit them in the panel',
+    placeHolder: 'Runs with PyTorch defaults (learning rate tuned per loss); edit them in the panel',
     matchOnDescription: true,
   });
   return pick?.name;
@@ -73,13 +81,34 @@ export async function pickOptimizer(preferred: OptimizerName): Promise<Optimizer
 
 export const DEFAULT_COMPARISON: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam'];
 
-export async function pickOptimizers(preferred: readonly OptimizerName[] = DEFAULT_COMPARISON): Promise<OptimizerName[] | undefined> {
-  const picks = await vscode.window.showQuickPick(optimizerItems(preferred), {
+/** A comparison entry: an optimizer, optionally with preset hyperparameters (SGD + momentum). */
+export interface OptimizerPick {
+  readonly name: OptimizerName;
+  readonly hyperparameters?: Readonly<Record<string, HyperValue>>;
+}
+
+interface PickItem extends vscode.QuickPickItem {
+  readonly pick: OptimizerPick;
+}
+
+/** Presets offered next to plain SGD. */
+export const SGD_PRESETS: readonly { label: string; description: string; hyperparameters: Readonly<Record<string, HyperValue>> }[] = [
+  { label: 'SGD · Momentum 0.9', description: 'torch.optim.SGD(momentum=0.9)', hyperparameters: { momentum: 0.9 } },
+  { label: 'SGD · Nesterov 0.9', description: 'torch.optim.SGD(momentum=0.9, nesterov=True)', hyperparameters: { momentum: 0.9, nesterov: true } },
+];
+
+export async function pickOptimizers(preferred: readonly OptimizerName[] = DEFAULT_COMPARISON): Promise<OptimizerPick[] | undefined> {
+  const items: PickItem[] = [];
+  for (const it of optimizerItems(preferred)) {
+    items.push({ ...it, pick: { name: it.name } });
+    if (it.name === 'sgd') for (const p of SGD_PRESETS) items.push({ label: p.label, description: p.description, pick: { name: 'sgd', hyperparameters: p.hyperparameters } });
+  }
+  const picks = await vscode.window.showQuickPick(items, {
     title: 'Optimizer Diagnostics: optimizers to compare',
     placeHolder: 'Select two or more (same loss, same start point)',
     canPickMany: true,
     matchOnDescription: true,
   });
   if (!picks) return undefined;
-  return picks.map((p) => p.name);
+  return picks.map((p) => p.pick);
 }

@@ -172,6 +172,19 @@ export interface PanelSnapshot {
   readonly settings: PanelSettings;
   readonly links: AxisLinks | null;
   readonly trusted: boolean;
+  /** Per optimizer and hyperparameter, where `suggested`'s value comes from ("suggested for rosenbrock", "torch default"). */
+  readonly suggestedSource?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** A notice to show (e.g. what a restored configuration had to drop), or null. */
+  readonly notice?: string | null;
+}
+
+/** A problem with one field of the panel's form (hyperparameter of a run, or steps/seed/batch). */
+export interface FieldProblem {
+  /** Run id for hyperparameters; absent for steps/seed/batchSize. */
+  readonly runId?: string;
+  /** Hyperparameter name, or 'steps' | 'seed' | 'batchSize'. */
+  readonly field: string;
+  readonly message: string;
 }
 
 /** What the webview drew, reported after each render (tests read it through the extension's testing API). */
@@ -211,6 +224,8 @@ export interface RenderSummary {
   readonly phase: RunPhase;
   /** True when axis ranges are linked with other panels (side by side). */
   readonly linked: boolean;
+  /** The notice the panel shows (a refused request, a partly restored configuration), or null. */
+  readonly notice?: string | null;
 }
 
 export interface ChartImage {
@@ -245,6 +260,12 @@ export type ToWebview =
   | { readonly type: 'config/didChange'; readonly settings: PanelSettings; readonly trusted: boolean }
   | { readonly type: 'view/didLinkAxes'; readonly links: AxisLinks | null }
   | { readonly type: 'view/didReveal'; readonly section: ViewSection }
+  /** Side by side: another panel of the group moved its step slider (step) or its hover crosshair (hover; null: left the chart). */
+  | { readonly type: 'view/didLinkStep'; readonly step?: number; readonly hover?: number | null }
+  /** The answer to `run/validate`: every problem of the configuration (empty: all valid). */
+  | { readonly type: 'run/didValidate'; readonly seq: number; readonly problems: readonly FieldProblem[] }
+  /** A request from the panel was refused (nothing ran or changed): say why, in the panel. */
+  | { readonly type: 'run/didReject'; readonly message: string; readonly problems: readonly FieldProblem[] }
   | { readonly type: 'export/captureCharts'; readonly requestId: string };
 
 // #endregion
@@ -258,11 +279,15 @@ export type FromWebview =
   /** Run (or re-run) with this configuration; `live` = triggered by a debounced edit. */
   | { readonly type: 'run/start'; readonly config: SessionConfig; readonly live: boolean }
   | { readonly type: 'run/stop' }
-  | { readonly type: 'run/addToComparison'; readonly optimizer: OptimizerName }
+  /** Check a configuration without running it (answered by `run/didValidate` with the same seq). */
+  | { readonly type: 'run/validate'; readonly seq: number; readonly config: SessionConfig }
+  | { readonly type: 'run/addToComparison'; readonly optimizer: OptimizerName; readonly hyperparameters?: Readonly<Record<string, HyperValue>> }
   | { readonly type: 'run/remove'; readonly runId: string }
   | { readonly type: 'view/selectParams'; readonly indices: readonly number[] }
   | { readonly type: 'view/resize'; readonly chartWidth: number }
   | { readonly type: 'view/openSideBySide' }
+  /** Side by side: this panel's step slider or hover crosshair moved (relayed to the group). */
+  | { readonly type: 'view/linkStep'; readonly step?: number; readonly hover?: number | null }
   | { readonly type: 'export/run'; readonly format: ExportFormat }
   | { readonly type: 'export/didCaptureCharts'; readonly requestId: string; readonly images: readonly ChartImage[] };
 
@@ -351,6 +376,77 @@ export function parseSessionConfig(v: unknown): SessionConfig | undefined {
   return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}) };
 }
 
+/**
+ * Why `v` is not a valid SessionConfig, field by field (empty when parseSessionConfig accepts it): the
+ * panel shows these instead of ignoring a refused request.
+ */
+export function sessionConfigProblems(v: unknown): FieldProblem[] {
+  if (parseSessionConfig(v) !== undefined) return [];
+  if (!isObj(v)) return [{ field: 'config', message: 'not a configuration' }];
+  const out: FieldProblem[] = [];
+  if (!parseLossRef(v['loss'])) out.push({ field: 'loss', message: 'unknown loss' });
+  const runs = v['runs'];
+  if (!Array.isArray(runs) || runs.length === 0) out.push({ field: 'runs', message: 'no run' });
+  else if (runs.length > LIMITS.maxRuns) out.push({ field: 'runs', message: `a panel holds at most ${LIMITS.maxRuns} runs, got ${runs.length}` });
+  else {
+    const ids = new Set<string>();
+    for (const r of runs) {
+      const run = parseRunSpec(r);
+      const id = isObj(r) && isId(r['id']) ? r['id'] : undefined;
+      if (!run) out.push({ ...(id ? { runId: id } : {}), field: 'run', message: 'invalid run (optimizer or hyperparameters)' });
+      else if (ids.has(run.id)) out.push({ runId: run.id, field: 'run', message: `duplicate run id ${run.id}` });
+      else ids.add(run.id);
+    }
+  }
+  if (!isInt(v['steps'], 1, LIMITS.maxSteps)) out.push({ field: 'steps', message: `steps must be a whole number from 1 to ${LIMITS.maxSteps.toLocaleString('en-US')}, got ${String(v['steps']).slice(0, 40)}` });
+  if (!isInt(v['seed'], 0, 2 ** 31 - 1)) out.push({ field: 'seed', message: `seed must be a whole number from 0 to ${2 ** 31 - 1}, got ${String(v['seed']).slice(0, 40)}` });
+  const batch = v['batchSize'];
+  if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) out.push({ field: 'batchSize', message: `batch size must be a whole number from 1 to 1,000,000,000, got ${String(batch).slice(0, 40)}` });
+  return out.length ? out : [{ field: 'config', message: 'invalid configuration' }];
+}
+
+/**
+ * A configuration restored after a reload, keeping everything valid: invalid or surplus runs are
+ * dropped, an out-of-range steps/seed/batch size falls back to `fallback`'s. `dropped` says what was
+ * not restored (shown in the panel). Undefined when nothing usable is left (no valid loss or run).
+ */
+export function restoreSessionConfig(v: unknown, fallback: { steps: number; seed?: number }): { config: SessionConfig; dropped: string[] } | undefined {
+  const strict = parseSessionConfig(v);
+  if (strict) return { config: strict, dropped: [] };
+  if (!isObj(v)) return undefined;
+  const loss = parseLossRef(v['loss']);
+  if (!loss || !Array.isArray(v['runs'])) return undefined;
+  const dropped: string[] = [];
+  const runs: RunSpec[] = [];
+  const ids = new Set<string>();
+  v['runs'].forEach((r: unknown, i: number) => {
+    const run = parseRunSpec(r);
+    if (!run || ids.has(run.id)) dropped.push(`run ${i + 1} (${!run ? 'invalid' : 'duplicate id'})`);
+    else if (runs.length >= LIMITS.maxRuns) dropped.push(`run ${i + 1} (${run.optimizer}: over the limit of ${LIMITS.maxRuns} runs)`);
+    else {
+      ids.add(run.id);
+      runs.push(run);
+    }
+  });
+  if (runs.length === 0) return undefined;
+  let steps = v['steps'];
+  if (!isInt(steps, 1, LIMITS.maxSteps)) {
+    dropped.push(`steps ${String(steps).slice(0, 40)} (must be 1 to ${LIMITS.maxSteps}; using ${fallback.steps})`);
+    steps = fallback.steps;
+  }
+  let seed = v['seed'];
+  if (!isInt(seed, 0, 2 ** 31 - 1)) {
+    dropped.push(`seed ${String(seed).slice(0, 40)} (using ${fallback.seed ?? 0})`);
+    seed = fallback.seed ?? 0;
+  }
+  let batch = v['batchSize'];
+  if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) {
+    dropped.push(`batch size ${String(batch).slice(0, 40)} (using the file's own)`);
+    batch = undefined;
+  }
+  return { config: { loss, runs, steps: steps as number, seed: seed as number, ...(batch !== undefined ? { batchSize: batch as number } : {}) }, dropped };
+}
+
 function parseRange(v: unknown): readonly [number, number] | null | undefined {
   if (v === null) return null;
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') return [v[0], v[1]];
@@ -383,6 +479,8 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   if (!isFiniteNum(v['paintMs']) || !isStr(v['cause'], 64) || !isFiniteNum(v['step'])) return undefined;
   if (v['error'] !== null && !isStr(v['error'])) return undefined;
   if (!PHASES.has(v['phase'] as string) || typeof v['linked'] !== 'boolean') return undefined;
+  const notice = v['notice'];
+  if (notice !== undefined && notice !== null && !isStr(notice)) return undefined;
   const charts: Record<string, ChartSummary> = {};
   for (const [k, c] of Object.entries(v['charts'])) {
     if (!isStr(k, 64)) return undefined;
@@ -393,7 +491,7 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   return {
     panelId: v['panelId'], runs: v['runs'], runIds: v['runIds'] as string[], charts,
     paintMs: v['paintMs'], cause: v['cause'], step: v['step'], error: v['error'] as string | null,
-    phase: v['phase'] as RunPhase, linked: v['linked'],
+    phase: v['phase'] as RunPhase, linked: v['linked'], ...(typeof notice === 'string' ? { notice } : {}),
   };
 }
 
@@ -422,8 +520,16 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
     }
     case 'run/stop':
       return { type: 'run/stop' };
-    case 'run/addToComparison':
-      return isOptimizerName(m['optimizer']) ? { type: 'run/addToComparison', optimizer: m['optimizer'] } : undefined;
+    case 'run/validate': {
+      const config = parseSessionConfig(m['config']);
+      return config && isInt(m['seq'], 0, Number.MAX_SAFE_INTEGER) ? { type: 'run/validate', seq: m['seq'], config } : undefined;
+    }
+    case 'run/addToComparison': {
+      if (!isOptimizerName(m['optimizer'])) return undefined;
+      if (m['hyperparameters'] === undefined) return { type: 'run/addToComparison', optimizer: m['optimizer'] };
+      const spec = parseRunSpec({ id: 'new', optimizer: m['optimizer'], hyperparameters: m['hyperparameters'] });
+      return spec ? { type: 'run/addToComparison', optimizer: m['optimizer'], hyperparameters: spec.hyperparameters } : undefined;
+    }
     case 'run/remove':
       return isId(m['runId']) ? { type: 'run/remove', runId: m['runId'] } : undefined;
     case 'view/selectParams': {
@@ -435,6 +541,14 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return isInt(m['chartWidth'], 0, LIMITS.maxChartWidth) ? { type: 'view/resize', chartWidth: m['chartWidth'] } : undefined;
     case 'view/openSideBySide':
       return { type: 'view/openSideBySide' };
+    case 'view/linkStep': {
+      const step = m['step'];
+      const hover = m['hover'];
+      if (step !== undefined && !isInt(step, 0, LIMITS.maxSteps)) return undefined;
+      if (hover !== undefined && hover !== null && !isInt(hover, 0, LIMITS.maxSteps)) return undefined;
+      if (step === undefined && hover === undefined) return undefined;
+      return { type: 'view/linkStep', ...(step !== undefined ? { step: step as number } : {}), ...(hover !== undefined ? { hover: hover as number | null } : {}) };
+    }
     case 'export/run':
       return m['format'] === 'csv' || m['format'] === 'json' || m['format'] === 'png' ? { type: 'export/run', format: m['format'] } : undefined;
     case 'export/didCaptureCharts': {

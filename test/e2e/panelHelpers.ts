@@ -11,13 +11,17 @@ const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
 const QUICK_ROW = '.quick-input-widget .quick-input-list .monaco-list-row';
 
 /** Waits for a quick pick, filters it with `filter` and accepts the first matching row (Enter). */
-export async function answerQuickPick(ctx: ScenarioContext, filter: string, opts: { titleIncludes?: string } = {}): Promise<void> {
+export async function answerQuickPick(ctx: ScenarioContext, filter: string, opts: { titleIncludes?: string; typed?: boolean } = {}): Promise<void> {
   const input = ctx.page.locator(QUICK_INPUT_BOX);
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   if (opts.titleIncludes) {
     await ctx.page.locator(`${QUICK_INPUT} .quick-input-title`, { hasText: opts.titleIncludes }).waitFor({ state: 'visible', timeout: 20_000 });
   }
-  await input.fill(filter);
+  if (opts.typed) {
+    // Like a person: real keystrokes into the quick pick's box.
+    await input.fill('');
+    for (const ch of filter) await ctx.page.keyboard.type(ch, { delay: 120 });
+  } else await input.fill(filter);
   await ctx.page.locator(QUICK_ROW).first().waitFor({ state: 'visible', timeout: 10_000 });
   await ctx.page.waitForTimeout(150);
   await ctx.page.keyboard.press('Enter');
@@ -130,4 +134,67 @@ export async function webviewScreenshot(ctx: ScenarioContext, view: Webview, lab
   const file = path.join(ctx.outDir, `${ctx.name}-${label}.png`);
   await view.outer.screenshot({ path: file, caret: 'initial' });
   return file;
+}
+
+/** A random integer in [lo, hi] from a seeded generator (reproducible trials). */
+export function seededRandom(seed: number): (lo: number, hi: number) => number {
+  let s = seed >>> 0 || 1;
+  return (lo, hi) => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return lo + (s % (hi - lo + 1));
+  };
+}
+
+/**
+ * Types into a toolbar text field like a person: clicks it, selects its text (Ctrl/Cmd+A) and types
+ * `text` one key at a time, waiting `delay()` ms after each key (real key events, not fill()).
+ */
+export async function typeLikeAPerson(ctx: ScenarioContext, view: Webview, selector: string, text: string, delay: () => number): Promise<void> {
+  const input = view.frame.locator(selector).locator('input');
+  await input.click();
+  await ctx.page.keyboard.press('ControlOrMeta+a');
+  await ctx.page.waitForTimeout(delay());
+  for (const ch of text) {
+    await ctx.page.keyboard.type(ch);
+    await ctx.page.waitForTimeout(delay());
+  }
+}
+
+/** The text a toolbar field shows (its inner <input>'s value). */
+export async function fieldText(view: Webview, selector: string): Promise<string> {
+  return view.frame.locator(selector).locator('input').inputValue();
+}
+
+export interface FormState {
+  draft: { steps: number; runs: { id: string; optimizer: string; hyperparameters: Record<string, unknown> }[] } | null;
+  host: { steps: number; runs: { id: string; hyperparameters: Record<string, unknown> }[] } | null;
+  dirty: boolean;
+  problems: string[];
+  notice: string | null;
+  posts: number;
+}
+
+export async function formState(frame: Frame): Promise<FormState> {
+  return JSON.parse((await frame.evaluate(`JSON.stringify(window.__optimizerDiagnostics.form())`)) as string) as FormState;
+}
+
+/** What run `runId` ran, per the host's series in the webview: steps requested/completed and hyperparameters. */
+export async function ranOf(frame: Frame, runId: string): Promise<{ stepsRequested: number; stepsCompleted: number; hyperparameters: Record<string, unknown> } | null> {
+  return JSON.parse((await frame.evaluate(`(() => { const r = window.__optimizerDiagnostics.model().runs.get(${JSON.stringify(runId)}); return JSON.stringify(r ? { stepsRequested: r.stepsRequested, stepsCompleted: r.stepsCompleted, hyperparameters: r.hyperparameters } : null); })()`)) as string) as never;
+}
+
+/**
+ * Runs axe-core (node_modules/axe-core/axe.min.js, evaluated inside the webview frame) and returns the
+ * serious and critical violations, each as "rule: help (n nodes: selector…)".
+ */
+export async function axeViolations(frame: Frame): Promise<string[]> {
+  const src = await import('fs').then((fs) => fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  await frame.evaluate(src);
+  const json = (await frame.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 200)) }))))`)) as string;
+  const all = JSON.parse(json) as { id: string; impact: string; help: string; nodes: string[] }[];
+  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 4).join(' | ')})`);
 }

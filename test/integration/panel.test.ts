@@ -285,7 +285,8 @@ suite('Diagnostics panel', function () {
     }, 15_000, 'code lenses');
     assert.deepStrictEqual(lenses.map((l) => l.command!.command), ['optimizerDiagnostics.simulate', 'optimizerDiagnostics.compare']);
     assert.strictEqual(lenses[0]!.range.start.line, 2);
-    assert.deepStrictEqual(lenses[0]!.command!.arguments, [{ loss: { kind: 'file', path: file } }]);
+    // `beside`: the CodeLens opens (or moves) the panel beside the editor (see panelUi.test.ts).
+    assert.deepStrictEqual(lenses[0]!.command!.arguments, [{ loss: { kind: 'file', path: file }, beside: true }]);
     const cfg = vscode.workspace.getConfiguration('optimizerDiagnostics');
     await cfg.update('codeLens.enabled', false, vscode.ConfigurationTarget.Global);
     try {

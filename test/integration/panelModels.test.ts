@@ -54,8 +54,10 @@ suite('Diagnostics panel: models, webview messages', function () {
       return x && x.charts['effectiveLr']!.datasets === 3 ? x : undefined;
     }, 20_000, 'three selected parameters');
     assert.deepStrictEqual(picked.charts['effectiveLr']!.labels, ['W1[0]', 'W1[1]', 'b2']);
-    // Untrusted input is validated: none of these change anything.
-    const before = api.lastRender(r.panelId);
+    // Untrusted input is validated: none of these change anything (the refused run/start is said in the
+    // panel — a render with the reason as its notice — and changes no data).
+    const before = api.lastRender(r.panelId)!;
+    const configBefore = JSON.stringify(panel(r.panelId).config);
     for (const bad of [
       { type: 'view/selectParams', indices: ['0'] },
       { type: 'run/start', live: false, config: { loss: { kind: 'builtin', name: 'canyon' }, runs: [], steps: 10, seed: 0 } },
@@ -64,7 +66,11 @@ suite('Diagnostics panel: models, webview messages', function () {
       42,
     ]) assert.strictEqual(api.receive(r.panelId, bad), false, JSON.stringify(bad));
     await new Promise((res) => setTimeout(res, 500));
-    assert.strictEqual(api.lastRender(r.panelId), before);
+    const after = api.lastRender(r.panelId)!;
+    assert.strictEqual(after.cause, 'run/didReject');
+    assert.strictEqual(after.notice, 'Not run: no run');
+    assert.deepStrictEqual([after.runIds, after.charts], [before.runIds, before.charts], 'the same data drawn');
+    assert.strictEqual(JSON.stringify(panel(r.panelId).config), configBefore, 'the configuration is unchanged');
   });
 
   test('a live hyperparameter edit from the webview re-runs and redraws', async () => {

@@ -28,7 +28,8 @@ export const stepMarkerPlugin: Plugin<'line'> = {
       ctx.stroke();
       ctx.restore();
     };
-    if (cursor.step !== null) line(cursor.step, withAlpha(t.foreground, 0.75), [], 1.25);
+    // High contrast: grid lines are near-foreground too, so the marker takes the focus colour and is wider.
+    if (cursor.step !== null) line(cursor.step, t.highContrast ? t.focus : withAlpha(t.foreground, 0.75), [], t.highContrast ? 2.5 : 1.25);
     if (cursor.hover !== null) line(cursor.hover, withAlpha(t.foreground, 0.55), [3, 3], 1);
   },
 };

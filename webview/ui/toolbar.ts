@@ -1,10 +1,16 @@
-// The toolbar: loss header and status, the runs (chips: colour + dash of each optimizer), the form of
-// the selected run (optimizer dropdown + hyperparameter fields generated from the host's schema, each
-// with the exact update equations as tooltip), steps/seed/batch, Run/Stop, add-to-comparison, side by
-// side and export. Edits change a draft SessionConfig; the caller debounces and posts `run/start`.
+// The toolbar: loss header and status, the runs (chips: colour + dash of each optimizer, with what
+// actually ran), the form of the selected run (optimizer dropdown + hyperparameter fields generated from
+// the host's schema, each with the exact update equations as tooltip), steps/seed/batch, Run/Stop,
+// add-to-comparison, side by side and export.
+//
+// Edits change a draft SessionConfig that this class owns; the caller debounces and posts `run/start`.
+// The form is built once per structure (run, optimizer) and then updated IN PLACE: a field the user is
+// editing is never rewritten (no re-render, no value or selection change), and the host's config only
+// replaces the draft when the host changed it (not when it echoes what the panel posted). Every field
+// validates itself (syntax here, ranges by the core through `run/validate`) and shows its own reason.
 import type { HyperparameterSpec, HyperValue, OptimizerName } from '../../src/core/types';
 import { formatHyperValue, formatNumber } from '../../src/protocol/format';
-import type { ExportFormat, RunSpec, SessionConfig } from '../../src/protocol/messages';
+import { LIMITS, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
 import { formatLossError } from '../../src/protocol/simulation';
 import { styleIndex } from '../charts/charts';
 import { DASHES, type Theme } from '../charts/theme';
@@ -16,7 +22,7 @@ export interface ToolbarCallbacks {
   edit(config: SessionConfig, live: boolean): void;
   run(config: SessionConfig): void;
   stop(): void;
-  add(optimizer: OptimizerName): void;
+  add(optimizer: OptimizerName, hyperparameters?: Record<string, HyperValue>): void;
   remove(runId: string): void;
   selectRun(runId: string): void;
   sideBySide(): void;
@@ -30,6 +36,18 @@ const h = <K extends keyof HTMLElementTagNameMap>(tagName: K, cls?: string, text
   return e;
 };
 
+/** Why `text` is not a number, or null. */
+export function numberProblem(text: string, opts: { integer?: boolean; min?: number; max?: number; optional?: boolean } = {}): string | null {
+  const t = text.trim();
+  if (t === '') return opts.optional ? null : 'enter a number';
+  const v = parseNumber(t);
+  if (v === undefined) return `"${t.length > 12 ? t.slice(0, 12) + '…' : t}" is not a number`;
+  if (opts.integer && !Number.isInteger(v)) return 'must be a whole number';
+  if (opts.min !== undefined && v < opts.min) return `must be at least ${opts.min}`;
+  if (opts.max !== undefined && v > opts.max) return `must be at most ${opts.max.toLocaleString('en-US')}`;
+  return null;
+}
+
 /** Parses a number as typed: 1e-3, .5, -2. */
 export function parseNumber(s: string): number | undefined {
   const t = s.trim();
@@ -38,34 +56,97 @@ export function parseNumber(s: string): number | undefined {
   return Number.isFinite(v) ? v : undefined;
 }
 
+/** A form field of the toolbar, updated in place. */
+interface FieldRec {
+  readonly key: string;
+  readonly el: ValueElement;
+  readonly msg: HTMLElement;
+  /** Hyperparameter fields: run id, name and (pairs) the index. */
+  readonly runId?: string;
+  readonly name: string;
+  readonly index?: 0 | 1;
+  /** Syntax check of the text (null: ok). */
+  readonly check: (text: string) => string | null;
+  /** Writes the parsed text into a draft. */
+  readonly apply: (draft: SessionConfig, text: string) => SessionConfig;
+  /** The draft's value as the field shows it. */
+  readonly show: (draft: SessionConfig) => string;
+  /** Does the draft's value equal what the text says (so it need not be rewritten)? */
+  readonly same: (draft: SessionConfig, text: string) => boolean;
+  /** Live fields re-run while typing; the others (steps, seed, batch) on Enter or Run. */
+  readonly live: boolean;
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 export class Toolbar {
   readonly root = h('header', 'toolbar');
   private readonly lossEl = h('div', 'loss');
   private readonly statusEl = h('div', 'status');
   private readonly bannerEl = h('div', 'banners');
   private readonly runsEl = h('div', 'runs');
+  private readonly chipsEl = h('div', 'run-chips');
+  private readonly runsTools = h('div', 'runs-tools');
   private readonly editorEl = h('div', 'editor');
   private readonly controlsEl = h('div', 'controls');
+  private readonly noteEl = h('div', 'changed-note');
+  private readonly noticeEl = h('div', 'notice');
+  private readonly moreBtn: HTMLElement & { disabled: boolean };
   private draft: SessionConfig | null = null;
+  /** The config the host last reported (what runs / ran), as JSON. */
+  private hostJson = '';
+  /** Configs this panel posted recently (their echoes do not replace the draft). */
+  private readonly posted: string[] = [];
+  /** Fields edited since the draft was last posted. */
+  private readonly edited = new Set<string>();
+  private readonly fields = new Map<string, FieldRec>();
+  /** Per field key: the core's reason (run/didValidate, run/didFail, run/didReject). */
+  private readonly hostProblems = new Map<string, string>();
+  private globalProblems: string[] = [];
   activeRun: string | null = null;
   private editorKey = '';
   private controlsKey = '';
   private theme: Theme;
+  private pendingLive = false;
+  private liveReason = '';
+  private notice: string | null = null;
 
   constructor(private readonly cb: ToolbarCallbacks, theme: Theme) {
     this.theme = theme;
     const top = h('div', 'toolbar-row toolbar-top');
     top.append(this.lossEl, this.statusEl);
-    this.root.append(top, this.runsEl, this.editorEl, this.controlsEl, this.bannerEl);
+    this.chipsEl.setAttribute('role', 'group');
+    this.chipsEl.setAttribute('aria-label', 'Runs (select one to edit it)');
+    this.runsEl.append(this.chipsEl, this.runsTools);
+    this.moreBtn = button('⋯', { appearance: 'secondary', title: 'More settings', id: 'toolbar-more' });
+    this.moreBtn.classList.add('toolbar-more');
+    this.moreBtn.setAttribute('aria-expanded', 'false');
+    this.moreBtn.addEventListener('click', () => {
+      const open = !this.root.classList.contains('expanded');
+      this.root.classList.toggle('expanded', open);
+      this.moreBtn.setAttribute('aria-expanded', String(open));
+      this.moreBtn.title = open ? 'Fewer settings' : 'More settings';
+      this.moreBtn.setAttribute('aria-label', this.moreBtn.title);
+    });
+    this.noteEl.setAttribute('role', 'status');
+    this.noteEl.hidden = true;
+    this.noticeEl.setAttribute('role', 'alert');
+    this.noticeEl.hidden = true;
+    this.root.append(top, this.runsEl, this.editorEl, this.controlsEl, this.noteEl, this.noticeEl, this.bannerEl);
   }
 
   setTheme(t: Theme): void {
     this.theme = t;
-    this.editorKey = '';
+    this.keys.delete('runs');
   }
 
   get config(): SessionConfig | null {
     return this.draft;
+  }
+
+  /** The host's config (last reported), for tests and the "changed" state. */
+  get hostConfigJson(): string {
+    return this.hostJson;
   }
 
   private readonly keys = new Map<string, string>();
@@ -80,31 +161,163 @@ export class Toolbar {
     return !!a && (el === a || el.contains(a));
   }
 
-  /** Re-renders from the model; the form is rebuilt only when its structure or values changed and it has no focus. */
+  /** The panel is about to post `config` (run/start): its echo must not replace the draft. */
+  willPost(config: SessionConfig): void {
+    const j = JSON.stringify(config);
+    this.posted.push(j);
+    if (this.posted.length > 64) this.posted.shift();
+    if (sameJson(config, this.draft)) this.edited.clear();
+  }
+
+  /** A debounced live run is waiting (true) or the last edit was not run live (false, with the reason). */
+  setPending(pending: boolean, reason = ''): void {
+    this.pendingLive = pending;
+    this.liveReason = reason;
+    this.updateNote();
+  }
+
+  /** Shows (or clears) a notice: a refused request, a partly restored configuration. */
+  setNotice(text: string | null): void {
+    this.notice = text;
+    this.noticeEl.hidden = !text;
+    this.noticeEl.textContent = text ?? '';
+  }
+  get noticeText(): string | null {
+    return this.notice;
+  }
+
+  /** Field problems from the host (the core's validation) for the current draft; replaces the previous ones. */
+  setProblems(problems: readonly FieldProblem[]): void {
+    this.hostProblems.clear();
+    this.globalProblems = [];
+    for (const p of problems) {
+      const key = this.problemKey(p);
+      if (key && this.fields.has(key)) this.hostProblems.set(key, p.message);
+      else if (key && key.startsWith('h:')) this.hostProblems.set(key, p.message);
+      else this.globalProblems.push(`${p.field}: ${p.message}`);
+    }
+    for (const f of this.fields.values()) this.showProblem(f);
+    this.updateNote();
+  }
+
+  private problemKey(p: FieldProblem): string | null {
+    if (p.runId) {
+      const pair0 = `h:${p.runId}:${p.field}:0`;
+      return this.fields.has(pair0) ? pair0 : `h:${p.runId}:${p.field}`;
+    }
+    if (p.field === 'steps' || p.field === 'seed') return p.field;
+    if (p.field === 'batchSize') return 'batch';
+    return null;
+  }
+
+  /** Every problem of the form: field syntax, the core's ranges, and host-level ones. */
+  problems(): string[] {
+    const out: string[] = [];
+    for (const f of this.fields.values()) {
+      const m = this.problemOf(f);
+      if (m) out.push(`${f.name}${f.index !== undefined ? `[${f.index}]` : ''}: ${m}`);
+    }
+    // Problems of runs whose form is not shown (another run selected).
+    for (const [k, m] of this.hostProblems) if (!this.fields.has(k)) out.push(`${k.split(':')[2] ?? k}: ${m}`);
+    return [...out, ...this.globalProblems];
+  }
+
+  private problemOf(f: FieldRec): string | null {
+    return f.check(f.el.value) ?? this.hostProblems.get(f.key) ?? null;
+  }
+
+  private showProblem(f: FieldRec): void {
+    const m = this.problemOf(f);
+    f.el.classList.toggle('invalid', !!m);
+    f.el.setAttribute('aria-invalid', String(!!m));
+    f.msg.textContent = m ?? '';
+    f.msg.hidden = !m;
+    const base = f.el.dataset['label'] ?? f.name;
+    f.el.setAttribute('aria-label', m ? `${base} (invalid: ${m})` : base);
+  }
+
+  /** Is the draft different from what the host last ran? */
+  get dirty(): boolean {
+    return !!this.draft && JSON.stringify(this.draft) !== this.hostJson;
+  }
+
+  private updateNote(): void {
+    const problems = this.problems();
+    let text = '';
+    let cls = '';
+    if (problems.length) {
+      text = `Not run — ${problems.join('; ')}`;
+      cls = 'note-invalid';
+    } else if (this.dirty && !this.pendingLive) {
+      text = `Changed: press Run${this.liveReason ? ` (${this.liveReason})` : ''}`;
+      cls = 'note-changed';
+    }
+    this.noteEl.hidden = !text;
+    this.noteEl.textContent = text;
+    this.noteEl.className = `changed-note ${cls}`;
+    this.root.classList.toggle('is-dirty', cls === 'note-changed');
+    this.runBtn?.classList.toggle('attention', !!text && cls === 'note-changed');
+  }
+
+  /** Takes the host's config: replaces the draft only when the host changed it (not an echo of ours). */
+  private adopt(cfg: SessionConfig, force: boolean): void {
+    const j = JSON.stringify(cfg);
+    if (!force && j === this.hostJson && this.draft) return;
+    const echo = this.posted.includes(j);
+    this.hostJson = j;
+    if (this.draft && echo && !force) return;
+    // A change made by the host (new run, restored or re-run config): it becomes the draft, except the
+    // fields the user is editing (or edited and has not run yet), which keep their text and value.
+    let next = cfg;
+    for (const key of this.edited) {
+      const f = this.fields.get(key);
+      if (!f || f.check(f.el.value) !== null) continue;
+      if (f.runId && !next.runs.some((r) => r.id === f.runId)) continue;
+      next = f.apply(next, f.el.value);
+    }
+    this.draft = next;
+    this.syncFields();
+  }
+
+  /** Writes the draft into the fields that are not being edited and do not already say the same value. */
+  private syncFields(): void {
+    if (!this.draft) return;
+    for (const f of this.fields.values()) {
+      if (f.runId && !this.draft.runs.some((r) => r.id === f.runId)) continue;
+      if (document.activeElement === f.el || this.edited.has(f.key)) continue;
+      if (f.check(f.el.value) === null && f.same(this.draft, f.el.value)) continue;
+      f.el.value = f.show(this.draft);
+      this.showProblem(f);
+    }
+  }
+
+  /** Re-renders from the model. The form is built once per structure and updated in place. */
   update(model: Model, force = false): void {
-    const cfg = model.config;
-    if (!this.draft || force || !this.focusedWithin(this.editorEl)) this.draft = cfg;
-    if (!this.activeRun || !this.draft.runs.some((r) => r.id === this.activeRun)) this.activeRun = this.draft.runs[0]?.id ?? null;
-    // Each section is rebuilt only when what it shows changed (toolkit elements are not free to create).
+    this.adopt(model.config, force && !this.draft);
+    const draft = this.draft!;
+    if (!this.activeRun || !draft.runs.some((r) => r.id === this.activeRun)) this.activeRun = draft.runs[0]?.id ?? null;
     const l = model.loss;
     this.keyed('loss', `${l?.label}|${l?.formula}|${l?.dim}|${l?.gradient}|${l?.hasData}|${model.config.loss.kind === 'file' ? model.config.loss.path : ''}`, force, () => this.renderLoss(model));
     this.renderStatus(model);
     const banners = JSON.stringify([model.error, l?.warnings, model.orderedRuns().filter((r) => r.diverged || stoppedByError(r)).map((r) => [r.label, r.stopReason]), model.runs.size > 0]);
     this.keyed('banners', banners, force, () => this.renderBanners(model));
-    const runsKey = JSON.stringify([this.draft.runs.map((r) => [r.id, r.optimizer, r.hyperparameters]), this.activeRun,
-      [...model.runs.values()].map((r) => [r.runId, r.label, r.finalLoss, r.bestLoss, r.stepsCompleted, r.elapsedMs]), this.theme.series[0], model.optimizers.size]);
+    const runsKey = JSON.stringify([draft.runs.map((r) => [r.id, r.optimizer]), this.activeRun,
+      [...model.runs.values()].map((r) => [r.runId, r.label, r.finalLoss, r.bestLoss, r.stepsCompleted, r.stepsRequested, r.elapsedMs, r.hyperparameters]), this.theme.series[0], model.optimizers.size]);
     this.keyed('runs', runsKey, force, () => this.renderRuns(model));
-    const run = this.draft.runs.find((r) => r.id === this.activeRun);
-    const key = run ? `${run.id}|${run.optimizer}|${JSON.stringify(run.hyperparameters)}|${this.theme.series[0]}` : '';
-    if (force || (key !== this.editorKey && !this.focusedWithin(this.editorEl))) {
+    this.renderRunsTools(model);
+    const run = draft.runs.find((r) => r.id === this.activeRun);
+    const key = run ? `${run.id}|${run.optimizer}|${model.optimizers.size}` : '';
+    if (key !== this.editorKey) {
       this.editorKey = key;
       this.renderEditor(model, run);
-    }
-    const ckey = `${this.draft.steps}|${this.draft.seed}|${this.draft.batchSize ?? ''}|${model.loss?.hasData ?? false}|${model.status.phase}|${this.draft.runs.length}`;
-    if (force || (ckey !== this.controlsKey && !this.focusedWithin(this.controlsEl))) {
+    } else this.updateSources(model);
+    const ckey = `${model.loss?.hasData ?? false}`;
+    if (ckey !== this.controlsKey) {
       this.controlsKey = ckey;
       this.renderControls(model);
-    } else this.updateRunning(model);
+    }
+    this.updateRunning(model);
+    this.updateNote();
   }
 
   private renderLoss(model: Model): void {
@@ -204,38 +417,39 @@ export class Toolbar {
     return svg;
   }
 
+  /** The chips show what RAN (the host's series), not the draft: label, lr, steps, final loss. */
   private renderRuns(model: Model): void {
-    this.runsEl.replaceChildren();
+    const focusedRun = (document.activeElement as HTMLElement | null)?.dataset?.['runId'];
+    this.chipsEl.replaceChildren();
     const draft = this.draft!;
-    const list = h('div', 'run-chips');
-    list.setAttribute('role', 'tablist');
-    list.setAttribute('aria-label', 'Runs');
     draft.runs.forEach((r, k) => {
       const series = model.runs.get(r.id);
+      // The chip: a select button (what ran; pressed = the run whose form is shown) and, in a comparison,
+      // a remove button next to it (not nested: two separate controls).
       const chip = h('div', `run-chip${r.id === this.activeRun ? ' active' : ''}`);
-      chip.setAttribute('role', 'tab');
-      chip.setAttribute('aria-selected', String(r.id === this.activeRun));
-      chip.tabIndex = 0;
       chip.dataset['runId'] = r.id;
+      const main = h('button', 'run-select');
+      main.type = 'button';
+      main.setAttribute('aria-pressed', String(r.id === this.activeRun));
+      main.dataset['runId'] = r.id;
+      chip.append(main);
       const label = series?.label ?? model.optimizers.get(r.optimizer)?.label ?? r.optimizer;
-      chip.append(this.swatch(styleIndex(r.id, k)), h('span', 'run-label', label));
+      main.append(this.swatch(styleIndex(r.id, k)), h('span', 'run-label', label));
       if (series) {
+        const lr = series.hyperparameters['lr'];
+        if (typeof lr === 'number' && !/\blr=/.test(label)) main.append(h('span', 'run-hyper', `lr=${formatHyperValue(lr)}`));
+        main.append(h('span', 'run-steps', `${series.stepsCompleted}${series.stepsCompleted !== series.stepsRequested ? `/${series.stepsRequested}` : ''} steps`));
         // A diverged run has no final loss (NaN arrives as null through postMessage): say where it stopped.
         const final = h('span', 'run-final', series.diverged ? `diverged @${series.stepsCompleted}` : `f=${formatNumber(series.finalLoss)}`);
         final.title = `final loss after ${series.stepsCompleted} steps (best ${formatNumber(series.bestLoss, 6)}); ${formatNumber(series.elapsedMs, 2)} ms`;
-        chip.append(final);
-      }
-      chip.title = `${model.optimizers.get(r.optimizer)?.torchName ?? ''}\n${Object.entries(r.hyperparameters).map(([k2, v]) => `${k2}=${formatHyperValue(v)}`).join(', ')}`;
-      const select = (): void => {
+        main.append(final);
+        chip.title = `ran: ${model.optimizers.get(series.optimizer)?.torchName ?? series.optimizer}, ${series.stepsCompleted} steps\n${Object.entries(series.hyperparameters).map(([k2, v]) => `${k2}=${formatHyperValue(v)}`).join(', ')}`;
+        chip.dataset['ran'] = JSON.stringify({ steps: series.stepsRequested, hyperparameters: series.hyperparameters });
+      } else chip.title = `${model.optimizers.get(r.optimizer)?.torchName ?? ''} (not run yet)`;
+      main.title = chip.title;
+      main.addEventListener('click', () => {
         this.activeRun = r.id;
         this.cb.selectRun(r.id);
-      };
-      chip.addEventListener('click', select);
-      chip.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          select();
-        }
       });
       if (draft.runs.length > 1) {
         const x = h('button', 'chip-remove', '×');
@@ -247,35 +461,126 @@ export class Toolbar {
         });
         chip.append(x);
       }
-      list.append(chip);
+      this.chipsEl.append(chip);
+      if (focusedRun === r.id) main.focus();
     });
-    this.runsEl.append(list);
+  }
 
-    const add = dropdown(
-      [{ value: '', label: '+ Add to comparison…' }, ...[...model.optimizers.values()].map((o) => ({ value: o.name, label: o.label, title: o.torchName }))],
-      '',
-      { title: 'Run another optimizer on the same loss and start point', id: 'add-optimizer', label: 'Add to comparison' },
-    );
-    add.classList.add('add-run');
-    add.addEventListener('change', () => {
-      const v = add.value as OptimizerName;
-      if (v) this.cb.add(v);
-    });
-    this.runsEl.append(add);
-    if (draft.runs.length > 1) {
+  private addEl: ValueElement | null = null;
+  private addKey = '';
+  private sbsBtn: HTMLElement | null = null;
+  private renderRunsTools(model: Model): void {
+    const draft = this.draft!;
+    const full = draft.runs.length >= LIMITS.maxRuns;
+    const key = `${model.optimizers.size}`;
+    if (key !== this.addKey || !this.addEl) {
+      this.addKey = key;
+      const presets = model.optimizers.has('sgd') ? [
+        { value: 'sgd:momentum', label: 'SGD · Momentum 0.9', title: 'torch.optim.SGD(momentum=0.9)' },
+        { value: 'sgd:nesterov', label: 'SGD · Nesterov 0.9', title: 'torch.optim.SGD(momentum=0.9, nesterov=True)' },
+      ] : [];
+      const opts = [{ value: '', label: '+ Add to comparison…' }];
+      for (const o of model.optimizers.values()) {
+        opts.push({ value: o.name, label: o.label, title: o.torchName } as { value: string; label: string });
+        if (o.name === 'sgd') opts.push(...presets);
+      }
+      const add = dropdown(opts, '', { title: 'Run another optimizer on the same loss and start point', id: 'add-optimizer', label: 'Add to comparison' });
+      add.classList.add('add-run');
+      add.addEventListener('change', () => {
+        const v = add.value;
+        add.value = '';
+        if (!v) return;
+        if (this.draft!.runs.length >= LIMITS.maxRuns) {
+          this.setNotice(`A comparison holds at most ${LIMITS.maxRuns} runs: remove one (×) before adding another.`);
+          return;
+        }
+        if (v === 'sgd:momentum') this.cb.add('sgd', { momentum: 0.9 });
+        else if (v === 'sgd:nesterov') this.cb.add('sgd', { momentum: 0.9, nesterov: true });
+        else this.cb.add(v as OptimizerName);
+      });
+      this.addEl?.remove();
+      this.addEl = add;
+      this.runsTools.prepend(add);
+    }
+    this.addEl.title = full ? `A comparison holds at most ${LIMITS.maxRuns} runs: remove one first` : 'Run another optimizer on the same loss and start point';
+    this.addEl.classList.toggle('full', full);
+    const wantSbs = draft.runs.length > 1;
+    if (wantSbs && !this.sbsBtn) {
       const sbs = button('Side by side', { appearance: 'secondary', icon: 'columns', title: 'One panel per optimizer in adjacent editor columns, with linked axes', id: 'side-by-side' });
       sbs.addEventListener('click', () => this.cb.sideBySide());
-      this.runsEl.append(sbs);
+      this.sbsBtn = sbs;
+      this.runsTools.append(sbs);
+    } else if (!wantSbs && this.sbsBtn) {
+      this.sbsBtn.remove();
+      this.sbsBtn = null;
     }
   }
 
-  private setDraftRun(run: RunSpec, live: boolean): void {
+  private setDraftRun(run: RunSpec): void {
     const d = this.draft!;
     this.draft = { ...d, runs: d.runs.map((r) => (r.id === run.id ? run : r)) };
-    this.cb.edit(this.draft, live);
+  }
+
+  /** A field changed: update the draft, ask the host to validate, and tell the caller. */
+  private onFieldInput(f: FieldRec): void {
+    this.edited.add(f.key);
+    this.hostProblems.delete(f.key);
+    if (f.check(f.el.value) === null) this.draft = f.apply(this.draft!, f.el.value);
+    this.showProblem(f);
+    this.updateNote();
+    this.cb.edit(this.draft!, f.live && this.problems().length === 0);
+  }
+
+  private bindField(rec: FieldRec): void {
+    this.fields.set(rec.key, rec);
+    rec.el.dataset['field'] = rec.key;
+    rec.el.addEventListener('input', () => this.onFieldInput(rec));
+    rec.el.addEventListener('keydown', (e) => {
+      if ((e as KeyboardEvent).key === 'Enter') {
+        e.preventDefault();
+        this.requestRun();
+      }
+    });
+    this.showProblem(rec);
+  }
+
+  /** Run (button or Enter): exactly what the fields show, or nothing and the reason. */
+  requestRun(): void {
+    if (!this.draft) return;
+    // The fields are the truth: re-read every one (a field the host rewrote could not differ, but be exact).
+    let d = this.draft;
+    for (const f of this.fields.values()) if (f.check(f.el.value) === null && (!f.runId || d.runs.some((r) => r.id === f.runId))) d = f.apply(d, f.el.value);
+    this.draft = d;
+    const problems = this.problems();
+    this.updateNote();
+    if (problems.length) {
+      const first = [...this.fields.values()].find((f) => this.problemOf(f));
+      first?.el.focus();
+      return;
+    }
+    this.cb.run(d);
+  }
+
+  private sourceEls = new Map<string, HTMLElement>();
+  private updateSources(model: Model): void {
+    const run = this.draft?.runs.find((r) => r.id === this.activeRun);
+    if (!run) return;
+    for (const [name, el] of this.sourceEls) {
+      const v = run.hyperparameters[name];
+      const sug = model.suggested[run.optimizer]?.[name];
+      const src = model.suggestedSource?.[run.optimizer]?.[name];
+      const spec = model.optimizers.get(run.optimizer)?.hyperparameters.find((s) => s.name === name);
+      let text = '';
+      if (v !== undefined && sug !== undefined && formatHyperValue(v) === formatHyperValue(sug)) text = src ?? 'PyTorch default';
+      else if (spec) text = `edited (PyTorch default ${formatHyperValue(spec.default)}${sug !== undefined && formatHyperValue(sug) !== formatHyperValue(spec.default) ? `, suggested ${formatHyperValue(sug)}` : ''})`;
+      if (el.textContent !== text) el.textContent = text;
+    }
   }
 
   private renderEditor(model: Model, run: RunSpec | undefined): void {
+    for (const k of [...this.fields.keys()]) if (k.startsWith('h:')) this.fields.delete(k);
+    this.sourceEls.clear();
+    const hadFocus = this.focusedWithin(this.editorEl) ? (document.activeElement as HTMLElement | null)?.id : undefined;
     this.editorEl.replaceChildren();
     if (!run) return;
     const schema = model.optimizers.get(run.optimizer);
@@ -287,49 +592,91 @@ export class Toolbar {
     opt.classList.add('optimizer-select');
     opt.addEventListener('change', () => {
       const name = opt.value as OptimizerName;
-      if (name === run.optimizer || !model.optimizers.has(name)) return;
+      const cur = this.draft!.runs.find((r) => r.id === run.id);
+      if (!cur || name === cur.optimizer || !model.optimizers.has(name)) return;
       const hyper = { ...(model.suggested[name] ?? {}) } as Record<string, HyperValue>;
-      this.setDraftRun({ ...run, optimizer: name, hyperparameters: hyper }, true);
-      this.editorKey = '';
+      for (const k of [...this.edited]) if (k.startsWith(`h:${run.id}:`)) this.edited.delete(k);
+      for (const k of [...this.hostProblems.keys()]) if (k.startsWith(`h:${run.id}:`)) this.hostProblems.delete(k);
+      this.setDraftRun({ ...cur, optimizer: name, hyperparameters: hyper });
+      this.editorKey = `${run.id}|${name}|${model.optimizers.size}`;
       this.renderEditor(model, this.draft!.runs.find((r) => r.id === run.id));
+      (this.editorEl.querySelector('#optimizer') as HTMLElement | null)?.focus();
+      this.cb.edit(this.draft!, true);
     });
     const optWrap = h('label', 'field field-optimizer');
     optWrap.append(h('span', 'field-label', 'optimizer'), opt);
     this.editorEl.append(optWrap);
-    if (!schema) return;
+    if (!schema) {
+      this.editorEl.append(this.moreBtn);
+      return;
+    }
     const tooltip = (spec: HyperparameterSpec): string =>
       `${spec.name} (default ${formatHyperValue(spec.default)}): ${spec.description}\n\n${schema.label} — ${schema.torchName}\n${schema.equations}`;
     const fields = h('div', 'hyperparameters');
+    const rid = run.id;
+    const hyperOf = (d: SessionConfig, name: string): HyperValue | undefined => d.runs.find((r) => r.id === rid)?.hyperparameters[name];
+    const withHyper = (d: SessionConfig, name: string, v: HyperValue): SessionConfig =>
+      ({ ...d, runs: d.runs.map((r) => (r.id === rid ? { ...r, hyperparameters: { ...r.hyperparameters, [name]: v } } : r)) });
     for (const spec of schema.hyperparameters) {
       const value = run.hyperparameters[spec.name] ?? spec.default;
-      const wrap = h('label', `field field-${spec.kind}`);
+      const wrap = h('div', `field field-${spec.kind}`);
       wrap.title = tooltip(spec);
       wrap.dataset['hyper'] = spec.name;
       if (spec.kind === 'boolean') {
         const c: CheckElement = checkbox(spec.name, value === true, tooltip(spec));
-        c.addEventListener('change', () => this.setDraftRun(this.withHyper(run.id, spec.name, c.checked), true));
+        c.setAttribute('aria-label', `${spec.name}: ${spec.description}`);
+        c.addEventListener('change', () => {
+          this.draft = withHyper(this.draft!, spec.name, c.checked);
+          this.cb.edit(this.draft, true);
+        });
         wrap.append(c);
       } else if (spec.kind === 'number') {
-        wrap.append(h('span', 'field-label', spec.name));
-        const f = textField({ value: formatHyperValue(value), size: 7, label: spec.name, title: tooltip(spec), inputmode: 'decimal' });
+        const labelId = `label-${spec.name}`;
+        const lab = h('span', 'field-label', spec.name);
+        lab.id = labelId;
+        wrap.append(lab);
+        const f = textField({ value: formatHyperValue(value), size: 7, label: `${spec.name}: ${spec.description}`, title: tooltip(spec), inputmode: 'decimal', id: `hyper-${spec.name}` });
         f.dataset['hyper'] = spec.name;
-        this.bindNumber(f, (v) => this.setDraftRun(this.withHyper(run.id, spec.name, v), true));
-        wrap.append(f);
+        const msg = h('span', 'field-error');
+        msg.hidden = true;
+        wrap.append(f, msg);
+        this.bindField({
+          key: `h:${rid}:${spec.name}`, el: f, msg, runId: rid, name: spec.name, live: true,
+          check: (t) => numberProblem(t),
+          apply: (d, t) => withHyper(d, spec.name, parseNumber(t)!),
+          show: (d) => formatHyperValue(hyperOf(d, spec.name) ?? spec.default),
+          same: (d, t) => parseNumber(t) === hyperOf(d, spec.name),
+        });
+        if (spec.name === 'lr') {
+          const src = h('span', 'field-source');
+          src.id = 'lr-source';
+          this.sourceEls.set('lr', src);
+          wrap.append(src);
+        }
       } else {
         wrap.append(h('span', 'field-label', spec.name));
         const pair = (Array.isArray(value) ? value : spec.default) as readonly [number, number];
-        const a = textField({ value: formatNumber(pair[0], 6), size: 5, label: `${spec.name}[0]`, title: tooltip(spec), inputmode: 'decimal' });
-        const b = textField({ value: formatNumber(pair[1], 6), size: 5, label: `${spec.name}[1]`, title: tooltip(spec), inputmode: 'decimal' });
-        const cur: [number, number] = [pair[0], pair[1]];
-        this.bindNumber(a, (v) => {
-          cur[0] = v;
-          this.setDraftRun(this.withHyper(run.id, spec.name, [cur[0], cur[1]]), true);
-        });
-        this.bindNumber(b, (v) => {
-          cur[1] = v;
-          this.setDraftRun(this.withHyper(run.id, spec.name, [cur[0], cur[1]]), true);
-        });
-        wrap.append(a, b);
+        const row = h('div', 'pair-row');
+        const msg = h('span', 'field-error');
+        msg.hidden = true;
+        for (const i of [0, 1] as const) {
+          const f = textField({ value: formatNumber(pair[i], 6), size: 5, label: `${spec.name}[${i}] (β${i + 1}): ${spec.description}`, title: tooltip(spec), inputmode: 'decimal', id: `hyper-${spec.name}-${i}` });
+          row.append(f);
+          const pairOf = (d: SessionConfig): readonly [number, number] => (hyperOf(d, spec.name) ?? spec.default) as readonly [number, number];
+          this.bindField({
+            key: `h:${rid}:${spec.name}:${i}`, el: f, msg: i === 0 ? msg : h('span'), runId: rid, name: spec.name, index: i, live: true,
+            check: (t) => numberProblem(t),
+            apply: (d, t) => {
+              const p = [...pairOf(d)] as [number, number];
+              p[i] = parseNumber(t)!;
+              return withHyper(d, spec.name, [p[0], p[1]]);
+            },
+            show: (d) => formatNumber(pairOf(d)[i], 6),
+            same: (d, t) => parseNumber(t) === pairOf(d)[i],
+          });
+        }
+        // The pair's host problem is keyed on [0]; show it for either element.
+        wrap.append(row, msg);
       }
       fields.append(wrap);
     }
@@ -339,72 +686,67 @@ export class Toolbar {
     summary.title = 'The exact update PyTorch applies, in its operation order';
     const pre = h('pre', undefined, `${schema.torchName}\n${schema.equations}\n\nEffective learning rate: ${schema.effectiveLrDefinition}`);
     details.append(summary, pre);
-    this.editorEl.append(details);
-  }
-
-  private withHyper(runId: string, name: string, v: HyperValue): RunSpec {
-    const run = this.draft!.runs.find((r) => r.id === runId)!;
-    return { ...run, hyperparameters: { ...run.hyperparameters, [name]: v } };
-  }
-
-  private bindNumber(f: ValueElement, set: (v: number) => void, opts: { integer?: boolean; min?: number } = {}): void {
-    f.addEventListener('input', () => {
-      const v = parseNumber(f.value);
-      const ok = v !== undefined && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min);
-      f.classList.toggle('invalid', !ok);
-      f.setAttribute('aria-invalid', String(!ok));
-      if (ok) set(v!);
-    });
+    this.editorEl.append(details, this.moreBtn);
+    this.updateSources(model);
+    if (hadFocus) (this.editorEl.querySelector(`#${hadFocus}`) as HTMLElement | null)?.focus();
   }
 
   private runBtn: (HTMLElement & { disabled: boolean }) | null = null;
   private stopBtn: (HTMLElement & { disabled: boolean }) | null = null;
+  private liveTag: HTMLElement | null = null;
 
   private renderControls(model: Model): void {
+    for (const k of ['steps', 'seed', 'batch']) this.fields.delete(k);
     this.controlsEl.replaceChildren();
     const d = this.draft!;
-    const field = (label: string, el: HTMLElement, title: string): HTMLElement => {
-      const w = h('label', 'field');
+    const field = (label: string, el: HTMLElement, title: string, msg: HTMLElement): HTMLElement => {
+      const w = h('div', 'field');
       w.title = title;
-      w.append(h('span', 'field-label', label), el);
+      w.append(h('span', 'field-label', label), el, msg);
       return w;
     };
-    const steps = textField({ value: String(d.steps), size: 6, label: 'steps', id: 'steps', inputmode: 'numeric' });
-    this.bindNumber(steps, (v) => {
-      this.draft = { ...this.draft!, steps: v };
-      this.cb.edit(this.draft, true);
-    }, { integer: true, min: 1 });
-    const seed = textField({ value: String(d.seed), size: 4, label: 'seed', id: 'seed', inputmode: 'numeric' });
-    this.bindNumber(seed, (v) => {
-      this.draft = { ...this.draft!, seed: v };
-      this.cb.edit(this.draft, true);
-    }, { integer: true, min: 0 });
+    const intField = (key: 'steps' | 'seed', label: string, size: number, opts: { min: number; max: number }, title: string): HTMLElement => {
+      const f = textField({ value: String(d[key]), size, label, id: key, inputmode: 'numeric' });
+      f.dataset['label'] = label;
+      const msg = h('span', 'field-error');
+      msg.hidden = true;
+      this.bindField({
+        key, el: f, msg, name: key, live: false,
+        check: (t) => numberProblem(t, { integer: true, ...opts }),
+        apply: (dr, t) => ({ ...dr, [key]: parseNumber(t)! }),
+        show: (dr) => String(dr[key]),
+        same: (dr, t) => parseNumber(t) === dr[key],
+      });
+      return field(label, f, title, msg);
+    };
     this.controlsEl.append(
-      field('steps', steps, 'Number of optimizer steps'),
-      field('seed', seed, 'Seed of mini-batch sampling and gradient noise (runs are deterministic for a given seed)'),
+      intField('steps', 'steps', 6, { min: 1, max: LIMITS.maxSteps }, 'Number of optimizer steps (press Enter or Run to apply)'),
+      intField('seed', 'seed', 4, { min: 0, max: 2 ** 31 - 1 }, 'Seed of mini-batch sampling and gradient noise (runs are deterministic for a given seed; Enter or Run applies it)'),
     );
     if (model.loss?.hasData) {
       const batch = textField({ value: d.batchSize !== undefined ? String(d.batchSize) : '', placeholder: 'file', size: 5, label: 'batch size', id: 'batch' });
-      batch.addEventListener('input', () => {
-        const t = batch.value.trim();
-        const v = t === '' ? undefined : parseNumber(t);
-        const ok = t === '' || (v !== undefined && Number.isInteger(v) && v >= 1);
-        batch.classList.toggle('invalid', !ok);
-        if (!ok) return;
-        const { batchSize: _old, ...rest } = this.draft!;
-        void _old;
-        this.draft = v === undefined ? rest : { ...rest, batchSize: v };
-        this.cb.edit(this.draft, true);
+      batch.dataset['label'] = 'batch size';
+      const msg = h('span', 'field-error');
+      msg.hidden = true;
+      this.bindField({
+        key: 'batch', el: batch, msg, name: 'batch size', live: false,
+        check: (t) => numberProblem(t, { integer: true, min: 1, max: 1e9, optional: true }),
+        apply: (dr, t) => {
+          const { batchSize: _old, ...rest } = dr;
+          void _old;
+          return t.trim() === '' ? rest : { ...rest, batchSize: parseNumber(t)! };
+        },
+        show: (dr) => (dr.batchSize !== undefined ? String(dr.batchSize) : ''),
+        same: (dr, t) => (t.trim() === '' ? dr.batchSize === undefined : parseNumber(t) === dr.batchSize),
       });
-      this.controlsEl.append(field('batch', batch, 'Mini-batch size (empty: the loss file\'s own)'));
+      this.controlsEl.append(field('batch', batch, 'Mini-batch size (empty: the loss file\'s own; Enter or Run applies it)', msg));
     }
     const run = button('Run', { appearance: 'primary', icon: 'run', title: 'Run with these settings', id: 'run' });
-    run.addEventListener('click', () => this.cb.run(this.draft!));
+    run.addEventListener('click', () => this.requestRun());
     const stop = button('Stop', { appearance: 'secondary', icon: 'stop', title: 'Cancel the run in progress', id: 'stop' });
     stop.addEventListener('click', () => this.cb.stop());
     this.runBtn = run;
     this.stopBtn = stop;
-    this.updateRunning(model);
     const exp = dropdown(
       [{ value: '', label: 'Export…' }, { value: 'csv', label: 'CSV (per step)' }, { value: 'json', label: 'JSON (all series)' }, { value: 'png', label: 'PNG (each chart)' }],
       '',
@@ -416,16 +758,22 @@ export class Toolbar {
       exp.value = '';
     });
     const spacer = h('span', 'spacer');
-    const live = tag(model.settings.liveUpdate ? 'live' : 'manual', model.settings.liveUpdate
-      ? 'Edits re-run immediately on small problems (setting optimizerDiagnostics.liveUpdate)'
-      : 'Press Run after editing (setting optimizerDiagnostics.liveUpdate)');
-    this.controlsEl.append(run, stop, live, spacer, exp);
+    this.liveTag = tag('live');
+    this.controlsEl.append(run, stop, this.liveTag, spacer, exp);
+    this.syncFields();
   }
 
   private updateRunning(model: Model): void {
     const running = model.status.phase === 'running';
     if (this.stopBtn) this.stopBtn.disabled = !running;
     if (this.runBtn) this.runBtn.disabled = false;
+    if (this.liveTag) {
+      const t = model.settings.liveUpdate ? 'live' : 'manual';
+      if (this.liveTag.textContent !== t) this.liveTag.textContent = t;
+      this.liveTag.title = model.settings.liveUpdate
+        ? 'Hyperparameter edits re-run immediately on small problems; steps, seed and batch size on Enter or Run (setting optimizerDiagnostics.liveUpdate)'
+        : 'Press Run after editing (setting optimizerDiagnostics.liveUpdate)';
+    }
   }
 }
 

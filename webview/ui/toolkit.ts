@@ -36,7 +36,9 @@ export function button(label: string, opts: { appearance?: 'primary' | 'secondar
   if (opts.appearance) b.setAttribute('appearance', opts.appearance);
   if (opts.title) {
     b.title = opts.title;
-    b.setAttribute('aria-label', opts.title);
+    // A visible label is the accessible name (WCAG 2.5.3: the name contains the visible text); the title
+    // stays the tooltip. Icon-only buttons are named by their title.
+    b.setAttribute('aria-label', label ? label : opts.title);
   }
   if (opts.id) b.id = opts.id;
   if (opts.icon) {
@@ -63,6 +65,11 @@ export function textField(opts: { value?: string; label?: string; placeholder?: 
   if (opts.id) f.id = opts.id;
   if (opts.inputmode) f.setAttribute('inputmode', opts.inputmode);
   if (opts.label) {
+    // The toolkit's text field sets its aria-label from its text content when connected ("Text field"
+    // when empty, overwriting any aria-label given before): the label goes in as text content (its
+    // visible <label> part is hidden by media/main.css; the panel shows its own compact labels).
+    f.textContent = opts.label;
+    f.dataset['label'] = opts.label;
     f.setAttribute('aria-label', opts.label);
   }
   return f;

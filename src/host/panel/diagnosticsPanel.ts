@@ -4,7 +4,9 @@
 // forwards the session's stream.
 import * as vscode from 'vscode';
 import {
+  LIMITS,
   parseFromWebview,
+  sessionConfigProblems,
   type AxisLinks,
   type ChartImage,
   type ExportFormat,
@@ -17,6 +19,7 @@ import {
 import { Disposable } from '../util/dispose';
 import { panelHtml, webviewOptions } from './html';
 import { Session, type SessionHost } from './session';
+import { configProblems } from './validate';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -24,6 +27,8 @@ export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'lin
   /** Every message the session posts (the output channel logs runs from it). */
   observe?(panelId: string, msg: ToWebview): void;
   openSideBySide(panel: DiagnosticsPanel): void;
+  /** Side by side: relay a step/hover move to the other panels of the group. */
+  linkStep?(panel: DiagnosticsPanel, step: number | undefined, hover: number | null | undefined): void;
   exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
   didUpdate(panel: DiagnosticsPanel): void;
   didFocus(panel: DiagnosticsPanel): void;
@@ -192,6 +197,12 @@ export class DiagnosticsPanel extends Disposable {
     const msg = parseFromWebview(raw);
     if (!msg) {
       this.deps.log(`ignored an invalid message from the webview: ${safeType(raw)}`);
+      // A refused run (e.g. steps above the maximum) is said in the panel, not dropped silently.
+      const r = raw as { type?: unknown; config?: unknown } | null;
+      if (r && typeof r === 'object' && (r.type === 'run/start' || r.type === 'run/validate')) {
+        const problems = sessionConfigProblems(r.config);
+        this.post({ type: 'run/didReject', message: `Not run: ${problems.map((p) => p.message).join('; ')}`, problems });
+      }
       return;
     }
     this.handle(msg);
@@ -217,19 +228,35 @@ export class DiagnosticsPanel extends Disposable {
       case 'webview/didError':
         this.deps.log(`webview: ${msg.message}`);
         return;
+      case 'run/validate':
+        this.post({ type: 'run/didValidate', seq: msg.seq, problems: configProblems(msg.config) });
+        return;
+      case 'view/linkStep':
+        if (this.linkGroup) this.deps.linkStep?.(this, msg.step, msg.hover);
+        return;
       case 'run/start': {
         const settings = this.deps.settings();
         const work = msg.config.steps * msg.config.runs.length * (this.session.loss?.dim ?? 2);
         if (msg.live && (!settings.liveUpdate || work > settings.liveUpdateMaxWork)) return;
+        this.session.notice = null; // a restore notice lasts until the user runs something
         void this.run(msg.config);
         return;
       }
       case 'run/stop':
         this.session.stop();
         return;
-      case 'run/addToComparison':
-        void this.run(this.session.withAddedRun(msg.optimizer));
+      case 'run/addToComparison': {
+        if (this.session.config.runs.length >= LIMITS.maxRuns) {
+          this.post({
+            type: 'run/didReject',
+            message: `A comparison holds at most ${LIMITS.maxRuns} runs: remove one (×) before adding another.`,
+            problems: [{ field: 'runs', message: `at most ${LIMITS.maxRuns} runs` }],
+          });
+          return;
+        }
+        void this.run(this.session.withAddedRun(msg.optimizer, msg.hyperparameters));
         return;
+      }
       case 'run/remove':
         this.session.removeRun(msg.runId);
         this.updateTitle();

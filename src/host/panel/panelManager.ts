@@ -3,15 +3,15 @@
 // groups with linked axes, re-run on save of a loss file, settings and trust changes.
 import * as vscode from 'vscode';
 import { linkedRanges } from '../../protocol/axes';
-import { parseSessionConfig, type AxisLinks, type ExportFormat, type RenderSummary, type SessionConfig } from '../../protocol/messages';
-import { defaultHyperparameters } from '../../protocol/runDefaults';
+import { restoreSessionConfig, type AxisLinks, type ExportFormat, type RenderSummary, type SessionConfig } from '../../protocol/messages';
+import { defaultHyperparameters, lossHintOf, suggestedSteps } from '../../protocol/runDefaults';
 import type { LossRef } from '../../protocol/simulation';
 import { fileLandscape, landscapeFor, lossHint } from '../landscape';
 import type { ExtensionLog } from '../log';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
 import { MemoryBudget } from '../../protocol/memoryBudget';
-import { panelSettings, readSettings } from '../settings';
+import { DEFAULTS, panelSettings, readSettings } from '../settings';
 import { Disposable } from '../util/dispose';
 import { DiagnosticsPanel, type PanelDeps } from './diagnosticsPanel';
 import type { ProgressHandle } from './session';
@@ -61,6 +61,12 @@ export class PanelManager extends Disposable {
       log: (m) => opts.log.info(m),
       observe: (id, m) => opts.log.observe(id, m),
       openSideBySide: (p) => void this.openSideBySide(p),
+      linkStep: (p, step, hover) => {
+        if (!p.linkGroup) return;
+        for (const m of this.all()) {
+          if (m !== p && m.linkGroup === p.linkGroup) m.post({ type: 'view/didLinkStep', ...(step !== undefined ? { step } : {}), ...(hover !== undefined ? { hover } : {}) });
+        }
+      },
       exportRun: (p, format) => opts.exportRun(p, format),
       didUpdate: (p) => this.updateLinks(p),
       didFocus: (p) => {
@@ -70,8 +76,15 @@ export class PanelManager extends Disposable {
     this._register(
       vscode.window.registerWebviewPanelSerializer(DiagnosticsPanel.viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
-          const cfg = parseSessionConfig((state as { config?: unknown } | undefined)?.config) ?? this.defaultConfig({ kind: 'builtin', name: 'canyon' });
-          this.track(DiagnosticsPanel.revive(panel, this.deps, cfg));
+          const saved = (state as { config?: unknown } | undefined)?.config;
+          const restored = restoreSessionConfig(saved, { steps: readSettings().steps });
+          const cfg = restored?.config ?? this.defaultConfig({ kind: 'builtin', name: 'canyon' });
+          const p = this.track(DiagnosticsPanel.revive(panel, this.deps, cfg));
+          const dropped = restored ? restored.dropped : saved !== undefined ? ['the saved configuration (no valid loss or run): showing the default'] : [];
+          if (dropped.length) {
+            p.session.notice = `Restored after reload, except: ${dropped.join('; ')}.`;
+            this.opts.output.appendLine(`restore: ${p.session.notice}`);
+          }
         },
       }),
     );
@@ -106,14 +119,16 @@ export class PanelManager extends Disposable {
 
   /** A one-run config: PyTorch's defaults, with the learning rate tuned per built-in loss. */
   defaultConfig(loss: LossRef, optimizer = readSettings().defaultOptimizer): SessionConfig {
-    const steps = readSettings().steps;
-    return { loss, runs: [{ id: 'r1', optimizer, hyperparameters: defaultHyperparameters(optimizer, lossHint(loss), steps) }], steps, seed: 0 };
+    const set = readSettings().steps;
+    const steps = set === DEFAULTS.steps ? suggestedSteps(lossHintOf(loss)) ?? set : set;
+    return { loss, runs: [{ id: 'r1', optimizer, hyperparameters: defaultHyperparameters(optimizer, lossHintOf(loss), steps) }], steps, seed: 0 };
   }
 
   /** Shows `config` in a panel (reused or new) and runs it. */
   open(config: SessionConfig, o: OpenOptions = {}): DiagnosticsPanel {
+    // A comparison (or a side-by-side member) is never replaced: the new run gets a panel of its own.
     const reuse = !o.newPanel ? this.current() : undefined;
-    if (reuse && !reuse.linkGroup) {
+    if (reuse && !reuse.linkGroup && reuse.session.config.runs.length < 2) {
       reuse.reveal(undefined, o.column ?? reuse.panel.viewColumn);
       void reuse.run(config);
       this.active = reuse;

@@ -5,7 +5,7 @@
 // a session in plain Node.
 
 import { createOptimizer, describeSampling, HyperparameterError } from '../../core';
-import type { OptimizerName } from '../../core/types';
+import type { HyperValue, OptimizerName } from '../../core/types';
 import type {
   AxisLinks,
   Landscape,
@@ -17,7 +17,7 @@ import type {
   SessionConfig,
   ToWebview,
 } from '../../protocol/messages';
-import { defaultHyperparameters, optimizerSchemas, suggestedForAll } from '../../protocol/runDefaults';
+import { defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
 import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 import { toLossError, type Runner } from '../run/runnerApi';
@@ -151,7 +151,9 @@ export class Session {
       panelId: this.panelId,
       config: this._config,
       optimizers: optimizerSchemas(),
-      suggested: suggestedForAll(this._loss, this._config.steps),
+      suggested: suggestedForAll(this.hint(), this._config.steps),
+      suggestedSource: suggestedSources(this.hint(), this._config.steps),
+      notice: this.notice,
       loss: this._loss,
       landscape: this._landscape,
       runs: this.series,
@@ -163,6 +165,13 @@ export class Session {
       links: this.host.links?.() ?? null,
       trusted: this.host.trusted(),
     };
+  }
+
+  /** A notice the panel shows with the next snapshot (e.g. what a restored configuration dropped). */
+  notice: string | null = null;
+
+  private hint(): ReturnType<typeof lossHintOf> {
+    return this._loss ? lossHintOfInfo(this._loss) : lossHintOf(this._config.loss);
   }
 
   private seriesOf(rec: RecordingColumns): RunSeries {
@@ -216,8 +225,8 @@ export class Session {
   }
 
   /** A new run of `optimizer` with this loss's suggested hyperparameters; returns the new config. */
-  withAddedRun(optimizer: OptimizerName): SessionConfig {
-    const spec: RunSpec = { id: this.nextRunId(), optimizer, hyperparameters: defaultHyperparameters(optimizer, this._loss, this._config.steps) };
+  withAddedRun(optimizer: OptimizerName, overrides?: Readonly<Record<string, HyperValue>>): SessionConfig {
+    const spec: RunSpec = { id: this.nextRunId(), optimizer, hyperparameters: { ...defaultHyperparameters(optimizer, this.hint(), this._config.steps), ...(overrides ?? {}) } };
     return { ...this._config, runs: [...this._config.runs, spec] };
   }
 

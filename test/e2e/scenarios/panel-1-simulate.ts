@@ -7,9 +7,12 @@ import { answerQuickPick, lastFinite, panelWebview, readCharts, screenshot, wait
 export default async function (ctx: ScenarioContext): Promise<void> {
   await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
   await answerQuickPick(ctx, 'Canyon', { titleIncludes: 'choose a loss' });
-  await answerQuickPick(ctx, 'Adam / AMSGrad', { titleIncludes: 'choose an optimizer' });
+  // Typing "Adam" + Enter picks Adam, not AdamW (issue 8, item 17).
+  await answerQuickPick(ctx, 'Adam', { titleIncludes: 'choose an optimizer', typed: true });
 
   const { view, frame } = await panelWebview(ctx);
+  await waitInWebview(frame, `od.model().config.runs.length === 1`);
+  ctx.assert.strictEqual(await frame.evaluate(`window.__optimizerDiagnostics.model().config.runs[0].optimizer`), 'adam', 'typing "Adam" + Enter picked Adam');
   const csp = await view.csp();
   ctx.assert.ok(csp && /script-src 'nonce-[^']+'/.test(csp) && !/unsafe-(inline|eval)/.test(csp), `strict CSP expected, got ${csp}`);
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.chart('effectiveLr') && od.chart('effectiveLr').data.datasets.length >= 2`);
