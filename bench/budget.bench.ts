@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createOptimizer, planRecording, recordedRows, rowBytes, describeSampling } from '../src/core';
 import type { OptimizerName } from '../src/core/types';
-import { SimulationRunner } from '../src/host/run/simulationRunner';
+import { SimulationRunner } from '../src/runner/client';
 import { MemoryBudget } from '../src/protocol/memoryBudget';
 import type { RunConfig } from '../src/protocol/simulation';
 

@@ -6,7 +6,7 @@ import { linkedRanges } from '../../protocol/axes';
 import { restoreSessionConfig, type AxisLinks, type ExportFormat, type RenderSummary, type SessionConfig } from '../../protocol/messages';
 import { defaultHyperparameters, lossHintOf, suggestedSteps } from '../../protocol/runDefaults';
 import type { LossRef } from '../../protocol/simulation';
-import { fileLandscape, landscapeFor, lossHint } from '../landscape';
+import { fileLandscape, landscapeFor } from '../landscape';
 import type { ExtensionLog } from '../log';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
@@ -83,7 +83,7 @@ export class PanelManager extends Disposable {
           const dropped = restored ? restored.dropped : saved !== undefined ? ['the saved configuration (no valid loss or run): showing the default'] : [];
           if (dropped.length) {
             p.session.notice = `Restored after reload, except: ${dropped.join('; ')}.`;
-            this.opts.output.appendLine(`restore: ${p.session.notice}`);
+            this.opts.log.info(`restore: ${p.session.notice}`);
           }
         },
       }),
