@@ -36,6 +36,7 @@ import {
 import { defaultExport, type UserFunction } from './definition';
 import { describeThrown, lossError, LossErrorException, userFrame } from './errors';
 import { ModuleLoader } from './moduleLoader';
+import { reportAlive } from './progress';
 import { callUser, checkLossValue, NUMERIC_ADVICE, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
 import { mapColumn, toCommonJs, toJavaScript } from './transpile';
 
@@ -131,6 +132,7 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
   const same = (a: number, b: number): boolean => Object.is(a, b) || (a !== a && b !== b);
   /** Throws when the forward value `v` is not the plain loss at this point. */
   const checkAgainstPlain = (v: number, flat: Float64Array, batch: Parameters<ValueAndGrad>[1], step: number | undefined): void => {
+    reportAlive('checking the automatic gradient\'s loss value against loss()');
     const plain = callUser(ctx, 'loss', ctx.def.loss, flat, batch, step);
     if (typeof plain !== 'number') checkLossValue(ctx, plain, step); // the plain loss's own error (not a number)
     if (same(v, plain as number)) return;

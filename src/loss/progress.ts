@@ -5,7 +5,8 @@
 // `graceMs` announces a silent phase the runner knows is long (one JSON.parse of 170 MB cannot report
 // progress inside): the watchdog allows that much more before it calls it "no progress".
 
-export type ProgressHook = (detail: string, graceMs?: number, phase?: 'loading' | 'describing') => void;
+/** `phase` 'current': the runner's loop stays in its phase (and step); the call only shows it is alive. */
+export type ProgressHook = (detail: string, graceMs?: number, phase?: 'loading' | 'describing' | 'current') => void;
 
 let hook: ProgressHook | null = null;
 
@@ -16,6 +17,14 @@ export function setProgressHook(h: ProgressHook | null): void {
 /** `detail` names what is being loaded, e.g. `data.csv (40 of 170 MB read)`. */
 export function reportProgress(detail: string, graceMs?: number, phase: 'loading' | 'describing' = 'loading'): void {
   if (hook) hook(detail, graceMs, phase);
+}
+
+/**
+ * Work between two of the runner's own heartbeats finished (e.g. the plain loss() evaluation that checks
+ * the automatic gradient's value, which doubles an evaluation's time): progress in the current phase.
+ */
+export function reportAlive(detail: string): void {
+  if (hook) hook(detail, undefined, 'current');
 }
 
 /**

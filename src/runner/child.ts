@@ -69,7 +69,10 @@ function beat(p: RunnerProgress): void {
   post({ type: 'sim/heartbeat', requestId: now.requestId, ...p });
 }
 
-setProgressHook((detail, graceMs, phase) => beat({ phase: phase ?? 'loading', detail, ...(graceMs !== undefined ? { graceMs } : {}) }));
+setProgressHook((detail, graceMs, phase) => {
+  if (phase === 'current') beat({ ...(now.phase ? { phase: now.phase } : {}), ...(now.step !== undefined ? { step: now.step } : {}), detail });
+  else beat({ phase: phase ?? 'loading', detail, ...(graceMs !== undefined ? { graceMs } : {}) });
+});
 
 let loaded: LoadedLoss | null = null;
 let loadedPath: string | null = null;
