@@ -817,6 +817,7 @@ export class SimulationRunner implements Runner {
       },
       cancelled: (rid) => this.cancelledInProcess.has(rid) || over,
       firstSlice: 64,
+      inProcess: true,
     };
     const ref = req.loss as Extract<LossRef, { kind: 'builtin' }>;
     runRequest(req, () => resolveBuiltin(ref.name), io)

@@ -45,6 +45,12 @@ export interface EngineIO {
   yield?(): Promise<void>;
   /** Steps of the first slice (default 1: time the first evaluation on its own). */
   firstSlice?: number;
+  /**
+   * The recordings stay in this realm (built-ins run in the host or CLI process): a run's columns are
+   * exact-length views over the recording's arrays instead of copies, so a finished run is not held
+   * twice. Default false: copies whose buffers are transferred to the other process.
+   */
+  inProcess?: boolean;
 }
 
 export interface Resolved {
@@ -314,7 +320,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
         break;
       }
     }
-    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error);
+    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true);
     io.post({ type: 'sim/didFinishRun', requestId, recording: columns }, transfer);
   }
   io.post({ type: 'sim/didFinish', requestId, cancelled: io.cancelled(requestId) });
@@ -329,13 +335,15 @@ function stopOnError(rec: Recording, error: LossError): void {
   rec.stopReason = `stopped at step ${k}: ${formatLossError(error)}`;
 }
 
-/** The recording as exact-length copies (never views over the preallocated buffers) and their buffers. */
-function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined) {
+/** The recording as exact-length columns: copies whose buffers are transferred, or (in process) views over the recording. */
+function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean) {
   const n = rec.stepsCompleted;
   const dim = rec.dim;
   const transfer: ArrayBuffer[] = [];
   const cut = (a: Float64Array, len: number): Float64Array => {
-    const c = a.slice(0, Math.min(len, a.length));
+    const m = Math.min(len, a.length);
+    if (inProcess) return m === a.length ? a : a.subarray(0, m);
+    const c = a.slice(0, m);
     transfer.push(c.buffer as ArrayBuffer);
     return c;
   };
