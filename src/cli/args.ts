@@ -10,6 +10,7 @@ import {
   type OptimizerName,
 } from '../core';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB } from '../protocol/memoryBudget';
+import { DEFAULT_MEMORY_LIMIT_MB } from '../runner/client';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -33,6 +34,8 @@ export interface CommonOptions {
   csv: boolean;
   /** One memory budget for the recordings of all runs (MB); longer runs are downsampled while recording. */
   memoryBudgetMb: number;
+  /** Memory limit of a loss file's process (MB): heap (--max-old-space-size) and resident memory. */
+  memoryLimitMb: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
 }
@@ -66,7 +69,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb']);
 const SWITCHES = new Set(['json', 'csv', 'help']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
@@ -210,6 +213,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     memoryBudgetMb: values.has('memory-budget-mb')
       ? parseInteger('memory-budget-mb', values.get('memory-budget-mb')!, MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB)
       : DEFAULT_MEMORY_BUDGET_MB,
+    memoryLimitMb: values.has('memory-limit-mb') ? parseInteger('memory-limit-mb', values.get('memory-limit-mb')!, 64, 65536) : DEFAULT_MEMORY_LIMIT_MB,
     hyperparameters: {},
   };
   if (common.json && common.csv) throw new UsageError('--json and --csv both write to stdout: choose one (and --out FILE for a file)');
@@ -310,6 +314,7 @@ export function helpText(topic?: string): string {
     `  --timeout MS                      stop a loss file that reports nothing for MS ms (default 10000, at most ${MAX_TIMEOUT_MS})`,
     `  --memory-budget-mb MB             memory for the recordings of all runs (default ${DEFAULT_MEMORY_BUDGET_MB}); longer runs`,
     '                                    keep every step at first, then the min and max loss of each bucket of steps',
+    `  --memory-limit-mb MB              memory limit of a loss file's process (default ${DEFAULT_MEMORY_LIMIT_MB}, 64-65536)`,
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',

@@ -339,4 +339,12 @@ describe('optimizer-diagnostics CLI', () => {
     assert.match(human.stdout, /^note: recorded (about )?every [\d,]+th step after step [\d,]+.*, to stay within --memory-budget-mb 16$/m);
     assert.match(human.stdout, /\n\s*300000\s+\S+/, 'the table ends at the last step');
   });
+  test('--memory-limit-mb sets the loss process limit: an out-of-memory loss file is stopped at that limit, exit 1; out-of-range values exit 2', () => {
+    const oom = join(repoRoot(), 'test', 'fixtures', 'losses', 'attack-oom.loss.js');
+    const r = cli('simulate', '--loss', oom, '--optimizer', 'sgd', '--steps', '3', '--gradient', 'numeric', '--memory-limit-mb', '96');
+    assert.equal(r.code, 1, r.stderr);
+    // What the loss process printed goes to stderr first (here V8's own heap report); the CLI's error is the last line.
+    assert.match(r.stderr.trim().split('\n').at(-1) ?? '', /^optimizer-diagnostics: .*attack-oom\.loss\.js: out of memory \(96 MB limit\) .*the loss process ran out of heap and was stopped$/);
+    for (const bad of ['10', '0x100', '70000']) assert.equal(cli(...sim('--memory-limit-mb', bad)).code, 2, bad);
+  });
 });
