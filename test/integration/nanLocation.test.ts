@@ -58,7 +58,9 @@ suite('NaN location', function () {
     assert.strictEqual(d.range.start.line, 8, 'line 9');
     assert.strictEqual(d.range.start.character, 24, 'column 25: Math.sqrt');
     assert.match(d.message, /^the loss left its domain at step 46: Math\.sqrt\(-0\.02589846\d*\) is NaN \(finite operands, finite parameters\); loss\(\) returned NaN \(at step 46\)$/);
-    const p = await waitFor(() => api.panels().find((x) => x.id === r.panelId && x.status.phase === 'done'), 30_000, 'the run ends');
+    // The run ended by the error: the panel reports it (phase 'failed', the error in the banner) and keeps the partial run.
+    const p = await waitFor(() => api.panels().find((x) => x.id === r.panelId && x.status.phase === 'failed'), 30_000, 'the run ends with the error');
+    assert.match(p.status.message ?? '', /the loss left its domain at step 46/);
     assert.deepStrictEqual(p.runs.length, 1, 'the partial run is kept');
 
     // a clean run of the same file clears it
