@@ -45,6 +45,10 @@ async function run(ctx: ScenarioContext): Promise<void> {
   await csv.click();
   const dialog = ctx.page.locator('.quick-input-widget .quick-input-box input');
   await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+  // VS Code's simple save dialog fills its box in two steps (the folder, then the default file name):
+  // wait for the file name before typing over it, or the late update merges into what was typed.
+  for (let t = 0; !/\.csv$/.test(await dialog.inputValue()) && t < 50; t++) await ctx.page.waitForTimeout(100);
+  await ctx.page.waitForTimeout(300);
   ctx.log(`Export CSV opened the save dialog (${await dialog.inputValue()})`);
   const file = path.join(ctx.workspace, 'side-by-side-export.csv');
   await dialog.fill(file);

@@ -12,7 +12,7 @@ import { answerQuickPick, panelWebview, readCharts, screenshot, waitInWebview } 
 export default async function (ctx: ScenarioContext): Promise<void> {
   await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
   await answerQuickPick(ctx, 'Canyon', { titleIncludes: 'choose a loss' });
-  await answerQuickPick(ctx, 'SGD / Momentum', { titleIncludes: 'choose an optimizer' });
+  await answerQuickPick(ctx, 'SGD', { titleIncludes: 'choose an optimizer' });
   const { view, frame } = await panelWebview(ctx);
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 1`);
   const steps = (await frame.evaluate(`window.__optimizerDiagnostics.model().config.steps`)) as number;

@@ -10,7 +10,7 @@ import { answerQuickPick, panelWebview, readCharts, screenshot, waitInWebview, w
 export default async function (ctx: ScenarioContext): Promise<void> {
   await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
   await answerQuickPick(ctx, 'Canyon', { titleIncludes: 'choose a loss' });
-  await answerQuickPick(ctx, 'SGD / Momentum', { titleIncludes: 'choose an optimizer' });
+  await answerQuickPick(ctx, 'SGD', { titleIncludes: 'choose an optimizer' });
   const { view, frame } = await panelWebview(ctx);
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 1`);
   const steps = (await frame.evaluate(`window.__optimizerDiagnostics.model().config.steps`)) as number;
@@ -51,7 +51,7 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   // --- Item 9: Adam's raw + bias-corrected moments, and 1/(1−β1ᵗ) in the table.
   await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
   await answerQuickPick(ctx, 'Canyon', { titleIncludes: 'choose a loss' });
-  await answerQuickPick(ctx, 'Adam / AMSGrad', { titleIncludes: 'choose an optimizer' });
+  await answerQuickPick(ctx, 'Adam', { titleIncludes: 'choose an optimizer' });
   const adam = await panelWebview(ctx);
   await waitInWebview(adam.frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 1 && od.model().orderedRuns()[0].optimizer === 'adam'`);
   await adam.view.frame.locator('#card-moments').scrollIntoViewIfNeeded();
