@@ -111,6 +111,19 @@ function samplingJson(run: ColumnarRun): SamplingJson | undefined {
   };
 }
 
+/** The fields before `sampling` and `trajectory`, in document order (shared by the whole and the streamed document). */
+function trajectoryHead(run: ColumnarRun, meta: TrajectoryMeta) {
+  return {
+    loss: meta.loss,
+    optimizer: { name: meta.optimizer, hyperparameters: hyperCopy(meta.hyperparameters) },
+    param_names: [...meta.paramNames],
+    steps_requested: run.stepsRequested,
+    steps_completed: run.stepsCompleted,
+    diverged: run.diverged,
+    stop_reason: run.stopReason,
+  };
+}
+
 /** The CLI `--json` document for one run (small runs; large ones: trajectoryJsonChunks). */
 export function toTrajectoryJson(run: ColumnarRun, meta: TrajectoryMeta): TrajectoryJson {
   const m = rowCount(run);
@@ -124,13 +137,7 @@ export function toTrajectoryJson(run: ColumnarRun, meta: TrajectoryMeta): Trajec
   for (const [k, v] of Object.entries(run.extra)) diagnostics[k] = rows(v, d, n);
   const sampling = samplingJson(run);
   return {
-    loss: meta.loss,
-    optimizer: { name: meta.optimizer, hyperparameters: hyperCopy(meta.hyperparameters) },
-    param_names: [...meta.paramNames],
-    steps_requested: run.stepsRequested,
-    steps_completed: run.stepsCompleted,
-    diverged: run.diverged,
-    stop_reason: run.stopReason,
+    ...trajectoryHead(run, meta),
     ...(sampling ? { sampling } : {}),
     trajectory: {
       params: rows(run.params, d, m),
@@ -200,16 +207,7 @@ export function* trajectoryJsonChunks(run: ColumnarRun, meta: TrajectoryMeta): G
   const n = Math.max(0, m - 1);
   const d = run.dim;
   const sampling = samplingJson(run);
-  const head = {
-    loss: meta.loss,
-    optimizer: { name: meta.optimizer, hyperparameters: hyperCopy(meta.hyperparameters) },
-    param_names: [...meta.paramNames],
-    steps_requested: run.stepsRequested,
-    steps_completed: run.stepsCompleted,
-    diverged: run.diverged,
-    stop_reason: run.stopReason,
-  };
-  const h = JSON.stringify(head);
+  const h = JSON.stringify(trajectoryHead(run, meta));
   yield h.slice(0, -1);
   if (sampling) {
     const { steps, ...rest } = sampling;
