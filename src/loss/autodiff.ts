@@ -60,6 +60,41 @@ export interface PreparedAutodiff {
  * line-preserving JavaScript. Throws LossErrorExceptions (kind 'autodiff', or the module's own errors).
  */
 export function prepareAutodiff(ctx: LossInternals, source: string, js: string): PreparedAutodiff {
+  const steps = preparation(ctx, js);
+  const modules = steps.next().value as ModuleLoader;
+  let exports: unknown;
+  try {
+    exports = modules.load(ctx.file, source);
+  } catch (e) {
+    return finished(steps.throw(e));
+  }
+  return finished(steps.next(exports));
+}
+
+/** `prepareAutodiff` for module graphs with top-level await (the rewritten modules are awaited). */
+export async function prepareAutodiffAsync(ctx: LossInternals, source: string, js: string): Promise<PreparedAutodiff> {
+  const steps = preparation(ctx, js);
+  const modules = steps.next().value as ModuleLoader;
+  let exports: unknown;
+  try {
+    exports = await modules.loadAsync(ctx.file, source);
+  } catch (e) {
+    return finished(steps.throw(e));
+  }
+  return finished(steps.next(exports));
+}
+
+function finished(r: IteratorResult<ModuleLoader, PreparedAutodiff>): PreparedAutodiff {
+  if (!r.done) throw new Error('unreachable: the autodiff preparation yields once');
+  return r.value;
+}
+
+/**
+ * The preparation as a generator, so the one evaluation of the rewritten module graph can be
+ * synchronous or awaited: it yields the module loader and is resumed with the loss file's exports
+ * (or with the loader's error, thrown in at the same point).
+ */
+function* preparation(ctx: LossInternals, js: string): Generator<ModuleLoader, PreparedAutodiff, unknown> {
   const runtime = createRuntime();
   const rewrites = new Map<string, { result: RewriteResult; source: string; js: string }>();
   let nextSite = 0;
@@ -102,7 +137,7 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
   );
   let exported: unknown;
   try {
-    exported = defaultExport(modules.load(ctx.file, source));
+    exported = defaultExport(yield modules);
   } catch (e) {
     if (e instanceof AutodiffError) throw autodiffError(locate(e, rewrites, ctx.file) as AutodiffError);
     throw e;

@@ -9,7 +9,7 @@ import type { Problem } from '../core/types';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
 import { CliLossError } from './cliErrors';
 import { lossError, toLossError } from './errors';
-import { loadLossFileSync } from './loader';
+import { loadLossFile } from './loader';
 import { builtinInfo, builtinProblemWith, isBuiltinLossName } from './resolve';
 
 export { CliLossError, resolveLossRef } from './cliErrors';
@@ -31,7 +31,7 @@ export async function resolveLoss(arg: string, opts: ResolveLossOptions = {}): P
     if (!existsSync(resolve(arg))) {
       throw lossError('missing-export', `unknown loss "${arg}": not a built-in (${BUILTIN_LOSS_NAMES.join(', ')}) and no such file`);
     }
-    const loaded = loadLossFileSync(resolve(arg));
+    const loaded = await loadLossFile(resolve(arg));
     const info = loaded.info(opts.gradientMode ? { gradientMode: opts.gradientMode } : {});
     return { problem: loaded.createProblem(opts), info };
   } catch (e) {

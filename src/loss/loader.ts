@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
-import { prepareAutodiff, numericGradient } from './autodiff';
+import { prepareAutodiff, prepareAutodiffAsync, numericGradient, type PreparedAutodiff } from './autodiff';
 import { checkRows, loadDataFile, type DataRow } from './data';
 import { defaultExport, normalizeDefinition, type NormalizedDefinition } from './definition';
 import { lossError, LossErrorException } from './errors';
@@ -31,11 +31,26 @@ export function lossNameOf(file: string): string {
  * (kinds 'syntax', 'missing-export', 'invalid-export', 'shape', 'threw', 'data', 'autodiff' ...).
  */
 export async function loadLossFile(absPath: string, opts: LoadOptions = {}): Promise<LoadedLoss> {
-  return loadLossFileSync(absPath, opts);
+  const { file, source, js, locs, modules } = begin(absPath, opts);
+  const exports = await modules.loadAsync(file, source);
+  const loaded = finish(file, source, js, locs, modules, exports, opts);
+  // A graph with top-level await is evaluated again, rewritten, only asynchronously: prepare the
+  // automatic gradient now (its errors surface where they always do, when the gradient is needed).
+  if (modules.hasTopLevelAwait) await loaded.prepareAutodiffAsync();
+  return loaded;
 }
 
-/** Synchronous `loadLossFile` (the worker and the CLI call it between other synchronous work). */
-export function loadLossFileSync(file: string, opts: LoadOptions = {}): LoadedLoss {
+/**
+ * Synchronous `loadLossFile` for callers between other synchronous work (tests, tools). A module graph
+ * with top-level `await` is refused with a located error: use `loadLossFile`.
+ */
+export function loadLossFileSync(absPath: string, opts: LoadOptions = {}): LoadedLoss {
+  const { file, source, js, locs, modules } = begin(absPath, opts);
+  const exports = modules.load(file, source);
+  return finish(file, source, js, locs, modules, exports, opts);
+}
+
+function begin(file: string, opts: LoadOptions): { file: string; source: string; js: string; locs: PropertyLocations; modules: ModuleLoader } {
   let source = opts.source;
   if (source === undefined) {
     try {
@@ -48,7 +63,10 @@ export function loadLossFileSync(file: string, opts: LoadOptions = {}): LoadedLo
   const js = toJavaScript(source, file);
   const locs = locateDefinition(js, source);
   const modules = new ModuleLoader((src, f) => (f === file ? toCommonJs(js, f) : transpile(src, f)));
-  const exports = modules.load(file, source);
+  return { file, source, js, locs, modules };
+}
+
+function finish(file: string, source: string, js: string, locs: PropertyLocations, modules: ModuleLoader, exports: unknown, opts: LoadOptions): FileLoss {
   const exported = defaultExport(exports);
   const def = normalizeDefinition(exported, file, locs);
   const loaded = new FileLoss(file, source, js, locs, def, exported, modules);
@@ -139,14 +157,43 @@ class FileLoss implements LoadedLoss, LossInternals {
 
   autodiff(): ValueAndGrad {
     if (!this.adResult) {
-      try {
-        const prepared = prepareAutodiff(this, this.source, this.js);
-        for (const [f, m] of prepared.files) this.deps.set(f, m);
-        this.adResult = { ok: prepared.valueAndGrad, warnings: prepared.warnings };
-      } catch (e) {
-        this.adResult = { error: e };
+      if (this.modules.hasTopLevelAwait) {
+        // loadLossFile prepares it; only loadLossFileSync's caller can get here
+        throw lossError('autodiff', 'this loss file awaits at top level: its automatic gradient needs the asynchronous loader (loadLossFile)', this.at('loss'));
       }
+      this.settleAutodiff(() => prepareAutodiff(this, this.source, this.js));
     }
+    return this.autodiffResult();
+  }
+
+  /** Prepares the automatic gradient of a module graph with top-level await (`autodiff()` then returns it). */
+  async prepareAutodiffAsync(): Promise<void> {
+    if (this.adResult) return;
+    let prepared: PreparedAutodiff | undefined;
+    let error: unknown;
+    try {
+      prepared = await prepareAutodiffAsync(this, this.source, this.js);
+    } catch (e) {
+      error = e;
+    }
+    this.settleAutodiff(() => {
+      if (!prepared) throw error;
+      return prepared;
+    });
+  }
+
+  private settleAutodiff(prepare: () => PreparedAutodiff): void {
+    try {
+      const prepared = prepare();
+      for (const [f, m] of prepared.files) this.deps.set(f, m);
+      this.adResult = { ok: prepared.valueAndGrad, warnings: prepared.warnings };
+    } catch (e) {
+      this.adResult = { error: e };
+    }
+  }
+
+  private autodiffResult(): ValueAndGrad {
+    if (!this.adResult) throw new Error('unreachable: the automatic gradient was not prepared');
     if ('error' in this.adResult) throw this.adResult.error;
     return this.adResult.ok;
   }

@@ -16,7 +16,7 @@ import { basename, isAbsolute } from 'node:path';
 import type { FromWorkerMessage, LossErrorKind, RunnerProgress, SimulationRequest } from '../protocol/simulation';
 import type { Problem } from '../core/types';
 import { describeThrown, toLossError, userFrame } from '../loss/errors';
-import { loadLossFileSync } from '../loss/loader';
+import { loadLossFile } from '../loss/loader';
 import { setProgressHook } from '../loss/progress';
 import type { LoadedLoss } from '../loss/types';
 import { ownGridRequest, ownLossRef, ownRequest, resolveLoaded, runGrid, runRequest, type EngineIO } from './engine';
@@ -142,14 +142,14 @@ proc.on('disconnect', () => exitNow(0));
 
 // ---------------------------------------------------------------- requests
 
-function load(requestId: string, path: string): LoadedLoss {
+async function load(requestId: string, path: string): Promise<LoadedLoss> {
   if (!isAbsolute(path)) throw new Error(`the loss file path must be absolute: ${path}`);
   if (loadedPath !== null && loadedPath !== path) throw new Error(`this loss process runs ${loadedPath}, not ${path}`);
   if (loaded && loaded.isStale()) throw new Error(`${path} changed since this loss process loaded it`);
   if (!loaded) {
     loadedPath = path;
     beat({ phase: 'loading', detail: basename(path) });
-    loaded = loadLossFileSync(path);
+    loaded = await loadLossFile(path);
     const lossAt = (loaded as unknown as { at?(p: string): { line?: number; column?: number } }).at?.('loss');
     post({
       type: 'sim/didLoad',
@@ -200,7 +200,7 @@ async function handle(msg: Record<string, unknown>): Promise<void> {
       const file = ref.kind === 'file' ? ref.path : undefined;
       try {
         if (ref.kind !== 'file') throw new Error('the loss process runs loss files only');
-        const l = load(requestId, ref.path);
+        const l = await load(requestId, ref.path);
         beat({ phase: 'describing' });
         post({ type: 'sim/didDescribe', requestId, loss: resolveLoaded(l, mode).info });
       } catch (e) {
@@ -214,7 +214,7 @@ async function handle(msg: Record<string, unknown>): Promise<void> {
         const req = ownGridRequest(msg);
         if (req.loss.kind !== 'file') throw new Error('the loss process runs loss files only');
         file = req.loss.path;
-        const l = load(requestId, req.loss.path);
+        const l = await load(requestId, req.loss.path);
         runGrid(req, l, io);
       } catch (e) {
         fail(requestId, e, file);
@@ -232,8 +232,8 @@ async function handle(msg: Record<string, unknown>): Promise<void> {
       }
       const path = req.loss.path;
       now.requestId = req.requestId;
-      await runRequest(req, () => {
-        const l = load(req.requestId, path);
+      await runRequest(req, async () => {
+        const l = await load(req.requestId, path);
         beat({ phase: 'describing' });
         return resolveLoaded(l, req.gradientMode);
       }, io);

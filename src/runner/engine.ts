@@ -264,7 +264,7 @@ function startPoint(req: SimulationRequest, info: LossInfo): Float64Array {
 }
 
 /** Runs every RunConfig of `req` on `resolved` (a LossErrorException from `resolve` fails the request). */
-export async function runRequest(req: SimulationRequest, resolve: () => Resolved, io: EngineIO): Promise<void> {
+export async function runRequest(req: SimulationRequest, resolve: () => Resolved | Promise<Resolved>, io: EngineIO): Promise<void> {
   const { requestId } = req;
   const file = req.loss.kind === 'file' ? req.loss.path : undefined;
   const pause = io.yield ?? yieldToMessages;
@@ -274,7 +274,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
   let start: Float64Array;
   try {
     if (!Number.isInteger(req.steps) || req.steps < 0) throw lossError('hyperparameter', `steps must be a non-negative integer, got ${req.steps}`);
-    resolved = resolve();
+    resolved = await resolve();
     io.post({ type: 'sim/didDescribe', requestId, loss: resolved.info });
     optimizers = createOptimizers(req);
     start = startPoint(req, resolved.info);

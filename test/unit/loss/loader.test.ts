@@ -33,6 +33,27 @@ describe('loadLossFile: valid files', () => {
     assert.ok(Math.abs(g[0]! - -5) < 1e-12);
   });
 
+  test('ES modules with top-level await: dependencies first, then the awaiting body; autodiff of the same graph', async () => {
+    const l = await loadLossFile(fixture('top-level-await.loss.mjs'));
+    assert.deepEqual(l.start, [10, -1]); // the awaited readFile of data.csv (10 rows)
+    assert.equal(l.info().gradient, 'autodiff');
+    const p = l.createProblem();
+    const g = new Float64Array(2);
+    // scale = 0.5 comes from the imported helper's own top-level await: its importer waited for it
+    assert.equal(p.evaluate(Float64Array.of(2, 1), g, 0), 0.5 * (4 + 3));
+    assert.deepEqual([...g], [2, 3]);
+    assert.ok(l.dependencies.has(fixture('helpers/awaited-scale.mjs')));
+  });
+
+  test('top-level await: a throw after the await keeps its line; the synchronous loader refuses with the line', async () => {
+    assertLossError(await lossErrorOf(() => loadLossFile(fixture('top-level-await-throws.loss.mjs'))), 'threw', {
+      line: 4, column: 31, message: /RangeError: the awaited table is empty/,
+    });
+    assertLossError(await lossErrorOf(() => loadLossFileSync(fixture('top-level-await.loss.mjs'))), 'syntax', {
+      line: 4, message: /top-level await needs the asynchronous loader/,
+    });
+  });
+
   test('CSV data with a string column, validation split and mini-batches', async () => {
     const l = await loadLossFile(fixture('regression.loss.ts'));
     assert.equal(l.data!.train.length + l.data!.validation.length, 10);

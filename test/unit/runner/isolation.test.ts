@@ -207,6 +207,14 @@ describe('runner: the watchdog measures progress', () => {
     const info = await runner().describe(file(fixture('module-meta.loss.mjs')));
     assert.deepEqual(info.start, [2]);
   });
+
+  test('top-level await in an ES module loss file and in a module it imports', async () => {
+    const res = await runner().run(request(file(fixture('top-level-await.loss.mjs')), { steps: 2 }));
+    const run = res.runs[1]!;
+    assert.equal(run.stepsCompleted, 2);
+    // start (rows of data.csv, -1); loss = 0.5·(x² + 3y²): the helper's awaited scale is in effect
+    assert.equal(run.loss[0], 0.5 * (10 * 10 + 3));
+  });
 });
 
 describe('CLI: exits within 1 s of its timeout whatever the loss is blocked in', () => {
