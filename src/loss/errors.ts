@@ -3,7 +3,7 @@
 // LossErrorException carries one through `throw` on either side.
 
 import { basename } from 'node:path';
-import { formatLossError, type LossError, type LossErrorKind } from '../protocol/simulation';
+import { formatLossError, MAX_MESSAGE_CHARS, type LossError, type LossErrorKind } from '../protocol/simulation';
 
 /** An Error carrying a user-facing LossError (`file:line:column: message`). */
 export class LossErrorException extends Error {
@@ -78,6 +78,20 @@ export function userFrame(err: unknown, files: Iterable<string>): SourcePosition
 
 /** `Error: boom` → `boom`-style one-liner of a thrown value (keeps the class name when it is not plain Error). */
 export function describeThrown(e: unknown): string {
+  return clip(describeWhole(e));
+}
+
+/**
+ * A thrown value's text is cut where it is made (in the loss process), so a 50 MB message never
+ * crosses the process boundary: MAX_THROWN_CHARS kept, the length counted. The margin under
+ * MAX_MESSAGE_CHARS leaves room for the message's own prefix ("loss() threw at step 12: ").
+ */
+const MAX_THROWN_CHARS = MAX_MESSAGE_CHARS - 200;
+function clip(s: string): string {
+  return s.length > MAX_THROWN_CHARS ? `${s.slice(0, MAX_THROWN_CHARS)}… (${s.length.toLocaleString('en-US')} characters)` : s;
+}
+
+function describeWhole(e: unknown): string {
   if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
   try {
     return typeof e === 'string' ? e : JSON.stringify(e) ?? String(e);

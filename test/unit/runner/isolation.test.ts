@@ -208,6 +208,17 @@ describe('runner: the watchdog measures progress', () => {
     assert.deepEqual(info.start, [2]);
   });
 
+  test('a 50 MB thrown message is cut in the loss process: what crosses the boundary is short and counted', async () => {
+    const t = tempFiles({ 'huge.loss.js': "module.exports = { params: { x: 1 }, loss(p) { throw new Error('x'.repeat(50_000_000)); } };\n" });
+    try {
+      const error = await lossErrorOf(() => runner().run(request(file(t.path('huge.loss.js')), { steps: 3, gradientMode: 'numeric', runs: [{ id: 'sgd', optimizer: 'sgd', hyperparameters: { lr: 0.1 } }] })));
+      assert.ok(error.message.length < 2000, `${error.message.length} characters crossed`);
+      assert.match(error.message, /x… \(50,000,000 characters\)$/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   test('top-level await in an ES module loss file and in a module it imports', async () => {
     const res = await runner().run(request(file(fixture('top-level-await.loss.mjs')), { steps: 2 }));
     const run = res.runs[1]!;
