@@ -67,6 +67,9 @@ export interface SimulationRunnerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The start of V8's report of a fatal error (out of memory, a failed CHECK) on a process's stderr. */
+const V8_FATAL_REPORT = /\n?<--- Last few GCs --->|\n?FATAL ERROR: |\n?#\n# Fatal error in /;
+
 type Dying = Extract<FromWorkerMessage, { type: 'sim/dying' }>;
 
 interface Pending {
@@ -157,6 +160,8 @@ class LossProcess {
   readonly queue: Pending[] = [];
   current: Pending | null = null;
   stderrTail = '';
+  /** V8 began its fatal-error report on stderr (what follows is not forwarded as the loss's output). */
+  private fatalReport = false;
   note: Dying | null = null;
   killedFor: 'memory' | 'timeout' | 'stop' | 'dispose' | 'exit' | 'recycle' | null = null;
   peakRssMb = 0;
@@ -186,7 +191,13 @@ class LossProcess {
     this.proc.stderr?.on('data', (d: Buffer) => {
       const s = String(d);
       this.stderrTail = (this.stderrTail + s).slice(-8192);
-      owner.output(s);
+      if (this.fatalReport) return;
+      // V8's fatal report (out of memory: "<--- Last few GCs --->", a native stack trace) is not the
+      // user's output: it is kept in the tail, which the one-line error explains, and not forwarded.
+      const at = s.search(V8_FATAL_REPORT);
+      if (at >= 0) this.fatalReport = true;
+      const own = at >= 0 ? s.slice(0, at).replace(/\n+$/, '\n') : s;
+      if (own.trim()) owner.output(own);
     });
     this.proc.on('message', (msg: FromWorkerMessage) => this.onMessage(msg));
     this.proc.on('error', () => {

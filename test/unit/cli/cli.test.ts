@@ -343,7 +343,9 @@ describe('optimizer-diagnostics CLI', () => {
     const oom = join(repoRoot(), 'test', 'fixtures', 'losses', 'attack-oom.loss.js');
     const r = cli('simulate', '--loss', oom, '--optimizer', 'sgd', '--steps', '3', '--gradient', 'numeric', '--memory-limit-mb', '96');
     assert.equal(r.code, 1, r.stderr);
-    // What the loss process printed goes to stderr first (here V8's own heap report); the CLI's error is the last line.
+    // V8's own heap report is not the loss's output: the CLI's one-line error is all stderr holds.
+    assert.ok(!/Last few GCs|FATAL ERROR|Native stack trace/.test(r.stderr), r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr.trim().split('\n').at(-1) ?? '', /^optimizer-diagnostics: .*attack-oom\.loss\.js: out of memory \(96 MB limit\) .*the loss process ran out of heap and was stopped$/);
     for (const bad of ['10', '0x100', '70000']) assert.equal(cli(...sim('--memory-limit-mb', bad)).code, 2, bad);
   });
