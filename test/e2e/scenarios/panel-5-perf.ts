@@ -30,6 +30,8 @@ export default async function (ctx: ScenarioContext): Promise<void> {
     await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 1`);
     const steps = (await frame.evaluate(`window.__optimizerDiagnostics.model().config.steps`)) as number;
     const edit: number[] = [];
+    const roundTrip: number[] = [];
+    const toFinish: number[] = [];
     const phases: string[] = [];
     for (let k = 0; k < 15; k++) {
       const lr = (0.02 + 0.003 * k).toFixed(3);
@@ -42,9 +44,15 @@ export default async function (ctx: ScenarioContext): Promise<void> {
       const done = p.renders.filter((r) => r.received > p.runPostedAt && r.cause === 'run/didFinish');
       const last = done[done.length - 1]!;
       edit.push(last.painted - p.runPostedAt);
+      // The transport alone: run/didStart is the host's first answer (posted before any work).
+      const started = p.messages.find((m) => m.type === 'run/didStart' && m.at > p.runPostedAt);
+      if (started) roundTrip.push(started.at - p.runPostedAt);
+      const finished = p.messages.find((m) => m.type === 'run/didFinish' && m.at > p.runPostedAt);
+      if (finished) toFinish.push(finished.at - p.runPostedAt);
       if (k < 3 && last.phases) phases.push(`host+worker ${(last.received - p.runPostedAt).toFixed(1)}, ${Object.entries(last.phases).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`);
     }
     ctx.log(`hyperparameter edit, Adam on the canyon, ${steps} steps: debounce end (run/start posted) → painted ${stats(edit)}`);
+    ctx.log(`  of which: run/start posted → run/didStart received (webview → host → webview, no work) ${stats(roundTrip)}; → run/didFinish received ${stats(toFinish)}`);
     for (const ph of phases) ctx.log(`  ${ph}`);
     ctx.assert.ok(pct(edit, 50) < 2000, 'sanity: an edit repaints within 2 s');
   }
