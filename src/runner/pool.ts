@@ -13,7 +13,7 @@
 // Single runs do not go through the pool: the host's RunnerHost keeps its one SimulationRunner.
 
 import { availableParallelism } from 'node:os';
-import type { SimulationRequest } from '../protocol/simulation';
+import type { GradientMode, LossInfo, LossRef, SimulationRequest } from '../protocol/simulation';
 import { LossErrorException } from '../loss/errors';
 import type { RunListener, RunResult } from './api';
 import { SimulationRunner, type SimulationRunnerOptions } from './client';
@@ -110,6 +110,12 @@ export class RunnerPool {
         ).finally(() => listener.onJob?.(++done, requests.length)),
       ),
     );
+  }
+
+  /** The loss's description (through the first worker: built-ins in-process, a loss file in a service process). */
+  describe(loss: LossRef, gradientMode?: GradientMode, signal?: AbortSignal): Promise<LossInfo> {
+    if (this.disposed) return Promise.reject(new LossErrorException({ kind: 'internal', message: 'the runner pool was disposed' }));
+    return this.worker(0).describe(loss, gradientMode, signal);
   }
 
   setTimeoutMs(ms: number): void {
