@@ -77,41 +77,52 @@ export function analyzeLrRange(lrs: ArrayLike<number>, losses: ArrayLike<number>
   }
   if (stop === 'completed' && n < steps) stop = 'non-finite'; // the run itself stopped (non-finite parameters)
   const burn = Math.floor(steps / 10);
-  // steepest: most negative central difference ds/dlog10(lr) at interior points after the burn-in
-  let steepest: LrSuggestion | null = null;
-  let slopeMin = Infinity;
-  for (let i = Math.max(1, burn); i < points.length - 1; i++) {
-    const a = points[i - 1]!;
-    const c = points[i + 1]!;
-    const slope = (c.smoothed - a.smoothed) / (Math.log10(c.lr) - Math.log10(a.lr));
-    if (slope < slopeMin) {
-      slopeMin = slope;
-      steepest = { lr: points[i]!.lr, step: points[i]!.step };
-    }
-  }
-  // valley (fastai)
-  let valley: LrSuggestion | null = null;
-  const v = points.slice(burn, Math.max(burn, points.length - 5));
-  if (v.length >= 2) {
-    const len = new Array<number>(v.length).fill(1);
-    let end = 0;
-    let start = 0;
-    for (let i = 1; i < v.length; i++) {
-      for (let j = 0; j < i; j++) {
-        if (v[i]!.smoothed < v[j]!.smoothed && len[i]! < len[j]! + 1) len[i] = len[j]! + 1;
-        if (len[end]! < len[i]!) {
-          end = i;
-          start = end - len[end]!;
-        }
-      }
-    }
-    const sections = (end - start) / 3;
-    const idx = Math.min(v.length - 1, Math.max(0, start + Math.trunc(sections) + Math.trunc(sections / 2)));
-    valley = { lr: v[idx]!.lr, step: v[idx]!.step };
-  }
+  const lr = points.map((p) => p.lr);
+  const sm = points.map((p) => p.smoothed);
+  const si = steepestIndex(lr, sm, burn);
+  const steepest = si < 0 ? null : { lr: points[si]!.lr, step: points[si]!.step };
+  const v = sm.slice(burn, Math.max(burn, points.length - 5));
+  const vi = v.length >= 2 ? valleyIndex(v) : -1;
+  const valley = vi < 0 ? null : { lr: points[burn + vi]!.lr, step: points[burn + vi]!.step };
   let minOver10: LrSuggestion | null = null;
   let kMin = -1;
   for (let i = 0; i < points.length; i++) if (kMin < 0 || points[i]!.smoothed < points[kMin]!.smoothed) kMin = i;
   if (kMin >= 0) minOver10 = { lr: points[kMin]!.lr / 10, step: points[kMin]!.step };
   return { points, stop, steepest, valley, minOver10 };
+}
+
+/** Index of the most negative central difference (y[i+1] − y[i−1]) / (log10 x[i+1] − log10 x[i−1]), interior i ≥ max(1, from); −1 if none. */
+export function steepestIndex(x: readonly number[], y: readonly number[], from: number): number {
+  let best = -1;
+  let slopeMin = Infinity;
+  for (let i = Math.max(1, from); i < y.length - 1; i++) {
+    const slope = (y[i + 1]! - y[i - 1]!) / (Math.log10(x[i + 1]!) - Math.log10(x[i - 1]!));
+    if (slope < slopeMin) {
+      slopeMin = slope;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * fastai's valley on y: ℓ_i = longest strictly decreasing subsequence ending at i (ℓ_i = 1 + max ℓ_j, j < i,
+ * y_i < y_j); end = the first i with the largest ℓ, start = end − ℓ_end; the index start + ⌊(end − start)/3⌋ +
+ * ⌊(end − start)/6⌋ (clamped to y's indices).
+ */
+export function valleyIndex(y: readonly number[]): number {
+  const len = new Array<number>(y.length).fill(1);
+  let end = 0;
+  let start = 0;
+  for (let i = 1; i < y.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (y[i]! < y[j]! && len[i]! < len[j]! + 1) len[i] = len[j]! + 1;
+      if (len[end]! < len[i]!) {
+        end = i;
+        start = end - len[end]!;
+      }
+    }
+  }
+  const sections = (end - start) / 3;
+  return Math.min(y.length - 1, Math.max(0, start + Math.trunc(sections) + Math.trunc(sections / 2)));
 }

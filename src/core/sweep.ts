@@ -45,14 +45,16 @@ export const DIVERGING_FACTOR = 1e4;
 export const OUTCOMES = ['converged', 'oscillating', 'slow', 'diverging', 'diverged'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** The values of an axis: min·(max/min)^(i/(count−1)) (log) or min + i·(max−min)/(count−1) (lin); endpoints exact. */
+/** The values of an axis: 10^(a + i·(b − a)/(count−1)) with a, b = log10 min, max (log), or min + i·(max−min)/(count−1) (lin); endpoints exact. */
 export function axisValues(axis: SweepAxis): Float64Array {
   const { min, max, count, scale } = axis;
   const out = new Float64Array(count);
+  const a = Math.log10(min);
+  const b = Math.log10(max);
   for (let i = 0; i < count; i++) {
-    if (count === 1) out[i] = min;
+    if (count === 1 || i === 0) out[i] = min;
     else if (i === count - 1) out[i] = max;
-    else out[i] = scale === 'log' ? min * (max / min) ** (i / (count - 1)) : min + (i * (max - min)) / (count - 1);
+    else out[i] = scale === 'log' ? 10 ** (a + (i * (b - a)) / (count - 1)) : min + (i * (max - min)) / (count - 1);
   }
   return out;
 }
