@@ -101,7 +101,8 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     const start = Float64Array.from(common.init ?? b.start);
     if (start.length !== 2) throw new UsageError(`--init has ${start.length} values, but ${ref.name} has 2 parameters (x, y)`);
     const fMin = fMinOf(info);
-    const sweep = new BatchedSweep({ loss: b, optimizers, start, steps: plan.steps, criteria: { tolerance: plan.tolerance, fMin } });
+    // The optimizers were created without a schedule: each cell's lr is its lr hyperparameter.
+    const sweep = new BatchedSweep({ loss: b, optimizers, start, steps: plan.steps, criteria: { tolerance: plan.tolerance, fMin }, constantLr: true });
     while (!sweep.finished) {
       if (opts.signal?.aborted) throw new RunError('the sweep was cancelled');
       sweep.advance(Math.max(1, Math.floor(2e6 / Math.max(1, cells.length))));

@@ -21,7 +21,7 @@
 // point operations and order (SGD and the Adam/AdamW kernels are written out over K×n; the other optimizers
 // run their own kernel per cell over views of the same arrays), so a cell is bit-identical to `simulate`.
 
-import type { BuiltinLoss } from './losses/builtins';
+import { BUILTIN_LOSSES, type BuiltinLoss } from './losses/builtins';
 import type { HyperValue, HyperparameterSpec, Optimizer } from './types';
 
 export type AxisScale = 'log' | 'lin';
@@ -220,6 +220,12 @@ export interface BatchedSweepSpec {
   readonly start: Float64Array;
   readonly steps: number;
   readonly criteria: SummaryCriteria;
+  /**
+   * True when the caller created the optimizers without a schedule, so each cell's lr is its `lr`
+   * hyperparameter at every step (what `lrAt` returns then): the kernel reads it from an array instead of
+   * calling `lrAt` per cell and step (a call that returns a boxed number, i.e. an allocation). Default false.
+   */
+  readonly constantLr?: boolean;
 }
 
 type Kind = 'sgd' | 'adam' | 'adamw' | 'generic';
@@ -244,6 +250,8 @@ export class BatchedSweep {
   /** generic: each cell's own state and views. */
   private readonly cellState: { state: ReturnType<Optimizer['init']>; p: Float64Array; g: Float64Array }[] = [];
   private t = 0;
+  /** Per-cell lr when constant (spec.constantLr), else null. */
+  private readonly lrs: Float64Array | null;
   private readonly active: Uint8Array;
   private activeCount: number;
   // statistics (see Stats)
@@ -291,6 +299,7 @@ export class BatchedSweep {
       kind === 'sgd' ? [col(num('momentum')), col(num('dampening')), col(num('weight_decay'))]
       : kind === 'generic' ? []
       : [col(beta(0)), col(beta(1)), col(num('eps')), col(num('weight_decay'))];
+    this.lrs = spec.constantLr ? col((o) => o.hyperparameters['lr'] as number) : null;
     for (let k = 0; k < K; k++) this.P.set(spec.start, k * n);
     if (kind === 'generic') {
       for (let k = 0; k < K; k++) {
@@ -339,11 +348,7 @@ export class BatchedSweep {
     const { steps } = this.spec;
     let taken = 0;
     while (this.activeCount > 0 && taken < maxSteps && this.t < steps) {
-      const t = ++this.t; // PyTorch's state['step'] after the increment
-      if (this.kind === 'sgd') this.stepSgd(t);
-      else if (this.kind === 'adam' || this.kind === 'adamw') this.stepAdam(t, this.kind === 'adamw');
-      else this.stepGeneric();
-      this.afterStep(t);
+      this.stepAll(++this.t); // t: PyTorch's state['step'] after the increment
       taken++;
     }
     return taken;
@@ -403,137 +408,152 @@ export class BatchedSweep {
     if (this.divStep[k]! < 0 && !(paramsFinite && Number.isFinite(f))) this.divStep[k] = t;
   }
 
-  private afterStep(t: number): void {
-    const { n, P, G, active } = this;
+  /**
+   * Step t of every active cell, in one pass over the K×n arrays: per cell, the gradient criterion of row t − 1,
+   * the optimizer's update (SGD and Adam/AdamW written out; the others through their own kernel on the
+   * cell's views), the loss and gradient at the new parameters (canyon and Rosenbrock inlined, the same
+   * expressions as their evaluate; other built-ins through evaluate), then the cell's statistics.
+   */
+  private stepAll(t: number): void {
+    const { P, G, S0, S1, S2, active, n, kind, cells } = this;
+    const [H0, H1, H2, H3] = this.h as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const { nesterov, maximize, amsgrad, inside } = this.flags;
+    const opts = this.spec.optimizers;
+    const LR = this.lrs;
     const b = this.spec.loss;
-    const c = this.spec.criteria;
+    const gk = b === BUILTIN_LOSSES['canyon'] ? 1 : b === BUILTIN_LOSSES['rosenbrock'] ? 2 : 0;
+    const { tolerance, fMin } = this.spec.criteria;
+    const gradCriterion = fMin === undefined;
     const steps = this.spec.steps;
-    const inWindow = t > steps - this.w;
-    const flipWindow = t > steps - this.w + 1;
+    const w0 = this.w;
+    const ring = this.ring;
+    const rw = w0 + 1;
+    const inWindow = t > steps - w0;
+    const flipWindow = t > steps - w0 + 1;
+    const { last, best, tolStep, lossAtTol, divStep, stepsDone, prevD, flips, absSum } = this;
     const scratch = this.scratch;
-    for (let k = 0; k < this.cells; k++) {
-      if (!active[k]) continue;
+    const first = t === 1;
+    const decoupled = kind === 'adamw';
+    let lastB1 = NaN, pow1 = NaN, lastB2 = NaN, pow2 = NaN;
+    let d0 = 0, d1 = 0;
+    for (let k = 0; k < cells; k++) {
+      if (active[k] === 0) continue;
       const o = k * n;
-      const x = P[o]!;
-      const y = P[o + 1]!;
-      // The gradient criterion of the row before this step (its gradient is G before the evaluation below).
-      if (c.fMin === undefined && this.tolStep[k]! < 0) {
+      if (gradCriterion && tolStep[k]! < 0) {
         const g0 = G[o]!;
         const g1 = G[o + 1]!;
-        if (Math.sqrt(g0 ** 2 + g1 ** 2) <= c.tolerance) {
-          this.tolStep[k] = t - 1;
-          this.lossAtTol[k] = this.ring[k * (this.w + 1) + ((t - 1) % (this.w + 1))]!;
+        if (Math.sqrt(g0 ** 2 + g1 ** 2) <= tolerance) {
+          tolStep[k] = t - 1;
+          lossAtTol[k] = ring[k * rw + ((t - 1) % rw)]!;
         }
       }
+      // ---- the update (Δθ of each coordinate in d0, d1)
+      if (kind === 'sgd') {
+        const lr = LR !== null ? LR[k]! : opts[k]!.lrAt(t);
+        const m = H0[k]!;
+        const dk = H1[k]!;
+        const wd = H2[k]!;
+        for (let i = o; i < o + 2; i++) {
+          const p = P[i]!;
+          let d = maximize ? -G[i]! : G[i]!;
+          if (wd !== 0) d = d + wd * p;
+          if (m !== 0) {
+            const bb = first ? d : m * S0[i]! + (1 - dk) * d;
+            S0[i] = bb;
+            d = nesterov ? d + m * bb : bb;
+          }
+          const next = p + -lr * d;
+          P[i] = next;
+          if (i === o) d0 = next - p;
+          else d1 = next - p;
+        }
+      } else if (kind === 'adam' || kind === 'adamw') {
+        const lr = LR !== null ? LR[k]! : opts[k]!.lrAt(t);
+        const b1 = H0[k]!;
+        const b2 = H1[k]!;
+        const eps = H2[k]!;
+        const wd = H3[k]!;
+        if (b1 !== lastB1) { lastB1 = b1; pow1 = b1 ** t; }
+        if (b2 !== lastB2) { lastB2 = b2; pow2 = b2 ** t; }
+        const bc1 = 1 - pow1;
+        const bc2 = 1 - pow2;
+        const stepSize = lr / bc1;
+        const bc2Sqrt = Math.sqrt(bc2);
+        const decay = decoupled ? 1 - lr * wd : 1;
+        for (let i = o; i < o + 2; i++) {
+          const p0 = P[i]!;
+          let g = maximize ? -G[i]! : G[i]!;
+          let p = p0;
+          if (decoupled) p = p * decay;
+          else if (wd !== 0) g = g + wd * p;
+          const mi = b1 * S0[i]! + (1 - b1) * g;
+          S0[i] = mi;
+          const vi = b2 * S1[i]! + (1 - b2) * (g * g);
+          S1[i] = vi;
+          let vUsed = vi;
+          if (amsgrad) {
+            vUsed = S2[i]! > vi ? S2[i]! : vi;
+            if (vi !== vi) vUsed = vi;
+            S2[i] = vUsed;
+          }
+          const denom = inside ? Math.sqrt(vUsed / bc2 + eps) : Math.sqrt(vUsed) / bc2Sqrt + eps;
+          const next = p + -stepSize * (mi / denom);
+          P[i] = next;
+          if (i === o) d0 = next - p0;
+          else d1 = next - p0;
+        }
+      } else {
+        const c = this.cellState[k]!;
+        const x0 = P[o]!;
+        const y0 = P[o + 1]!;
+        opts[k]!.step(c.g, c.state, c.p, null);
+        d0 = P[o]! - x0;
+        d1 = P[o + 1]! - y0;
+      }
+      // ---- the loss and gradient at the new parameters
+      const x = P[o]!;
+      const y = P[o + 1]!;
       const finite = Number.isFinite(x) && Number.isFinite(y);
-      const f = b.evaluate(x, y, scratch);
-      G[o] = scratch[0]!;
-      G[o + 1] = scratch[1]!;
+      let f: number;
+      if (gk === 1) {
+        G[o] = 2 * x;
+        G[o + 1] = 20 * y;
+        f = x * x + 10 * (y * y);
+      } else if (gk === 2) {
+        const a = 1 - x;
+        const bb = y - x * x;
+        G[o] = -2 * a - 400 * x * bb;
+        G[o + 1] = 200 * bb;
+        f = a * a + 100 * (bb * bb);
+      } else {
+        f = b.evaluate(x, y, scratch);
+        G[o] = scratch[0]!;
+        G[o + 1] = scratch[1]!;
+      }
+      // ---- statistics of row t
       if (inWindow) {
-        // Δθ of this step from the previous row, kept in prevD (the running params before the step are gone).
-        for (let i = 0; i < n; i++) {
-          const d = this.dl[o + i]!;
-          this.absSum[o + i] = this.absSum[o + i]! + Math.abs(d);
-          if (flipWindow && d * this.prevD[o + i]! < 0) this.flips[o + i] = this.flips[o + i]! + 1;
-          this.prevD[o + i] = d;
+        absSum[o] = absSum[o]! + Math.abs(d0);
+        absSum[o + 1] = absSum[o + 1]! + Math.abs(d1);
+        if (flipWindow) {
+          if (d0 * prevD[o]! < 0) flips[o] = flips[o]! + 1;
+          if (d1 * prevD[o + 1]! < 0) flips[o + 1] = flips[o + 1]! + 1;
         }
+        prevD[o] = d0;
+        prevD[o + 1] = d1;
       }
-      this.record(k, t, f, finite);
-      if (!finite || t >= steps) this.retire(k);
-    }
-  }
-
-  /** Δθ of the current step per element (written by the kernels before afterStep). */
-  private get dl(): Float64Array {
-    return (this.deltas ??= new Float64Array(this.cells * this.n));
-  }
-  private deltas: Float64Array | undefined;
-
-  private stepSgd(t: number): void {
-    const { P, G, S0: buf, active, n } = this;
-    const dl = this.dl;
-    const [mu, damp, wd] = this.h as [Float64Array, Float64Array, Float64Array];
-    const { nesterov, maximize } = this.flags;
-    const first = t === 1;
-    const opts = this.spec.optimizers;
-    for (let k = 0; k < this.cells; k++) {
-      if (!active[k]) continue;
-      const lr = opts[k]!.lrAt(t);
-      const m = mu[k]!;
-      const dk = damp[k]!;
-      const w = wd[k]!;
-      for (let i = k * n, end = i + n; i < end; i++) {
-        const p = P[i]!;
-        let d = maximize ? -G[i]! : G[i]!;
-        if (w !== 0) d = d + w * p;
-        if (m !== 0) {
-          const bb = first ? d : m * buf[i]! + (1 - dk) * d;
-          buf[i] = bb;
-          d = nesterov ? d + m * bb : bb;
-        }
-        const next = p + -lr * d;
-        P[i] = next;
-        dl[i] = next - p;
+      last[k] = f;
+      stepsDone[k] = t;
+      if (f < best[k]!) best[k] = f;
+      ring[k * rw + (t % rw)] = f;
+      if (!gradCriterion && tolStep[k]! < 0 && f - fMin! <= tolerance) {
+        tolStep[k] = t;
+        lossAtTol[k] = f;
       }
-    }
-  }
-
-  private stepAdam(t: number, decoupled: boolean): void {
-    const { P, G, S0: M, S1: V, S2: VMAX, active, n } = this;
-    const dl = this.dl;
-    const [B1, B2, EPS, WD] = this.h as [Float64Array, Float64Array, Float64Array, Float64Array];
-    const { amsgrad, maximize, inside } = this.flags;
-    const opts = this.spec.optimizers;
-    let lastB1 = NaN, pow1 = NaN, lastB2 = NaN, pow2 = NaN;
-    for (let k = 0; k < this.cells; k++) {
-      if (!active[k]) continue;
-      const lr = opts[k]!.lrAt(t);
-      const b1 = B1[k]!;
-      const b2 = B2[k]!;
-      const eps = EPS[k]!;
-      const wd = WD[k]!;
-      if (b1 !== lastB1) { lastB1 = b1; pow1 = b1 ** t; }
-      if (b2 !== lastB2) { lastB2 = b2; pow2 = b2 ** t; }
-      const bc1 = 1 - pow1;
-      const bc2 = 1 - pow2;
-      const stepSize = lr / bc1;
-      const bc2Sqrt = Math.sqrt(bc2);
-      const decay = decoupled ? 1 - lr * wd : 1;
-      for (let i = k * n, end = i + n; i < end; i++) {
-        const p0 = P[i]!;
-        let g = maximize ? -G[i]! : G[i]!;
-        let p = p0;
-        if (decoupled) p = p * decay;
-        else if (wd !== 0) g = g + wd * p;
-        const mi = b1 * M[i]! + (1 - b1) * g;
-        M[i] = mi;
-        const vi = b2 * V[i]! + (1 - b2) * (g * g);
-        V[i] = vi;
-        let vUsed = vi;
-        if (amsgrad) {
-          vUsed = VMAX[i]! > vi ? VMAX[i]! : vi;
-          if (vi !== vi) vUsed = vi;
-          VMAX[i] = vUsed;
-        }
-        const denom = inside ? Math.sqrt(vUsed / bc2 + eps) : Math.sqrt(vUsed) / bc2Sqrt + eps;
-        const next = p + -stepSize * (mi / denom);
-        P[i] = next;
-        dl[i] = next - p0;
+      if (divStep[k]! < 0 && !(finite && Number.isFinite(f))) divStep[k] = t;
+      if (!finite || t >= steps) {
+        active[k] = 0;
+        this.activeCount--;
       }
-    }
-  }
-
-  private stepGeneric(): void {
-    const { P, active, n } = this;
-    const dl = this.dl;
-    const opts = this.spec.optimizers;
-    for (let k = 0; k < this.cells; k++) {
-      if (!active[k]) continue;
-      const c = this.cellState[k]!;
-      const o = k * n;
-      for (let i = 0; i < n; i++) dl[o + i] = P[o + i]!;
-      opts[k]!.step(c.g, c.state, c.p, null);
-      for (let i = 0; i < n; i++) dl[o + i] = P[o + i]! - dl[o + i]!;
     }
   }
 }
