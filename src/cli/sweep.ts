@@ -67,6 +67,9 @@ function fMinOf(info: LossInfo): number | undefined {
   return f.length ? Math.min(...f) : undefined;
 }
 
+/** Most bytes of recordings one pooled sweep job holds before it ends (its runs are summarised, then dropped). */
+const JOB_BYTES = 64 * 2 ** 20;
+
 export interface SweepExecOptions {
   readonly workerPath: string;
   readonly workers?: number;
@@ -132,9 +135,16 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
   };
   process.once('SIGINT', onSignal);
   try {
+    const info = await pool.describe(ref, common.gradientMode, opts.signal);
+    if (common.init && common.init.length !== info.dim) {
+      throw new UsageError(`--init has ${common.init.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
+    }
+    const fMin = fMinOf(info);
     // A few jobs per worker: a loss process per job (fresh realm), many cells per process.
+    // A job's recordings are held until the job ends: at most JOB_BYTES of them per job (many parameters, many steps → smaller jobs).
     const jobs = Math.min(cells.length, workers * 4);
-    const per = Math.ceil(cells.length / jobs);
+    const perRun = (plan.steps + 1) * (2 * info.dim + 4) * 8; // trajectory: params and grad per step, loss, lr, step
+    const per = Math.max(1, Math.min(Math.ceil(cells.length / jobs), Math.floor(JOB_BYTES / perRun)));
     const requests: SimulationRequest[] = [];
     for (let j = 0; j * per < cells.length; j++) {
       const runs: RunConfig[] = [];
@@ -152,11 +162,6 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
         ...(common.gradientMode !== undefined ? { gradientMode: common.gradientMode } : {}),
       });
     }
-    const info = await pool.describe(ref, common.gradientMode, opts.signal);
-    if (common.init && common.init.length !== info.dim) {
-      throw new UsageError(`--init has ${common.init.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
-    }
-    const fMin = fMinOf(info);
     const sums: (SweepCell | undefined)[] = new Array(cells.length);
     let done = 0;
     const results = await pool.runAll(requests, {
