@@ -278,6 +278,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (!(tolerance > 0)) throw new UsageError('--tolerance must be > 0');
 
   if (command === 'sweep' || command === 'lr-find') {
+    if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError(`--csv does not apply to ${command}: it writes JSON (--json, --out FILE.json)`);
     if (values.has('optimizers') || runs.length) throw new UsageError(`${command} takes one --optimizer (--optimizers and --run belong to "compare")`);
     const optText = values.get('optimizer');
     if (!optText) throw new UsageError('--optimizer is required (one of ' + Object.keys(OPTIMIZERS).join(', ') + ')');
@@ -348,6 +349,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (values.has('tune')) {
     if (values.get('tune') !== 'lr') throw new UsageError(`--tune: expected lr, got ${quoteValue(values.get('tune')!)} (tuning other hyperparameters is not built yet)`);
     tune = 'lr';
+    if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError('--csv does not apply to compare --tune lr: it writes JSON (--json, --out FILE.json)');
     for (const s of specs) if ('lr' in s.hyperparameters) throw new UsageError(`--tune lr searches the learning rate: do not also give lr (${s.label})`);
     const o = values.get('objective') ?? 'final-loss';
     if (o !== 'final-loss' && o !== 'steps' && o !== 'distance') throw new UsageError(`--objective: expected final-loss, steps or distance, got ${quoteValue(o)}`);

@@ -109,7 +109,7 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     while (!sweep.finished) {
       if (opts.signal?.aborted) throw new RunError('the sweep was cancelled');
       sweep.advance(Math.max(1, Math.floor(2e6 / Math.max(1, cells.length))));
-      opts.onProgress?.(sweep.finished ? cells.length : 0, cells.length);
+      opts.onProgress?.(sweep.finished ? cells.length : Math.floor((cells.length * sweep.step) / Math.max(1, plan.steps)), cells.length);
       await new Promise<void>((r) => setImmediate(r));
     }
     const sums = sweep.summaries();

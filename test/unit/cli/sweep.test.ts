@@ -96,6 +96,9 @@ describe('sweep', () => {
     const pair = cli('sweep', '--loss', 'canyon', '--optimizer', 'adam', '--steps', '10', '--grid', 'betas=0:0.9:lin:4');
     assert.equal(pair.code, 2);
     assert.match(pair.stderr, /betas\.0 or betas\.1/);
+    const csv = cli('sweep', '--loss', 'canyon', '--optimizer', 'sgd', '--steps', '10', '--grid', 'lr=1e-3:1:log:4', '--csv');
+    assert.equal(csv.code, 2);
+    assert.match(csv.stderr, /--csv does not apply to sweep/);
     const r = cli('simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--steps', '10', '--grid', 'lr=1e-3:1:log:4');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--grid belongs to "sweep"/);
