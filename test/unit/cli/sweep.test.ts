@@ -110,6 +110,8 @@ describe('sweep', () => {
     assert.match(r.stdout, /torch\.optim\.Adam\(\[p\], \*\*hp\)/);
     assert.match(r.stdout, /"lr": tune\.grid_search\(\[0\.001, 0\.01, 0\.1, 1\]\)/);
     assert.match(r.stdout, /"betas\.0": tune\.grid_search\(\[0\.5, 0\.725, 0\.95\]\)/);
+    // the fixed hyperparameters as optimizer-diagnostics resolves them (the swept lr is not among them)
+    assert.match(r.stdout, /BASE = \{\n    "betas": \(0\.9, 0\.999\),\n    "eps": 1e-8,\n    "weight_decay": 0,\n    "amsgrad": False,\n    "maximize": False,\n\}/);
     const py = spawnSync('python3', ['-c', 'import ast,sys; ast.parse(sys.stdin.read())'], { input: r.stdout, encoding: 'utf8' });
     if (py.error) {
       t.skip('python3 is not installed');
