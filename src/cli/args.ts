@@ -11,6 +11,7 @@ import {
 } from '../core';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB } from '../protocol/memoryBudget';
 import { DEFAULT_MEMORY_LIMIT_MB } from '../runner/client';
+import { axisProblem, type AxisScale, type SweepAxis } from '../core/sweep';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -55,9 +56,36 @@ export interface CompareArgs extends CommonOptions {
   command: 'compare';
   runs: RunSpec[];
   tolerance: number;
+  /** `--tune lr`: each optimizer's lr is searched first (same number of runs for each). */
+  tune?: 'lr';
+  objective?: TuneObjective;
+  workers?: number;
 }
 
-export type ParsedArgs = SimulateArgs | CompareArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
+/** `sweep`: one or two --grid axes over a hyperparameter of one optimizer. */
+export interface SweepArgs extends CommonOptions {
+  command: 'sweep';
+  optimizer: OptimizerName;
+  axes: SweepAxis[];
+  tolerance: number;
+  /** Pool size for loss files (default: the core count). */
+  workers?: number;
+  /** Print a script for another tool instead of running the sweep. */
+  export?: 'ray-tune';
+}
+
+/** The objective `compare --tune lr` minimises. */
+export type TuneObjective = 'final-loss' | 'steps' | 'distance';
+
+/** `lr-find`: the learning-rate range test. */
+export interface LrFindArgs extends CommonOptions {
+  command: 'lr-find';
+  optimizer: OptimizerName;
+  minLr: number;
+  maxLr: number;
+}
+
+export type ParsedArgs = SimulateArgs | CompareArgs | SweepArgs | LrFindArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
 
 /** Every hyperparameter name of every optimizer → its spec (one flag serves all optimizers that take it). */
 const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
@@ -69,7 +97,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max']);
 const SWITCHES = new Set(['json', 'csv', 'help']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
@@ -161,11 +189,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (command === '--version' || command === 'version') return { command: 'version' };
   if (command === 'list') return { command: 'list' };
-  if (command !== 'simulate' && command !== 'compare') {
-    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, list, help)`);
+  if (command !== 'simulate' && command !== 'compare' && command !== 'sweep' && command !== 'lr-find') {
+    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, sweep, lr-find, list, help)`);
   }
   const values = new Map<string, string>();
   const runs: string[] = [];
+  const grids: string[] = [];
   const switches = new Set<string>();
   const hyper = new Map<string, { spec: HyperparameterSpec; text: string | undefined; flag: string }>();
   for (let i = 0; i < rest.length; i++) {
@@ -186,6 +215,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (VALUED.has(name)) {
       const v = takeValue();
       if (name === 'run') runs.push(v);
+      else if (name === 'grid') grids.push(v);
       else if (values.has(name)) throw new UsageError(`--${name} given twice`);
       else values.set(name, v);
     } else if (SWITCHES.has(name)) {
@@ -202,7 +232,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 
   const loss = values.get('loss');
   if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts file)');
-  const stepsText = values.get('steps');
+  const stepsText = values.get('steps') ?? (command === 'lr-find' ? '100' : undefined);
   if (stepsText === undefined) throw new UsageError('--steps is required');
   const common: CommonOptions = {
     loss,
@@ -235,6 +265,50 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     common.gradientMode = g;
   }
   for (const [name, h] of hyper) common.hyperparameters[name] = parseHyperValue(h.spec, h.flag, h.text);
+
+  const only = (flags: string[], where: string) => {
+    for (const f of flags) if (values.has(f) || (f === 'grid' && grids.length) || (f === 'run' && runs.length)) throw new UsageError(`--${f} belongs to ${where}`);
+  };
+  if (command !== 'sweep') only(['grid', 'export'], '"sweep"');
+  if (command !== 'compare') only(['tune', 'objective'], '"compare --tune lr"');
+  if (command !== 'lr-find') only(['min', 'max'], '"lr-find"');
+  if (command !== 'sweep' && command !== 'compare') only(['workers'], '"sweep" and "compare --tune"');
+  const workers = values.has('workers') ? parseInteger('workers', values.get('workers')!, 1, 64) : undefined;
+  const tolerance = values.has('tolerance') ? parseNumber('tolerance', values.get('tolerance')!) : 1e-6;
+  if (!(tolerance > 0)) throw new UsageError('--tolerance must be > 0');
+
+  if (command === 'sweep' || command === 'lr-find') {
+    if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError(`--csv does not apply to ${command}: it writes JSON (--json, --out FILE.json)`);
+    if (values.has('optimizers') || runs.length) throw new UsageError(`${command} takes one --optimizer (--optimizers and --run belong to "compare")`);
+    const optText = values.get('optimizer');
+    if (!optText) throw new UsageError('--optimizer is required (one of ' + Object.keys(OPTIMIZERS).join(', ') + ')');
+    const optimizer = parseOptimizerName(optText);
+    const def = getOptimizerDefinition(optimizer);
+    for (const name of Object.keys(common.hyperparameters)) {
+      if (!def.hyperparameters.some((s) => s.name === name)) {
+        throw new UsageError(`--${flagName(name)} does not apply to ${optimizer} (it takes ${def.hyperparameters.map((s) => '--' + flagName(s.name)).join(', ')})`);
+      }
+    }
+    if (command === 'lr-find') {
+      if (values.has('tolerance')) throw new UsageError('--tolerance does not apply to lr-find');
+      const minLr = values.has('min') ? parseNumber('min', values.get('min')!) : 1e-7;
+      const maxLr = values.has('max') ? parseNumber('max', values.get('max')!) : 10;
+      if (!(minLr > 0 && maxLr > minLr)) throw new UsageError(`--min and --max must satisfy 0 < min < max, got ${minLr} and ${maxLr}`);
+      if (common.steps < 2) throw new UsageError('--steps: lr-find needs at least 2 steps');
+      if ('lr' in common.hyperparameters) throw new UsageError('--lr does not apply to lr-find: the learning rate grows from --min to --max');
+      return { ...common, command: 'lr-find', optimizer, minLr, maxLr };
+    }
+    if (grids.length < 1 || grids.length > 2) throw new UsageError(`sweep needs one or two --grid "NAME=MIN:MAX:log|lin:COUNT" axes, got ${grids.length}`);
+    const axes = grids.map((g) => parseGridAxis(g, def.hyperparameters, optimizer));
+    if (axes.length === 2 && axes[0]!.name === axes[1]!.name) throw new UsageError(`--grid: both axes are ${axes[0]!.name}`);
+    for (const a of axes) if (a.name in common.hyperparameters) throw new UsageError(`--${flagName(a.name)} is also a --grid axis: give one or the other`);
+    let exportTo: 'ray-tune' | undefined;
+    if (values.has('export')) {
+      if (values.get('export') !== 'ray-tune') throw new UsageError(`--export: expected ray-tune, got ${quoteValue(values.get('export')!)}`);
+      exportTo = 'ray-tune';
+    }
+    return { ...common, command: 'sweep', optimizer, axes, tolerance, ...(workers !== undefined ? { workers } : {}), ...(exportTo ? { export: exportTo } : {}) };
+  }
 
   if (command === 'simulate') {
     if (values.has('optimizers') || runs.length || values.has('tolerance')) {
@@ -270,9 +344,34 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     specs.push({ ...spec, hyperparameters: { ...shared, ...spec.hyperparameters } });
   }
   if (specs.length === 0) throw new UsageError('compare needs --optimizers a,b,c and/or --run "name k=v ..."');
-  const tolerance = values.has('tolerance') ? parseNumber('tolerance', values.get('tolerance')!) : 1e-6;
-  if (!(tolerance > 0)) throw new UsageError('--tolerance must be > 0');
-  return { ...common, command: 'compare', runs: specs, tolerance };
+  let tune: 'lr' | undefined;
+  let objective: TuneObjective | undefined;
+  if (values.has('tune')) {
+    if (values.get('tune') !== 'lr') throw new UsageError(`--tune: expected lr, got ${quoteValue(values.get('tune')!)} (tuning other hyperparameters is not built yet)`);
+    tune = 'lr';
+    if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError('--csv does not apply to compare --tune lr: it writes JSON (--json, --out FILE.json)');
+    for (const s of specs) if ('lr' in s.hyperparameters) throw new UsageError(`--tune lr searches the learning rate: do not also give lr (${s.label})`);
+    const o = values.get('objective') ?? 'final-loss';
+    if (o !== 'final-loss' && o !== 'steps' && o !== 'distance') throw new UsageError(`--objective: expected final-loss, steps or distance, got ${quoteValue(o)}`);
+    objective = o;
+  } else if (values.has('objective') || values.has('workers')) throw new UsageError('--objective and --workers go with --tune lr');
+  return { ...common, command: 'compare', runs: specs, tolerance, ...(tune ? { tune, objective, ...(workers !== undefined ? { workers } : {}) } : {}) };
+}
+
+/** `--grid "lr=1e-4:1:log:48"` → an axis, checked against the optimizer's hyperparameters. */
+export function parseGridAxis(text: string, specs: readonly HyperparameterSpec[], optimizer: string): SweepAxis {
+  const m = /^\s*([a-z_][a-z0-9_]*(?:\.[01])?)\s*=\s*([^:]+):([^:]+):(log|lin):([^:]+)\s*$/i.exec(text);
+  if (!m) throw new UsageError(`--grid: expected NAME=MIN:MAX:log|lin:COUNT (e.g. lr=1e-4:1:log:48), got ${quoteValue(text)}`);
+  const axis: SweepAxis = {
+    name: hyperName(m[1]!),
+    min: parseNumber(`grid ${m[1]} min`, m[2]!),
+    max: parseNumber(`grid ${m[1]} max`, m[3]!),
+    scale: m[4]!.toLowerCase() as AxisScale,
+    count: parseInteger(`grid ${m[1]} count`, m[5]!, 1, 1024),
+  };
+  const problem = axisProblem(axis, specs, optimizer);
+  if (problem) throw new UsageError(`--grid ${quoteValue(text)}: ${problem}`);
+  return axis;
 }
 
 /**
@@ -321,6 +420,35 @@ export function helpText(topic?: string): string {
     '',
     `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];
+  if (topic === 'sweep') {
+    return [
+      'usage: optimizer-diagnostics sweep --loss NAME|PATH --optimizer NAME --steps N --grid "NAME=MIN:MAX:log|lin:COUNT" [--grid ...] [flags]',
+      '',
+      'Runs one optimizer on a grid of one or two hyperparameters (a pair component as betas.0) and prints, per cell,',
+      'the outcome (converged, oscillating, slow, diverging, diverged; defined in README), final and best loss,',
+      'steps to tolerance (as compare) and the diverged step. Built-ins step all cells together (batched kernel);',
+      'loss files fan out over a pool of loss processes.',
+      '--tolerance T        as compare (default 1e-6)',
+      '--workers N          loss processes for loss files (default: the core count)',
+      '--export ray-tune    print a Ray Tune + torch.optim script for the same grid instead (built-ins)',
+      '',
+      ...common,
+      '',
+      'Hyperparameters (fixed for every cell):',
+      ...hyperLines,
+    ].join('\n');
+  }
+  if (topic === 'lr-find') {
+    return [
+      'usage: optimizer-diagnostics lr-find --loss NAME|PATH --optimizer NAME [--min 1e-7] [--max 10] [--steps 100] [flags]',
+      '',
+      'The learning-rate range test: one run whose lr grows exponentially from --min to --max over --steps steps,',
+      'stopped when the smoothed loss (EMA β = 0.98, bias-corrected) exceeds 4× its minimum. Prints the curve and',
+      'three suggestions (steepest descent after a 10 % burn-in, valley, minimum ÷ 10; defined in README).',
+      '',
+      ...common,
+    ].join('\n');
+  }
   if (topic === 'compare') {
     return [
       'usage: optimizer-diagnostics compare --loss NAME|PATH --steps N --optimizers a,b,c [--run "NAME k=v ..."]... [flags]',
@@ -330,6 +458,11 @@ export function helpText(topic?: string): string {
       'Hyperparameter flags are shared: each applies to every optimizer that takes it.',
       '--run "sgd lr=0.01 momentum=0.9 nesterov" adds one configured run (repeatable).',
       '--tolerance T   "steps to tolerance" = first step with f − f* ≤ T (f* known) or ‖∇f‖₂ ≤ T (default 1e-6)',
+      '--tune lr       tune each optimizer\'s lr first, with the same number of runs each: a log grid 1e-5…10 (three',
+      '                points per decade), then golden-section search in log lr; prints the tuned lr and the sensitivity curve',
+      '--objective O   what --tune minimises: final-loss (default), steps (steps to tolerance), distance',
+      '                (final distance to the known minimum + mean loss along the path)',
+      '--workers N     parallel loss processes for --tune on a loss file (default: the core count)',
       '',
       ...common,
       '',
@@ -342,9 +475,11 @@ export function helpText(topic?: string): string {
     '',
     'commands:',
     '  simulate   run one optimizer on a loss and print (or --json) its trajectory and diagnostics',
-    '  compare    run several optimizers on one loss and print a comparison table',
+    '  compare    run several optimizers on one loss and print a comparison table (--tune lr: tuned first)',
+    '  sweep      a stability map: one optimizer over a grid of one or two hyperparameters',
+    '  lr-find    the learning-rate range test, with suggested learning rates',
     '  list       list the optimizers and built-in losses',
-    '  help [compare]',
+    '  help [compare|sweep|lr-find]',
     '',
     'usage: optimizer-diagnostics simulate --loss NAME|PATH --optimizer NAME --steps N [flags]',
     '',

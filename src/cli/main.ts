@@ -6,6 +6,9 @@
 import { once } from 'node:events';
 import { UsageError, helpText, parseArgs } from './args';
 import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
+import { runSweep } from './sweep';
+import { runTunedCompare } from './tune';
+import { runLrFind } from './lrFind';
 import { writeFileAtomic } from '../host/util/atomicWrite';
 import { CliLossError, cliErrorLine } from '../loss/cliErrors';
 import { LossErrorException } from '../loss/errors';
@@ -29,7 +32,14 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         await runSimulate(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
         return 0;
       case 'compare':
-        await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        if (args.tune) await runTunedCompare(args, out);
+        else await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        return 0;
+      case 'sweep':
+        await runSweep(args, out);
+        return 0;
+      case 'lr-find':
+        await runLrFind(args, out);
         return 0;
     }
   } catch (e) {

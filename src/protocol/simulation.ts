@@ -53,6 +53,11 @@ export interface SimulationRequest {
    * core's default (DEFAULT_RECORD_BUDGET_BYTES).
    */
   readonly recordBudgetBytes?: number;
+  /**
+   * The learning-rate range test (lr-find): every run's lr grows exponentially from min to max over `steps`
+   * steps (src/core/lrFind.ts, lrRangeAt), replacing its own lr.
+   */
+  readonly lrRange?: { readonly min: number; readonly max: number; readonly steps: number };
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */

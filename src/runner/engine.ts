@@ -27,6 +27,7 @@ import {
   type SimulationRequest,
 } from '../protocol/simulation';
 import { lossError, toLossError } from '../loss/errors';
+import { lrRangeSchedule } from '../core/lrFind';
 import type { LoadedLoss } from '../loss/types';
 import { builtinInfo, builtinProblemWith } from '../loss/resolve';
 
@@ -149,7 +150,14 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('gradientMode'),
     ...opt('trajectoryOnly'),
     ...opt('recordBudgetBytes'),
+    ...ownLrRange(field(v, 'lrRange')),
   });
+}
+
+/** The lr range of a request, from own properties (a null-prototype copy), or nothing. */
+function ownLrRange(v: unknown): Partial<Pick<SimulationRequest, 'lrRange'>> {
+  if (typeof v !== 'object' || v === null) return {};
+  return { lrRange: bare({ min: Number(field(v, 'min')), max: Number(field(v, 'max')), steps: Number(field(v, 'steps')) }) };
 }
 
 /** A GridRequest from own properties. */
@@ -237,9 +245,14 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
 const yieldToMessages = () => new Promise<void>((r) => setImmediate(r));
 
 function createOptimizers(req: SimulationRequest): Optimizer[] {
+  const range = req.lrRange;
+  if (range && !(range.min > 0 && range.max > range.min && Number.isInteger(range.steps) && range.steps >= 1)) {
+    throw lossError('hyperparameter', `the lr range needs 0 < min < max and steps ≥ 1, got ${JSON.stringify(range)}`);
+  }
+  const options = range ? { schedule: lrRangeSchedule(range.min, range.max, range.steps) } : undefined;
   return req.runs.map((rc) => {
     try {
-      return createOptimizer(rc.optimizer, rc.hyperparameters);
+      return createOptimizer(rc.optimizer, rc.hyperparameters, options);
     } catch (e) {
       if (e instanceof HyperparameterError || e instanceof Error) {
         throw lossError('hyperparameter', `${rc.label ?? rc.id}: ${e.message}`);
