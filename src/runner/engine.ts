@@ -11,7 +11,7 @@
 // The first slice of a run is one step, so the first evaluation is timed on its own and a slow loss
 // (seconds per call) reports progress after every step.
 
-import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, Simulation, type Optimizer, type Problem, type Recording } from '../core';
+import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, getConvention, Simulation, type Optimizer, type Problem, type Recording } from '../core';
 import {
   formatLossError,
   type FromWorkerMessage,
@@ -149,6 +149,8 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('gradientMode'),
     ...opt('trajectoryOnly'),
     ...opt('recordBudgetBytes'),
+    ...opt('convention'),
+    ...opt('dtype'),
   });
 }
 
@@ -237,9 +239,16 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
 const yieldToMessages = () => new Promise<void>((r) => setImmediate(r));
 
 function createOptimizers(req: SimulationRequest): Optimizer[] {
+  let options: { convention: ReturnType<typeof getConvention>; dtype: 'float64' | 'float32' };
+  try {
+    if (req.dtype !== undefined && req.dtype !== 'float64' && req.dtype !== 'float32') throw new Error(`unknown dtype "${String(req.dtype)}" (known: float64, float32)`);
+    options = { convention: getConvention(req.convention ?? 'pytorch'), dtype: req.dtype ?? 'float64' };
+  } catch (e) {
+    throw lossError('hyperparameter', (e as Error).message);
+  }
   return req.runs.map((rc) => {
     try {
-      return createOptimizer(rc.optimizer, rc.hyperparameters);
+      return createOptimizer(rc.optimizer, rc.hyperparameters, options);
     } catch (e) {
       if (e instanceof HyperparameterError || e instanceof Error) {
         throw lossError('hyperparameter', `${rc.label ?? rc.id}: ${e.message}`);
@@ -358,6 +367,8 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     runId,
     optimizer: optimizer.name,
     hyperparameters: optimizer.hyperparameters,
+    ...(optimizer.convention.name !== 'pytorch' && optimizer.convention.name !== 'textbook-eps-inside' ? { convention: optimizer.convention.name } : {}),
+    ...(optimizer.dtype !== 'float64' ? { dtype: optimizer.dtype } : {}),
     dim,
     stepsRequested: rec.stepsRequested,
     stepsCompleted: n,

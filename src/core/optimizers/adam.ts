@@ -4,6 +4,13 @@
 
 import type { StepDiagnostics } from '../types';
 import { defineOptimizer, flag, num, pair, powInt, rules } from './common';
+import { tfjsAdam, tfjsAdamax } from './tfjs';
+
+const adamTextbook = {
+  equations: 'm̂_t = m_t/(1−β1^t), v̂_t = v*_t/(1−β2^t);  θ ← θ − η m̂_t / √(v̂_t + ε)   (ε INSIDE the root; bias_correction = false: m̂ = m, v̂ = v*)',
+  defaults: {},
+  epsInsideSqrt: true,
+};
 
 type Pair = readonly [number, number];
 
@@ -138,6 +145,7 @@ export const adam = defineOptimizer<AdamH>({
   activeStateNames: (h) => ['exp_avg', 'exp_avg_sq', ...(h.amsgrad ? ['max_exp_avg_sq'] : [])],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
+  conventions: { tfjs: tfjsAdam, textbook: adamTextbook },
   kernel: adamKernel(false),
 });
 
@@ -158,6 +166,7 @@ export const adamw = defineOptimizer<AdamH>({
   activeStateNames: (h) => ['exp_avg', 'exp_avg_sq', ...(h.amsgrad ? ['max_exp_avg_sq'] : [])],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
+  conventions: { textbook: { ...adamTextbook, equations: `θ ← θ (1 − η λ) first, then ${adamTextbook.equations}` } },
   kernel: adamKernel(true),
 });
 
@@ -187,6 +196,7 @@ export const adamax = defineOptimizer<AdamaxH>({
   effectiveLrDefinition: 'α = η / u_t on d = m̂_t = m_t/(1−β1^t) (bias_correction = false: m̂ = m).',
   stateNames: ['exp_avg', 'exp_inf'],
   extraDiagnosticNames: ['exp_avg_hat'],
+  conventions: { tfjs: tfjsAdamax },
   validate: (h, fail) => rules.betas(h, fail),
   kernel(grad, state, params, diag, lr, h) {
     const b1 = h.betas[0];
