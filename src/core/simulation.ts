@@ -595,22 +595,24 @@ function allFinite(v: Float64Array): boolean {
  * rounds its own state and intermediates. The loss itself is evaluated as written (in doubles).
  */
 function float32Spec(spec: SimulationSpec): SimulationSpec {
+  // A float32 evaluation (built-ins) replaces `evaluate` + rounding; the loss itself is otherwise evaluated as written.
   const p = spec.problem;
   const roundAll = (v: Float64Array) => {
     for (let i = 0; i < v.length; i++) v[i] = Math.fround(v[i]!);
   };
   const start = Float64Array.from(spec.start);
   roundAll(start);
+  const scratch = new Float64Array(p.dim);
   const problem: Problem = {
     name: p.name,
     dim: p.dim,
     paramNames: p.paramNames,
     evaluate(params, gradOut, step) {
-      const loss = p.evaluate(params, gradOut, step);
+      const loss = p.evaluateFloat32 ? p.evaluateFloat32(params, gradOut, step) : p.evaluate(params, gradOut, step);
       roundAll(gradOut);
       return Math.fround(loss);
     },
-    ...(p.value ? { value: (params: Float64Array, step: number) => Math.fround(p.value!(params, step)) } : {}),
+    ...(p.evaluateFloat32 ? { value: (params: Float64Array, step: number) => Math.fround(p.evaluateFloat32!(params, scratch, step)) } : p.value ? { value: (params: Float64Array, step: number) => Math.fround(p.value!(params, step)) } : {}),
     ...(p.validationLoss ? { validationLoss: (params: Float64Array) => Math.fround(p.validationLoss!(params)) } : {}),
   };
   return { ...spec, problem, start };

@@ -202,6 +202,11 @@ export interface Problem {
    * (mini-batch sampling and replay use it; deterministic problems ignore it).
    */
   evaluate(params: Float64Array, gradOut: Float64Array, step: number): number;
+  /**
+   * Optional float32 evaluation (every operation rounded, as float32 tensor ops would): used by float32 runs
+   * instead of `evaluate` + rounding. Built-ins with a tfjs reference formula have it.
+   */
+  evaluateFloat32?(params: Float64Array, gradOut: Float64Array, step: number): number;
   /** Loss only (the final point of a run); defaults to evaluate with a scratch gradient. */
   value?(params: Float64Array, step: number): number;
   /** Held-out loss (loss files with `validation`), recorded as a second curve when present. */
