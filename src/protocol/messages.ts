@@ -26,6 +26,27 @@ export interface OptimizerSchema {
   readonly extraDiagnosticNames: readonly string[];
   /** The update under the other conventions that define this optimizer (tooltips, "Update rule"). */
   readonly conventionEquations?: Readonly<Partial<Record<ConventionName, string>>>;
+  /** Defaults that differ from PyTorch's under those conventions (e.g. tfjs' eps = 1e-7). */
+  readonly conventionDefaults?: Readonly<Partial<Record<ConventionName, Readonly<Record<string, HyperValue>>>>>;
+}
+
+/**
+ * A run's hyperparameters moved from one convention to another: every value still at the old convention's
+ * default becomes the new one's (tfjs' RMSprop decay 0.9 for PyTorch's alpha 0.99, …); values the user
+ * set stay. The panel sends explicit values, so this is where a convention's own defaults take effect.
+ */
+export function withConventionDefaults(schema: OptimizerSchema, hyper: Readonly<Record<string, HyperValue>>, from: ConventionName, to: ConventionName): Record<string, HyperValue> {
+  const defaults = (c: ConventionName): Record<string, HyperValue> => {
+    const out: Record<string, HyperValue> = {};
+    for (const s of schema.hyperparameters) out[s.name] = s.default;
+    return { ...out, ...(c !== 'pytorch' ? schema.conventionDefaults?.[c] ?? {} : {}) };
+  };
+  const a = defaults(from);
+  const b = defaults(to);
+  const same = (x: HyperValue | undefined, y: HyperValue | undefined) => JSON.stringify(x) === JSON.stringify(y);
+  const out: Record<string, HyperValue> = { ...hyper };
+  for (const k of Object.keys(b)) if (k in out && same(out[k], a[k])) out[k] = b[k]!;
+  return out;
 }
 
 /** One optimizer configuration in a panel (a line on every chart). */

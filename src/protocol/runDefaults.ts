@@ -64,6 +64,7 @@ export function optimizerSchemas(): OptimizerSchema[] {
     stateNames: d.stateNames,
     extraDiagnosticNames: d.extraDiagnosticNames,
     conventionEquations: Object.fromEntries(Object.entries(d.conventions).map(([k, f]) => [k, f!.equations])),
+    conventionDefaults: Object.fromEntries(Object.entries(d.conventions).map(([k, f]) => [k, f!.defaults])),
   }));
 }
 

@@ -10,7 +10,7 @@
 // validates itself (syntax here, ranges by the core through `run/validate`) and shows its own reason.
 import type { HyperparameterSpec, HyperValue, OptimizerName } from '../../src/core/types';
 import { formatHyperValue, formatNumber } from '../../src/protocol/format';
-import { LIMITS, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
+import { LIMITS, withConventionDefaults, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
 import { formatLossError } from '../../src/protocol/simulation';
 import { styleIndex } from '../charts/charts';
 import { DASHES, type Theme } from '../charts/theme';
@@ -594,7 +594,8 @@ export class Toolbar {
       const name = opt.value as OptimizerName;
       const cur = this.draft!.runs.find((r) => r.id === run.id);
       if (!cur || name === cur.optimizer || !model.optimizers.has(name)) return;
-      const hyper = { ...(model.suggested[name] ?? {}) } as Record<string, HyperValue>;
+      const next = model.optimizers.get(name)!;
+      const hyper = withConventionDefaults(next, { ...(model.suggested[name] ?? {}) }, 'pytorch', this.draft!.convention ?? 'pytorch');
       for (const k of [...this.edited]) if (k.startsWith(`h:${run.id}:`)) this.edited.delete(k);
       for (const k of [...this.hostProblems.keys()]) if (k.startsWith(`h:${run.id}:`)) this.hostProblems.delete(k);
       this.setDraftRun({ ...cur, optimizer: name, hyperparameters: hyper });
@@ -759,7 +760,13 @@ export class Toolbar {
         const dtypes = model.conventions.find((c) => c.name === v)?.dtypes ?? ['float64'];
         // float32 only where the convention models it; otherwise back to float64.
         const dtype = _d && dtypes.includes(_d) ? _d : undefined;
-        this.draft = { ...rest, ...(v !== 'pytorch' ? { convention: v } : {}), ...(dtype ? { dtype } : {}) };
+        const from = _c ?? 'pytorch';
+        const runs = rest.runs.map((r) => {
+          const s = model.optimizers.get(r.optimizer);
+          return s ? { ...r, hyperparameters: withConventionDefaults(s, r.hyperparameters, from, v) } : r;
+        });
+        this.draft = { ...rest, runs, ...(v !== 'pytorch' ? { convention: v } : {}), ...(dtype ? { dtype } : {}) };
+        this.editorKey = ''; // the fields show the new defaults
         this.cb.edit(this.draft, true);
       });
       const allowed = model.conventions.find((c) => c.name === (d.convention ?? 'pytorch'))?.dtypes ?? ['float64'];

@@ -36,3 +36,15 @@ test('the picker is driven by the registry: every convention, with what it defin
   assert.match(adam.conventionEquations!['textbook']!, /√\(v̂_t \+ ε\)/);
   assert.ok(adam.hyperparameters.some((h) => h.name === 'bias_correction' && h.kind === 'boolean' && h.default === true), 'the switch is a schema field');
 });
+
+test('switching convention in the panel moves values still at the old default to the new one; set values stay', async () => {
+  const { withConventionDefaults } = await import('../../../src/protocol/messages');
+  const rms = optimizerSchemas().find((s) => s.name === 'rmsprop')!;
+  const torch = { lr: 0.01, alpha: 0.99, eps: 1e-8, weight_decay: 0, momentum: 0.5, centered: false, maximize: false };
+  const tf = withConventionDefaults(rms, torch, 'pytorch', 'tfjs');
+  assert.deepEqual(tf, { ...torch, alpha: 0.9, eps: 1e-7 });
+  assert.deepEqual(withConventionDefaults(rms, tf, 'tfjs', 'pytorch'), torch, 'and back');
+  assert.deepEqual(withConventionDefaults(rms, { ...torch, alpha: 0.95 }, 'pytorch', 'tfjs'), { ...torch, alpha: 0.95, eps: 1e-7 }, 'a value the user set stays');
+  const adagrad = optimizerSchemas().find((s) => s.name === 'adagrad')!;
+  assert.deepEqual(withConventionDefaults(adagrad, { lr: 0.1, initial_accumulator_value: 0, eps: 1e-10 }, 'pytorch', 'tfjs'), { lr: 0.1, initial_accumulator_value: 0.1, eps: 1e-7 });
+});
