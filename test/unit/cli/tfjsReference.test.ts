@@ -105,6 +105,23 @@ describe('tfjs reference trajectories through the CLI (--convention tfjs --dtype
 
   test('the fixture set is there', () => assert.ok(files.length >= 14, `expected the 14 public tfjs cases, found ${files.length}`));
 
+  test('bad --convention / --dtype combinations are one-line usage errors (exit 2)', () => {
+    const cases: [string[], RegExp][] = [
+      [['--convention', 'jax'], /--convention: expected pytorch, tfjs, textbook, got "jax"/],
+      [['--optimizer', 'nadam', '--convention', 'tfjs'], /nadam: invalid convention: the tfjs convention does not define NAdam \(it defines sgd, adagrad, rmsprop, adam, adamax, adadelta\)/],
+      [['--dtype', 'float32'], /adam: invalid dtype: float32 is not modelled under the pytorch convention/],
+      [['--dtype', 'float16'], /--dtype: expected float64 or float32, got "float16"/],
+      [['--convention', 'tfjs', '--amsgrad'], /adam: invalid amsgrad: tf.train.adam has no AMSGrad/],
+    ];
+    for (const [extra, want] of cases) {
+      const args = ['simulate', '--loss', 'canyon', '--steps', '3', ...(extra.includes('--optimizer') ? [] : ['--optimizer', 'adam']), ...extra];
+      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      assert.equal(r.status, 2, `${extra.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, want);
+      assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    }
+  });
+
   for (const file of files) {
     const c = loadCase(file);
     const id = basename(file, '.json');
