@@ -3,6 +3,7 @@
 import type { OptimizerName } from '../src/core/types';
 import type {
   AxisLinks,
+  ConventionSchema,
   Landscape,
   OptimizerSchema,
   PanelSettings,
@@ -17,6 +18,7 @@ export class Model {
   panelId = '';
   config: SessionConfig = { loss: { kind: 'builtin', name: 'canyon' }, runs: [], steps: 500, seed: 0 };
   optimizers = new Map<OptimizerName, OptimizerSchema>();
+  conventions: readonly ConventionSchema[] = [];
   suggested: PanelSnapshot['suggested'] = {};
   suggestedSource: PanelSnapshot['suggestedSource'] = {};
   loss: LossInfo | null = null;
@@ -37,6 +39,7 @@ export class Model {
     this.panelId = s.panelId;
     this.config = s.config;
     this.optimizers = new Map(s.optimizers.map((o) => [o.name, o]));
+    this.conventions = s.conventions ?? [];
     this.suggested = s.suggested;
     this.suggestedSource = s.suggestedSource ?? {};
     this.loss = s.loss;

@@ -3,8 +3,12 @@
 // `UsageError`s, printed as one line by main.ts with a non-zero exit.
 
 import {
+  CONVENTION_NAMES,
   OPTIMIZERS,
   getOptimizerDefinition,
+  isConventionName,
+  type ConventionName,
+  type Dtype,
   type HyperValue,
   type HyperparameterSpec,
   type OptimizerName,
@@ -39,6 +43,9 @@ export interface CommonOptions {
   memoryLimitMb: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
+  /** --convention (absent: pytorch) and --dtype (absent: float64), for every run. */
+  convention?: ConventionName;
+  dtype?: Dtype;
 }
 
 export interface SimulateArgs extends CommonOptions {
@@ -97,7 +104,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype']);
 const SWITCHES = new Set(['json', 'csv', 'help']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
@@ -264,6 +271,16 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (g !== 'auto' && g !== 'autodiff' && g !== 'numeric') throw new UsageError(`--gradient: expected auto, autodiff or numeric, got ${quoteValue(g)}`);
     common.gradientMode = g;
   }
+  if (values.has('convention')) {
+    const c = values.get('convention')!.trim().toLowerCase();
+    if (!isConventionName(c)) throw new UsageError(`--convention: expected ${CONVENTION_NAMES.join(', ')}, got ${quoteValue(values.get('convention')!)}`);
+    common.convention = c;
+  }
+  if (values.has('dtype')) {
+    const d = values.get('dtype')!.trim().toLowerCase();
+    if (d !== 'float64' && d !== 'float32') throw new UsageError(`--dtype: expected float64 or float32, got ${quoteValue(values.get('dtype')!)}`);
+    common.dtype = d;
+  }
   for (const [name, h] of hyper) common.hyperparameters[name] = parseHyperValue(h.spec, h.flag, h.text);
 
   const only = (flags: string[], where: string) => {
@@ -414,6 +431,11 @@ export function helpText(topic?: string): string {
     `  --memory-budget-mb MB             memory for the recordings of all runs (default ${DEFAULT_MEMORY_BUDGET_MB}); longer runs`,
     '                                    keep every step at first, then the min and max loss of each bucket of steps',
     `  --memory-limit-mb MB              memory limit of a loss file's process (default ${DEFAULT_MEMORY_LIMIT_MB}, 64-65536)`,
+    '  --convention pytorch|tfjs|textbook numerical forms (default pytorch = torch.optim); tfjs = TensorFlow.js 4.22',
+    '                                    tf.train.* (sgd, adagrad, rmsprop, adam, adamax, adadelta; tfjs defaults);',
+    '                                    textbook = RMSProp g/√(v + ε), Adam m̂/√(v̂ + ε) (sgd, adagrad, rmsprop, adam, adamw, adadelta)',
+    "  --dtype float64|float32           storage precision (default float64); float32 rounds every tensor and intermediate",
+    "                                    (Math.fround) as tfjs' CPU backend does: needs --convention tfjs",
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',

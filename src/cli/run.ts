@@ -9,6 +9,8 @@ import {
   BUILTIN_LOSSES,
   OPTIMIZERS,
   createOptimizer,
+  getConvention,
+  type OptimizerOptions,
   HyperparameterError,
   type HyperValue,
   type OptimizerName,
@@ -30,10 +32,15 @@ export interface Executed {
 
 export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean) => Promise<Executed>;
 
+/** The optimizer options of --convention and --dtype. */
+function optionsOf(opts: Pick<CommonOptions, 'convention' | 'dtype'>): OptimizerOptions {
+  return { convention: getConvention(opts.convention ?? 'pytorch'), dtype: opts.dtype ?? 'float64' };
+}
+
 /** Validates hyperparameters up front so that bad flags are usage errors (exit 2), not run failures. */
-function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue>): void {
+function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue>, opts: Pick<CommonOptions, 'convention' | 'dtype'> = {}): void {
   try {
-    createOptimizer(name, hp);
+    createOptimizer(name, hp, optionsOf(opts));
   } catch (e) {
     if (e instanceof HyperparameterError) throw new UsageError(e.message);
     throw e;
@@ -83,6 +90,8 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
         ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
         ...(opts.gradientNoise !== undefined ? { gradientNoise: opts.gradientNoise } : {}),
         ...(opts.gradientMode !== undefined ? { gradientMode: opts.gradientMode } : {}),
+        ...(opts.convention !== undefined ? { convention: opts.convention } : {}),
+        ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
         trajectoryOnly,
       });
       return { info: result.loss, runs: result.runs };
@@ -98,7 +107,7 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
 function checkBudget(opts: CommonOptions, runs: readonly RunConfig[], info: LossInfo, trajectoryOnly: boolean, perRun: number): void {
   for (const rc of runs) {
     try {
-      planRecording(opts.steps, rowBytes(info.dim, createOptimizer(rc.optimizer, rc.hyperparameters), trajectoryOnly ? 'trajectory' : 'all', info.hasValidation), perRun);
+      planRecording(opts.steps, rowBytes(info.dim, createOptimizer(rc.optimizer, rc.hyperparameters, optionsOf(opts)), trajectoryOnly ? 'trajectory' : 'all', info.hasValidation), perRun);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(`--memory-budget-mb ${opts.memoryBudgetMb} (${runs.length} run(s)): ${e.message}`);
       throw e;
@@ -148,10 +157,10 @@ function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
 }
 
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
-  checkHyperparameters(args.optimizer, args.hyperparameters);
+  checkHyperparameters(args.optimizer, args.hyperparameters, args);
   const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false);
   const rec = runs[0]!;
-  const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames };
+  const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
   if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csvChunks(rec, info.paramNames) : json());
   if (args.json) await out.stream(json());
@@ -160,7 +169,8 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
     const names = info.paramNames;
     const showParams = names.length <= 6;
     const hp = Object.entries(rec.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
-    const lines = [`loss: ${info.name} (${names.length} parameters, ${info.gradient} gradient)   optimizer: ${rec.optimizer} ${hp}`];
+    const conv = rec.convention || rec.dtype ? `   convention: ${rec.convention ?? 'pytorch'} ${rec.dtype ?? 'float64'}` : '';
+    const lines = [`loss: ${info.name} (${names.length} parameters, ${info.gradient} gradient)   optimizer: ${rec.optimizer} ${hp}${conv}`];
     for (const w of info.warnings) lines.push(`warning: ${w}`);
     const sampled = describeSampling(rec);
     if (sampled) lines.push(`note: ${sampled}, to stay within --memory-budget-mb ${args.memoryBudgetMb}`);
@@ -220,7 +230,7 @@ export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | u
 }
 
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
-  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters);
+  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters, args);
   const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label }));
   const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv));
   const fMin = fMinOf(info);
@@ -244,7 +254,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     for (let k = 0; k < runs.length; k++) {
       const rec = runs[k]!;
       if (k) yield ',';
-      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames });
+      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec) });
     }
     yield ']}\n';
   };
@@ -276,6 +286,11 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
   const failed = runs.find((r) => r.error);
   if (failed) throw new RunError(formatLossError(failed.error!));
   return rows;
+}
+
+/** The run's convention and dtype for the JSON document (written only when not the defaults). */
+function conventionMeta(rec: RecordingColumns): { convention?: string; dtype?: string } {
+  return { ...(rec.convention ? { convention: rec.convention } : {}), ...(rec.dtype ? { dtype: rec.dtype } : {}) };
 }
 
 export function listText(): string {

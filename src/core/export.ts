@@ -93,6 +93,9 @@ export interface TrajectoryMeta {
   optimizer: string;
   hyperparameters: Readonly<Record<string, HyperValue>>;
   paramNames: readonly string[];
+  /** Numerical convention and dtype of the run; written only when not the defaults (pytorch, float64). */
+  convention?: string;
+  dtype?: string;
 }
 
 function hyperCopy(h: Readonly<Record<string, HyperValue>>): Record<string, HyperValue> {
@@ -115,7 +118,12 @@ function samplingJson(run: ColumnarRun): SamplingJson | undefined {
 function trajectoryHead(run: ColumnarRun, meta: TrajectoryMeta) {
   return {
     loss: meta.loss,
-    optimizer: { name: meta.optimizer, hyperparameters: hyperCopy(meta.hyperparameters) },
+    optimizer: {
+      name: meta.optimizer,
+      ...(meta.convention && meta.convention !== 'pytorch' ? { convention: meta.convention } : {}),
+      ...(meta.dtype && meta.dtype !== 'float64' ? { dtype: meta.dtype } : {}),
+      hyperparameters: hyperCopy(meta.hyperparameters),
+    },
     param_names: [...meta.paramNames],
     steps_requested: run.stepsRequested,
     steps_completed: run.stepsCompleted,

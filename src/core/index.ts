@@ -2,5 +2,5 @@
 export * from './types';
 export * from './simulation';
 export * from './optimizers/registry';
-export { PYTORCH, EPS_INSIDE_SQRT } from './optimizers/common';
+export { PYTORCH, EPS_INSIDE_SQRT, TFJS, TEXTBOOK, CONVENTIONS, CONVENTION_NAMES, DTYPES, getConvention, isConventionName } from './optimizers/common';
 export * from './losses/builtins';

@@ -185,7 +185,11 @@ export class Simulation {
   /** Downsampling (null: every row at its own index, as without a budget). */
   private readonly dec: Decimator | null;
 
-  constructor(private readonly spec: SimulationSpec) {
+  private readonly spec: SimulationSpec;
+
+  constructor(spec: SimulationSpec) {
+    if (spec.optimizer.dtype === 'float32') spec = float32Spec(spec);
+    this.spec = spec;
     const { problem, optimizer, start, steps } = spec;
     const dim = problem.dim;
     if (start.length !== dim) throw new Error(`start point has ${start.length} values, problem ${problem.name} has ${dim} parameters`);
@@ -583,6 +587,35 @@ function copyRow(src: Float64Array, dst: Float64Array, offset: number, dim: numb
 function allFinite(v: Float64Array): boolean {
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return false;
   return true;
+}
+
+/**
+ * A float32 run (`optimizer.dtype`): the start point, every gradient and every loss value are stored as
+ * float32 (Math.fround), as a tfjs variable and the tensors its loss returns are; the optimizer's kernel
+ * rounds its own state and intermediates. The loss itself is evaluated as written (in doubles).
+ */
+function float32Spec(spec: SimulationSpec): SimulationSpec {
+  // A float32 evaluation (built-ins) replaces `evaluate` + rounding; the loss itself is otherwise evaluated as written.
+  const p = spec.problem;
+  const roundAll = (v: Float64Array) => {
+    for (let i = 0; i < v.length; i++) v[i] = Math.fround(v[i]!);
+  };
+  const start = Float64Array.from(spec.start);
+  roundAll(start);
+  const scratch = new Float64Array(p.dim);
+  const problem: Problem = {
+    name: p.name,
+    dim: p.dim,
+    paramNames: p.paramNames,
+    evaluate(params, gradOut, step) {
+      const loss = p.evaluateFloat32 ? p.evaluateFloat32(params, gradOut, step) : p.evaluate(params, gradOut, step);
+      roundAll(gradOut);
+      return Math.fround(loss);
+    },
+    ...(p.evaluateFloat32 ? { value: (params: Float64Array, step: number) => Math.fround(p.evaluateFloat32!(params, scratch, step)) } : p.value ? { value: (params: Float64Array, step: number) => Math.fround(p.value!(params, step)) } : {}),
+    ...(p.validationLoss ? { validationLoss: (params: Float64Array) => Math.fround(p.validationLoss!(params)) } : {}),
+  };
+  return { ...spec, problem, start };
 }
 
 /** Runs a whole simulation and returns its recording. */

@@ -81,20 +81,44 @@ export interface StepContext {
 /** A learning-rate schedule: multiplier or absolute value for step t (1-based). Plugged in per run. */
 export type LrSchedule = (step: number, baseLr: number) => number;
 
+/** The numerical conventions a user can pick (`--convention`, the panel's picker). */
+export type ConventionName = 'pytorch' | 'tfjs' | 'textbook';
+
+/** Storage precision of a run: float32 rounds every stored tensor and intermediate (Math.fround), as tfjs' CPU backend. */
+export type Dtype = 'float64' | 'float32';
+
 /**
  * A numerical convention: where implementations differ in floating-point form, not in intent.
  * Kernels read these flags once per step (never per element), so a new convention is a new
- * object here, not an edit of each optimizer. `pytorch` is the default and the reference.
+ * object here, not an edit of each optimizer. `pytorch` is the default and the reference. `tfjs` and
+ * `textbook` select per-optimizer forms (`OptimizerDefinition.conventions`) when the optimizer is created;
+ * an optimizer a convention does not define is refused with a one-line error.
  */
 export interface Convention {
-  readonly name: 'pytorch' | 'textbook-eps-inside';
+  readonly name: ConventionName | 'textbook-eps-inside';
+  /** One line for --help, tooltips and the README. */
+  readonly description: string;
   /** false: denominators are `sqrt(v) + eps` (PyTorch); true: `sqrt(v + eps)` (TF/tfjs, many textbooks). */
   readonly epsInsideSqrt: boolean;
+  /** The optimizers this convention defines (null: every optimizer, in its PyTorch form). */
+  readonly optimizers: readonly OptimizerName[] | null;
+  /** The dtypes it can run in. */
+  readonly dtypes: readonly Dtype[];
 }
 
 export interface OptimizerOptions {
   readonly convention?: Convention;
   readonly schedule?: LrSchedule;
+  /** Default float64. float32 needs a convention that models it (tfjs). */
+  readonly dtype?: Dtype;
+}
+
+/** One convention's form of an optimizer, for the docs (README table) and tooltips. */
+export interface ConventionFormInfo {
+  /** The exact update in this convention, plain text. */
+  readonly equations: string;
+  /** Defaults that differ from PyTorch's under this convention (e.g. tfjs' ε = 1e-7). */
+  readonly defaults: Readonly<Record<string, HyperValue>>;
 }
 
 export interface UpdateResult {
@@ -108,6 +132,7 @@ export interface Optimizer {
   readonly name: OptimizerName;
   readonly hyperparameters: Hyperparameters;
   readonly convention: Convention;
+  readonly dtype: Dtype;
   /** Per-element state names this optimizer keeps, in PyTorch's naming. */
   readonly stateNames: readonly string[];
   /** Scalar state names besides `step` (e.g. `mu_product`). */
@@ -143,6 +168,8 @@ export interface OptimizerDefinition {
   readonly stateNames: readonly string[];
   readonly scalarStateNames: readonly string[];
   readonly extraDiagnosticNames: readonly string[];
+  /** The forms of the non-PyTorch conventions that define this optimizer. */
+  readonly conventions: Readonly<Partial<Record<'tfjs' | 'textbook', ConventionFormInfo>>>;
   /** Validates (throws `HyperparameterError`) and resolves defaults. */
   create(hyperparameters?: Readonly<Record<string, HyperValue | undefined>>, options?: OptimizerOptions): Optimizer;
 }
@@ -175,6 +202,11 @@ export interface Problem {
    * (mini-batch sampling and replay use it; deterministic problems ignore it).
    */
   evaluate(params: Float64Array, gradOut: Float64Array, step: number): number;
+  /**
+   * Optional float32 evaluation (every operation rounded, as float32 tensor ops would): used by float32 runs
+   * instead of `evaluate` + rounding. Built-ins with a tfjs reference formula have it.
+   */
+  evaluateFloat32?(params: Float64Array, gradOut: Float64Array, step: number): number;
   /** Loss only (the final point of a run); defaults to evaluate with a scratch gradient. */
   value?(params: Float64Array, step: number): number;
   /** Held-out loss (loss files with `validation`), recorded as a second curve when present. */

@@ -56,5 +56,14 @@ export function builtinProblemWith(name: string, opts: ProblemOptions = {}): Pro
       addGradientNoise(gradOut, sigma, seed, step);
       return v;
     },
+    ...(base.evaluateFloat32
+      ? {
+          evaluateFloat32(params: Float64Array, gradOut: Float64Array, step: number) {
+            const v = base.evaluateFloat32!(params, gradOut, step);
+            addGradientNoise(gradOut, sigma, seed, step);
+            return v;
+          },
+        }
+      : {}),
   };
 }

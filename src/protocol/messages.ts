@@ -8,7 +8,7 @@
 // batches afterwards. Bulk data is columnar: exact-length Float64Arrays, never JSON number arrays.
 // Every message FROM the webview is untrusted: `parseFromWebview` validates its shape.
 
-import type { HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
+import type { ConventionName, Dtype, HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
 import type { LossError, LossInfo, LossRef } from './simulation';
 
 // #region Shared data shapes
@@ -24,6 +24,29 @@ export interface OptimizerSchema {
   readonly effectiveLrDefinition: string;
   readonly stateNames: readonly string[];
   readonly extraDiagnosticNames: readonly string[];
+  /** The update under the other conventions that define this optimizer (tooltips, "Update rule"). */
+  readonly conventionEquations?: Readonly<Partial<Record<ConventionName, string>>>;
+  /** Defaults that differ from PyTorch's under those conventions (e.g. tfjs' eps = 1e-7). */
+  readonly conventionDefaults?: Readonly<Partial<Record<ConventionName, Readonly<Record<string, HyperValue>>>>>;
+}
+
+/**
+ * A run's hyperparameters moved from one convention to another: every value still at the old convention's
+ * default becomes the new one's (tfjs' RMSprop decay 0.9 for PyTorch's alpha 0.99, …); values the user
+ * set stay. The panel sends explicit values, so this is where a convention's own defaults take effect.
+ */
+export function withConventionDefaults(schema: OptimizerSchema, hyper: Readonly<Record<string, HyperValue>>, from: ConventionName, to: ConventionName): Record<string, HyperValue> {
+  const defaults = (c: ConventionName): Record<string, HyperValue> => {
+    const out: Record<string, HyperValue> = {};
+    for (const s of schema.hyperparameters) out[s.name] = s.default;
+    return { ...out, ...(c !== 'pytorch' ? schema.conventionDefaults?.[c] ?? {} : {}) };
+  };
+  const a = defaults(from);
+  const b = defaults(to);
+  const same = (x: HyperValue | undefined, y: HyperValue | undefined) => JSON.stringify(x) === JSON.stringify(y);
+  const out: Record<string, HyperValue> = { ...hyper };
+  for (const k of Object.keys(b)) if (k in out && same(out[k], a[k])) out[k] = b[k]!;
+  return out;
 }
 
 /** One optimizer configuration in a panel (a line on every chart). */
@@ -42,6 +65,33 @@ export interface SessionConfig {
   readonly seed: number;
   /** Mini-batch size for loss files with data (undefined: the file's own). */
   readonly batchSize?: number;
+  /** Numerical convention of every run (undefined: pytorch) and storage precision (undefined: float64). */
+  readonly convention?: ConventionName;
+  readonly dtype?: Dtype;
+}
+
+/** A numerical convention as the panel's picker shows it (the core's CONVENTIONS as data). */
+export interface ConventionSchema {
+  readonly name: ConventionName;
+  readonly description: string;
+  /** The optimizers it defines (null: all). */
+  readonly optimizers: readonly OptimizerName[] | null;
+  readonly dtypes: readonly Dtype[];
+}
+
+export const CONVENTION_CHOICES: readonly ConventionName[] = ['pytorch', 'tfjs', 'textbook'];
+export const DTYPE_CHOICES: readonly Dtype[] = ['float64', 'float32'];
+
+/** The convention/dtype fields of a config (absent when they are the defaults). */
+function parseNumerics(v: Record<string, unknown>): { ok: boolean; value: { convention?: ConventionName; dtype?: Dtype } } {
+  const c = v['convention'];
+  const d = v['dtype'];
+  const okC = c === undefined || (CONVENTION_CHOICES as readonly unknown[]).includes(c);
+  const okD = d === undefined || (DTYPE_CHOICES as readonly unknown[]).includes(d);
+  return {
+    ok: okC && okD,
+    value: { ...(okC && c !== undefined && c !== 'pytorch' ? { convention: c as ConventionName } : {}), ...(okD && d !== undefined && d !== 'float64' ? { dtype: d as Dtype } : {}) },
+  };
 }
 
 /** x/y columns of one decimated series (exact-length arrays). */
@@ -157,6 +207,8 @@ export interface PanelSnapshot {
   readonly panelId: string;
   readonly config: SessionConfig;
   readonly optimizers: readonly OptimizerSchema[];
+  /** The numerical conventions the picker offers (absent from an older host: pytorch only). */
+  readonly conventions?: readonly ConventionSchema[];
   /** Per optimizer, the hyperparameters a new run starts with on this loss (PyTorch defaults, lr tuned per loss). */
   readonly suggested: Readonly<Record<string, Readonly<Record<string, HyperValue>>>>;
   readonly loss: LossInfo | null;
@@ -373,7 +425,9 @@ export function parseSessionConfig(v: unknown): SessionConfig | undefined {
   if (!isInt(v['seed'], 0, 2 ** 31 - 1)) return undefined;
   const batch = v['batchSize'];
   if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) return undefined;
-  return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}) };
+  const numerics = parseNumerics(v);
+  if (!numerics.ok) return undefined;
+  return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}), ...numerics.value };
 }
 
 /**
@@ -402,6 +456,8 @@ export function sessionConfigProblems(v: unknown): FieldProblem[] {
   if (!isInt(v['seed'], 0, 2 ** 31 - 1)) out.push({ field: 'seed', message: `seed must be a whole number from 0 to ${2 ** 31 - 1}, got ${String(v['seed']).slice(0, 40)}` });
   const batch = v['batchSize'];
   if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) out.push({ field: 'batchSize', message: `batch size must be a whole number from 1 to 1,000,000,000, got ${String(batch).slice(0, 40)}` });
+  if (v['convention'] !== undefined && !(CONVENTION_CHOICES as readonly unknown[]).includes(v['convention'])) out.push({ field: 'convention', message: `convention must be one of ${CONVENTION_CHOICES.join(', ')}, got ${String(v['convention']).slice(0, 40)}` });
+  if (v['dtype'] !== undefined && !(DTYPE_CHOICES as readonly unknown[]).includes(v['dtype'])) out.push({ field: 'dtype', message: `dtype must be float64 or float32, got ${String(v['dtype']).slice(0, 40)}` });
   return out.length ? out : [{ field: 'config', message: 'invalid configuration' }];
 }
 
@@ -444,7 +500,9 @@ export function restoreSessionConfig(v: unknown, fallback: { steps: number; seed
     dropped.push(`batch size ${String(batch).slice(0, 40)} (using the file's own)`);
     batch = undefined;
   }
-  return { config: { loss, runs, steps: steps as number, seed: seed as number, ...(batch !== undefined ? { batchSize: batch as number } : {}) }, dropped };
+  const numerics = parseNumerics(v);
+  if (!numerics.ok) dropped.push('an unknown convention or dtype (using pytorch, float64)');
+  return { config: { loss, runs, steps: steps as number, seed: seed as number, ...(batch !== undefined ? { batchSize: batch as number } : {}), ...(numerics.ok ? numerics.value : {}) }, dropped };
 }
 
 function parseRange(v: unknown): readonly [number, number] | null | undefined {

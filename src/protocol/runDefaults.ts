@@ -7,9 +7,10 @@
 // per loss and per optimizer family; every other hyperparameter keeps PyTorch's default.
 
 import { BUILTIN_LOSSES } from '../core/losses/builtins';
+import { CONVENTIONS, CONVENTION_NAMES } from '../core/optimizers/common';
 import { OPTIMIZERS } from '../core/optimizers/registry';
 import type { HyperValue, OptimizerName } from '../core/types';
-import type { OptimizerSchema } from './messages';
+import type { ConventionSchema, OptimizerSchema } from './messages';
 import type { LossInfo, LossRef } from './simulation';
 
 /** What the defaults know about a loss: its scale (built-ins), its name, whether it is a loss file. */
@@ -62,7 +63,17 @@ export function optimizerSchemas(): OptimizerSchema[] {
     effectiveLrDefinition: d.effectiveLrDefinition,
     stateNames: d.stateNames,
     extraDiagnosticNames: d.extraDiagnosticNames,
+    conventionEquations: Object.fromEntries(Object.entries(d.conventions).map(([k, f]) => [k, f!.equations])),
+    conventionDefaults: Object.fromEntries(Object.entries(d.conventions).map(([k, f]) => [k, f!.defaults])),
   }));
+}
+
+/** The core's numerical conventions as the panel's picker shows them. */
+export function conventionSchemas(): ConventionSchema[] {
+  return CONVENTION_NAMES.map((n) => {
+    const c = CONVENTIONS[n];
+    return { name: n, description: c.description, optimizers: c.optimizers, dtypes: c.dtypes };
+  });
 }
 
 /** PyTorch's defaults for every hyperparameter. */

@@ -223,10 +223,12 @@ export function runLabels(runs: readonly { optimizer: OptimizerName; hyperparame
 /**
  * Adam-family bias correction at step t (≥ 1): m̂ = m · 1/(1−β1ᵗ) and v̂ = v · 1/(1−β2ᵗ), from the run's
  * `betas`. `v` is null when the run records no v̂ (Adamax corrects only m); null for t < 1 or without betas.
+ * A run with `bias_correction: false` uses the raw moments: both factors are 1.
  */
 export function biasCorrection(h: Readonly<Record<string, HyperValue>>, t: number, hasVHat: boolean): { m: number; v: number | null } | null {
   const b = h['betas'];
   if (!Array.isArray(b) || !(t >= 1)) return null;
+  if (h['bias_correction'] === false) return { m: 1, v: hasVHat ? 1 : null };
   const [b1, b2] = b as readonly [number, number];
   return { m: 1 / (1 - b1 ** t), v: hasVHat ? 1 / (1 - b2 ** t) : null };
 }

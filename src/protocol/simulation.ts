@@ -8,7 +8,7 @@
 // copied). Errors end the request with `sim/didFail` carrying a LossError with file and line.
 
 import type { RecordingData } from '../core/simulation';
-import type { HyperValue, OptimizerName, PlotWindow } from '../core/types';
+import type { ConventionName, Dtype, HyperValue, OptimizerName, PlotWindow } from '../core/types';
 
 /** Which loss to run: a built-in by name, or a loss file by absolute path. */
 export type LossRef = { readonly kind: 'builtin'; readonly name: string } | { readonly kind: 'file'; readonly path: string };
@@ -58,6 +58,10 @@ export interface SimulationRequest {
    * steps (src/core/lrFind.ts, lrRangeAt), replacing its own lr.
    */
   readonly lrRange?: { readonly min: number; readonly max: number; readonly steps: number };
+  /** Numerical convention of every run (default 'pytorch'; see core CONVENTIONS). */
+  readonly convention?: ConventionName;
+  /** Storage precision of every run (default 'float64'; float32 needs the tfjs convention). */
+  readonly dtype?: Dtype;
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */
@@ -122,8 +126,11 @@ export interface LossError {
 export interface RecordingColumns extends RecordingData {
   readonly runId: string;
   readonly optimizer: OptimizerName;
-  /** Resolved hyperparameters (defaults filled in). */
+  /** Resolved hyperparameters (defaults filled in, the convention's where it has its own). */
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  /** The run's convention and dtype when not the defaults (pytorch, float64). */
+  readonly convention?: ConventionName;
+  readonly dtype?: Dtype;
   /** Wall time of the simulation in the worker, ms. */
   readonly elapsedMs: number;
   /**

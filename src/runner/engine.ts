@@ -11,7 +11,7 @@
 // The first slice of a run is one step, so the first evaluation is timed on its own and a slow loss
 // (seconds per call) reports progress after every step.
 
-import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, Simulation, type Optimizer, type Problem, type Recording } from '../core';
+import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, getConvention, Simulation, type Optimizer, type Problem, type Recording } from '../core';
 import {
   formatLossError,
   type FromWorkerMessage,
@@ -151,6 +151,8 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('trajectoryOnly'),
     ...opt('recordBudgetBytes'),
     ...ownLrRange(field(v, 'lrRange')),
+    ...opt('convention'),
+    ...opt('dtype'),
   });
 }
 
@@ -249,7 +251,13 @@ function createOptimizers(req: SimulationRequest): Optimizer[] {
   if (range && !(range.min > 0 && range.max > range.min && Number.isInteger(range.steps) && range.steps >= 1)) {
     throw lossError('hyperparameter', `the lr range needs 0 < min < max and steps ≥ 1, got ${JSON.stringify(range)}`);
   }
-  const options = range ? { schedule: lrRangeSchedule(range.min, range.max, range.steps) } : undefined;
+  let options: { convention: ReturnType<typeof getConvention>; dtype: 'float64' | 'float32'; schedule?: ReturnType<typeof lrRangeSchedule> };
+  try {
+    if (req.dtype !== undefined && req.dtype !== 'float64' && req.dtype !== 'float32') throw new Error(`unknown dtype "${String(req.dtype)}" (known: float64, float32)`);
+    options = { convention: getConvention(req.convention ?? 'pytorch'), dtype: req.dtype ?? 'float64', ...(range ? { schedule: lrRangeSchedule(range.min, range.max, range.steps) } : {}) };
+  } catch (e) {
+    throw lossError('hyperparameter', (e as Error).message);
+  }
   return req.runs.map((rc) => {
     try {
       return createOptimizer(rc.optimizer, rc.hyperparameters, options);
@@ -371,6 +379,8 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     runId,
     optimizer: optimizer.name,
     hyperparameters: optimizer.hyperparameters,
+    ...(optimizer.convention.name !== 'pytorch' && optimizer.convention.name !== 'textbook-eps-inside' ? { convention: optimizer.convention.name } : {}),
+    ...(optimizer.dtype !== 'float64' ? { dtype: optimizer.dtype } : {}),
     dim,
     stepsRequested: rec.stepsRequested,
     stepsCompleted: n,

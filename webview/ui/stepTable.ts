@@ -49,9 +49,11 @@ export function renderStepTable(el: HTMLElement, model: Model, step: number): vo
         ...(corrected ? [bc ? formatNumber(bc.m, 5) : '—', bc?.v != null ? formatNumber(bc.v, 5) : '—'] : []),
         ...states.map((s) => (p.state[s] ? formatNumber(at(p.state[s], step), 4) : '—')),
       ];
+      const bcOff = r.hyperparameters['bias_correction'] === false;
       cells.forEach((v, k) => {
         const td = document.createElement(k < 2 ? 'th' : 'td');
         if (k < 2) (td as HTMLTableCellElement).scope = 'row';
+        if (bcOff && corrected && (k === 7 || k === 8)) td.title = 'bias_correction = false: the raw moments are used (m̂ = m, v̂ = v: factor 1)';
         td.textContent = v === 'NaN' ? '—' : v;
         tr.append(td);
       });

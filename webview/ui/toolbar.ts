@@ -10,7 +10,7 @@
 // validates itself (syntax here, ranges by the core through `run/validate`) and shows its own reason.
 import type { HyperparameterSpec, HyperValue, OptimizerName } from '../../src/core/types';
 import { formatHyperValue, formatNumber } from '../../src/protocol/format';
-import { LIMITS, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
+import { LIMITS, withConventionDefaults, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
 import { formatLossError } from '../../src/protocol/simulation';
 import { styleIndex } from '../charts/charts';
 import { DASHES, type Theme } from '../charts/theme';
@@ -306,12 +306,12 @@ export class Toolbar {
     this.keyed('runs', runsKey, force, () => this.renderRuns(model));
     this.renderRunsTools(model);
     const run = draft.runs.find((r) => r.id === this.activeRun);
-    const key = run ? `${run.id}|${run.optimizer}|${model.optimizers.size}` : '';
+    const key = run ? `${run.id}|${run.optimizer}|${model.optimizers.size}|${draft.convention ?? 'pytorch'}` : '';
     if (key !== this.editorKey) {
       this.editorKey = key;
       this.renderEditor(model, run);
     } else this.updateSources(model);
-    const ckey = `${model.loss?.hasData ?? false}`;
+    const ckey = `${model.loss?.hasData ?? false}|${draft.convention ?? ''}|${draft.dtype ?? ''}|${model.conventions.length}`;
     if (ckey !== this.controlsKey) {
       this.controlsKey = ckey;
       this.renderControls(model);
@@ -594,7 +594,8 @@ export class Toolbar {
       const name = opt.value as OptimizerName;
       const cur = this.draft!.runs.find((r) => r.id === run.id);
       if (!cur || name === cur.optimizer || !model.optimizers.has(name)) return;
-      const hyper = { ...(model.suggested[name] ?? {}) } as Record<string, HyperValue>;
+      const next = model.optimizers.get(name)!;
+      const hyper = withConventionDefaults(next, { ...(model.suggested[name] ?? {}) }, 'pytorch', this.draft!.convention ?? 'pytorch');
       for (const k of [...this.edited]) if (k.startsWith(`h:${run.id}:`)) this.edited.delete(k);
       for (const k of [...this.hostProblems.keys()]) if (k.startsWith(`h:${run.id}:`)) this.hostProblems.delete(k);
       this.setDraftRun({ ...cur, optimizer: name, hyperparameters: hyper });
@@ -684,7 +685,11 @@ export class Toolbar {
     const details = h('details', 'equations');
     const summary = h('summary', undefined, 'Update rule');
     summary.title = 'The exact update PyTorch applies, in its operation order';
-    const pre = h('pre', undefined, `${schema.torchName}\n${schema.equations}\n\nEffective learning rate: ${schema.effectiveLrDefinition}`);
+    const conv = this.draft?.convention;
+    const convEq = conv ? schema.conventionEquations?.[conv] : undefined;
+    const pre = h('pre', undefined, convEq
+      ? `${conv} convention (${schema.label}):\n${convEq}\n\nPyTorch (${schema.torchName}):\n${schema.equations}`
+      : `${schema.torchName}\n${schema.equations}\n\nEffective learning rate: ${schema.effectiveLrDefinition}`);
     details.append(summary, pre);
     this.editorEl.append(details, this.moreBtn);
     this.updateSources(model);
@@ -740,6 +745,47 @@ export class Toolbar {
         same: (dr, t) => (t.trim() === '' ? dr.batchSize === undefined : parseNumber(t) === dr.batchSize),
       });
       this.controlsEl.append(field('batch', batch, 'Mini-batch size (empty: the loss file\'s own; Enter or Run applies it)', msg));
+    }
+    if (model.conventions.length > 1) {
+      // The numerical convention and dtype of every run (the core's CONVENTIONS, sent by the host).
+      const conv = dropdown(
+        model.conventions.map((c) => ({ value: c.name, label: c.name, title: `${c.description}${c.optimizers ? ` — defines ${c.optimizers.join(', ')}` : ''}` })),
+        d.convention ?? 'pytorch',
+        { title: 'Numerical convention of every run: pytorch (torch.optim), tfjs (TensorFlow.js 4.22 tf.train.*) or textbook (the lecture forms)', id: 'convention', label: 'convention' },
+      );
+      conv.addEventListener('change', () => {
+        const { convention: _c, dtype: _d, ...rest } = this.draft!;
+        void _c;
+        const v = conv.value as NonNullable<SessionConfig['convention']>;
+        const dtypes = model.conventions.find((c) => c.name === v)?.dtypes ?? ['float64'];
+        // float32 only where the convention models it; otherwise back to float64.
+        const dtype = _d && dtypes.includes(_d) ? _d : undefined;
+        const from = _c ?? 'pytorch';
+        const runs = rest.runs.map((r) => {
+          const s = model.optimizers.get(r.optimizer);
+          return s ? { ...r, hyperparameters: withConventionDefaults(s, r.hyperparameters, from, v) } : r;
+        });
+        this.draft = { ...rest, runs, ...(v !== 'pytorch' ? { convention: v } : {}), ...(dtype ? { dtype } : {}) };
+        this.editorKey = ''; // the fields show the new defaults
+        this.cb.edit(this.draft, true);
+      });
+      const allowed = model.conventions.find((c) => c.name === (d.convention ?? 'pytorch'))?.dtypes ?? ['float64'];
+      const dt = dropdown(
+        allowed.map((x) => ({ value: x, label: x })),
+        d.dtype ?? 'float64',
+        { title: "Storage precision: float32 rounds every tensor and intermediate (Math.fround) as tfjs' CPU backend (tfjs convention only)", id: 'dtype', label: 'dtype' },
+      );
+      dt.addEventListener('change', () => {
+        const { dtype: _d, ...rest } = this.draft!;
+        void _d;
+        this.draft = { ...rest, ...(dt.value === 'float32' ? { dtype: 'float32' as const } : {}) };
+        this.cb.edit(this.draft, true);
+      });
+      const convField = field('convention', conv, 'Numerical convention of every run (README: numerical conventions)', h('span', 'field-error'));
+      convField.classList.add('field-convention');
+      const dtField = field('dtype', dt, 'Storage precision of every run', h('span', 'field-error'));
+      dtField.classList.add('field-dtype');
+      this.controlsEl.append(convField, dtField);
     }
     const run = button('Run', { appearance: 'primary', icon: 'run', title: 'Run with these settings', id: 'run' });
     run.addEventListener('click', () => this.requestRun());

@@ -24,7 +24,14 @@ export interface BuiltinLoss {
   readonly suggestedLr: number;
   /** f(x, y); `out` (if given) receives ∇f. */
   evaluate(x: number, y: number, out?: Float64Array): number;
+  /**
+   * The same formula in float32 arithmetic, every operation rounded (Math.fround) in the reference files'
+   * `formula`/`gradient_formula` order, as tfjs float32 tensor ops evaluate it (used by --dtype float32).
+   */
+  evaluateFloat32?(x: number, y: number, out: Float64Array): number;
 }
+
+const R = Math.fround;
 
 function define(b: BuiltinLoss): BuiltinLoss {
   return Object.freeze(b);
@@ -47,6 +54,11 @@ const canyon = define({
     }
     return x * x + 10 * (y * y);
   },
+  evaluateFloat32(x, y, out) {
+    out[0] = R(2 * x);
+    out[1] = R(20 * y);
+    return R(R(x * x) + R(10 * R(y * y)));
+  },
 });
 
 const rosenbrock = define({
@@ -67,6 +79,14 @@ const rosenbrock = define({
       out[1] = 200 * b;
     }
     return a * a + 100 * (b * b);
+  },
+  evaluateFloat32(x, y, out) {
+    // grad = [-2*(1 - x) - 400*x*(y - x^2), 200*(y - x^2)], left to right
+    const a = R(1 - x);
+    const b = R(y - R(x * x));
+    out[0] = R(R(-2 * a) - R(R(400 * x) * b));
+    out[1] = R(200 * b);
+    return R(R(a * a) + R(100 * R(b * b)));
   },
 });
 
@@ -91,6 +111,20 @@ const beale = define({
       out[1] = 2 * a * x + 2 * b * (2 * x * y) + 2 * c * (3 * x * y2);
     }
     return a * a + b * b + c * c;
+  },
+  evaluateFloat32(x, y, out) {
+    // df/dx = 2a(y - 1) + 2b(y^2 - 1) + 2c(y^3 - 1), df/dy = 2a*x + 2b*(2*x*y) + 2c*(3*x*y^2), left to right
+    const y2 = R(y * y);
+    const y3 = R(y2 * y);
+    const a = R(R(1.5 - x) + R(x * y));
+    const b = R(R(2.25 - x) + R(x * y2));
+    const c = R(R(2.625 - x) + R(x * y3));
+    const a2 = R(2 * a);
+    const b2 = R(2 * b);
+    const c2 = R(2 * c);
+    out[0] = R(R(R(a2 * R(y - 1)) + R(b2 * R(y2 - 1))) + R(c2 * R(y3 - 1)));
+    out[1] = R(R(R(a2 * x) + R(b2 * R(R(2 * x) * y))) + R(c2 * R(R(3 * x) * y2)));
+    return R(R(R(a * a) + R(b * b)) + R(c * c));
   },
 });
 
@@ -251,5 +285,6 @@ export function builtinProblem(b: BuiltinLoss): Problem {
     value(params) {
       return b.evaluate(params[0]!, params[1]!, scratch);
     },
+    ...(b.evaluateFloat32 ? { evaluateFloat32: (params: Float64Array, gradOut: Float64Array) => b.evaluateFloat32!(params[0]!, params[1]!, gradOut) } : {}),
   };
 }

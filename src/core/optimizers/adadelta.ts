@@ -1,6 +1,7 @@
 // Adadelta: torch 1.13 `_single_tensor_adadelta` (torch/optim/adadelta.py:196-206).
 
 import { defineOptimizer, flag, num } from './common';
+import { tfjsAdadelta } from './tfjs';
 
 interface AdadeltaH extends Record<string, number | boolean> {
   lr: number; rho: number; eps: number; weight_decay: number; maximize: boolean;
@@ -26,6 +27,10 @@ export const adadelta = defineOptimizer<AdadeltaH>({
   ].join('\n'),
   effectiveLrDefinition: 'α = η √(u_{t−1} + ε) / √(v_t + ε) on d = g.',
   stateNames: ['square_avg', 'acc_delta'],
+  conventions: {
+    tfjs: tfjsAdadelta,
+    textbook: { equations: 'Zeiler (2012), as PyTorch: Δ_t = √(u_{t−1} + ε)/√(v_t + ε) · g (the NEW v_t);  θ ← θ − η Δ_t', defaults: {}, epsInsideSqrt: false },
+  },
   validate(h, fail) {
     if (h.rho < 0 || h.rho > 1) fail('rho', `must be in [0, 1], got ${h.rho}`);
   },

@@ -1,6 +1,7 @@
 // AdaGrad: torch 1.13 `_single_tensor_adagrad` (torch/optim/adagrad.py:252-279).
 
 import { defineOptimizer, flag, num } from './common';
+import { tfjsAdagrad } from './tfjs';
 
 interface AdagradH extends Record<string, number | boolean> {
   lr: number; lr_decay: number; weight_decay: number; initial_accumulator_value: number; eps: number; maximize: boolean;
@@ -26,6 +27,10 @@ export const adagrad = defineOptimizer<AdagradH>({
   ].join('\n'),
   effectiveLrDefinition: 'α = η_t / (√s_t + ε) on d = g: it can only shrink, since s_t never decreases.',
   stateNames: ['sum'],
+  conventions: {
+    tfjs: tfjsAdagrad,
+    textbook: { equations: 's_t = s_{t−1} + g²;  θ ← θ − η g / (√s_t + ε)   (as PyTorch: ε outside the root, s_0 = 0)', defaults: {}, epsInsideSqrt: false },
+  },
   validate(h, fail) {
     if (h.lr_decay < 0) fail('lr_decay', `must be >= 0, got ${h.lr_decay}`);
     if (h.initial_accumulator_value < 0) fail('initial_accumulator_value', `must be >= 0, got ${h.initial_accumulator_value}`);

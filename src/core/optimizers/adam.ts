@@ -4,6 +4,13 @@
 
 import type { StepDiagnostics } from '../types';
 import { defineOptimizer, flag, num, pair, powInt, rules } from './common';
+import { tfjsAdam, tfjsAdamax } from './tfjs';
+
+const adamTextbook = {
+  equations: 'm̂_t = m_t/(1−β1^t), v̂_t = v*_t/(1−β2^t);  θ ← θ − η m̂_t / √(v̂_t + ε)   (ε INSIDE the root; bias_correction = false: m̂ = m, v̂ = v*)',
+  defaults: {},
+  epsInsideSqrt: true,
+};
 
 type Pair = readonly [number, number];
 
@@ -13,8 +20,15 @@ const commonAdamParams = (lr: number) => [
   num('eps', 1e-8, 'ε added to the root of the second moment (outside the square root)', 1e-8),
 ];
 
+/**
+ * `bias_correction` (default true = PyTorch). Not a torch.optim keyword: torch always corrects; apex's and
+ * DeepSpeed's FusedAdam/FusedLAMB have the same switch. Off, the moments are used as they are.
+ */
+const biasCorrectionFlag = (off: string) =>
+  flag('bias_correction', true, `divide by the bias corrections 1−βᵗ (PyTorch, always on); false: ${off}`);
+
 interface AdamH extends Record<string, number | boolean | Pair> {
-  lr: number; betas: Pair; eps: number; weight_decay: number; amsgrad: boolean; maximize: boolean;
+  lr: number; betas: Pair; eps: number; weight_decay: number; amsgrad: boolean; maximize: boolean; bias_correction: boolean;
 }
 
 /** Adam and AdamW share one kernel; `decoupled` selects AdamW's θ ← θ(1 − ηλ). */
@@ -36,8 +50,11 @@ function adamKernel(decoupled: boolean) {
     const v = state.tensors['exp_avg_sq']!;
     const vmax = state.tensors['max_exp_avg_sq']!;
     const t = state.step;
-    const bc1 = 1 - powInt(b1, t);
-    const bc2 = 1 - powInt(b2, t);
+    // Without bias correction both factors are exactly 1, so every expression below reduces to
+    // θ ← θ − η m/(√v + ε) with no extra rounding (x/1 and √1 are exact).
+    const corrected = h.bias_correction;
+    const bc1 = corrected ? 1 - powInt(b1, t) : 1;
+    const bc2 = corrected ? 1 - powInt(b2, t) : 1;
     const stepSize = lr / bc1;
     const bc2Sqrt = Math.sqrt(bc2);
     const decay = decoupled ? 1 - lr * wd : 1;
@@ -106,9 +123,10 @@ const adamEquations = (decoupled: boolean) => [
   'v_t = β2 v_{t−1} + (1−β2) g²                         (exp_avg_sq)',
   'amsgrad: v*_t = max(v*_{t−1}, v_t)                   (max_exp_avg_sq, raw v)  else v*_t = v_t',
   'θ ← θ − (η / (1−β1^t)) · m_t / (√v*_t / √(1−β2^t) + ε)',
+  'bias_correction = false:  θ ← θ − η m_t / (√v*_t + ε)       (m̂ = m, v̂ = v)',
 ].filter((l): l is string => l !== null).join('\n');
 
-const adamEffLr = 'α = η / (√v̂_t + ε) with v̂_t = v*_t/(1−β2^t), on d = m̂_t = m_t/(1−β1^t).';
+const adamEffLr = 'α = η / (√v̂_t + ε) with v̂_t = v*_t/(1−β2^t), on d = m̂_t = m_t/(1−β1^t) (bias_correction = false: v̂ = v*, m̂ = m).';
 
 export const adam = defineOptimizer<AdamH>({
   name: 'adam',
@@ -119,6 +137,7 @@ export const adam = defineOptimizer<AdamH>({
     num('weight_decay', 0, 'L2 penalty λ added to the gradient (coupled; see AdamW)', 1e-4),
     flag('amsgrad', false, 'AMSGrad: divide by the running maximum of v'),
     flag('maximize', false, 'maximize the objective instead of minimizing'),
+    biasCorrectionFlag('θ ← θ − η m/(√v + ε)'),
   ],
   equations: adamEquations(false),
   effectiveLrDefinition: adamEffLr,
@@ -126,6 +145,7 @@ export const adam = defineOptimizer<AdamH>({
   activeStateNames: (h) => ['exp_avg', 'exp_avg_sq', ...(h.amsgrad ? ['max_exp_avg_sq'] : [])],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
+  conventions: { tfjs: tfjsAdam, textbook: adamTextbook },
   kernel: adamKernel(false),
 });
 
@@ -138,6 +158,7 @@ export const adamw = defineOptimizer<AdamH>({
     num('weight_decay', 1e-2, 'decoupled weight decay λ: θ ← θ(1 − ηλ) before each step', 1e-3),
     flag('amsgrad', false, 'AMSGrad: divide by the running maximum of v'),
     flag('maximize', false, 'maximize the objective instead of minimizing'),
+    biasCorrectionFlag('θ ← θ − η m/(√v + ε)'),
   ],
   equations: adamEquations(true),
   effectiveLrDefinition: `${adamEffLr} The decay θ(1 − ηλ) is applied before, outside α.`,
@@ -145,11 +166,12 @@ export const adamw = defineOptimizer<AdamH>({
   activeStateNames: (h) => ['exp_avg', 'exp_avg_sq', ...(h.amsgrad ? ['max_exp_avg_sq'] : [])],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
+  conventions: { textbook: { ...adamTextbook, equations: `θ ← θ (1 − η λ) first, then ${adamTextbook.equations}` } },
   kernel: adamKernel(true),
 });
 
 interface AdamaxH extends Record<string, number | boolean | Pair> {
-  lr: number; betas: Pair; eps: number; weight_decay: number; maximize: boolean;
+  lr: number; betas: Pair; eps: number; weight_decay: number; maximize: boolean; bias_correction: boolean;
 }
 
 export const adamax = defineOptimizer<AdamaxH>({
@@ -162,16 +184,19 @@ export const adamax = defineOptimizer<AdamaxH>({
     num('eps', 1e-8, 'ε added to |g| inside the max', 1e-8),
     num('weight_decay', 0, 'L2 penalty λ added to the gradient', 1e-4),
     flag('maximize', false, 'maximize the objective instead of minimizing'),
+    biasCorrectionFlag('θ ← θ − η m/u (the infinity norm u needs no correction)'),
   ],
   equations: [
     'g ← ∇f(θ) (−∇f if maximize) + λθ',
     'm_t = β1 m_{t−1} + (1−β1) g                 (exp_avg)',
     'u_t = max(β2 u_{t−1}, |g| + ε)              (exp_inf)',
     'θ ← θ − (η / (1−β1^t)) · m_t / u_t',
+    'bias_correction = false:  θ ← θ − η m_t / u_t      (m̂ = m)',
   ].join('\n'),
-  effectiveLrDefinition: 'α = η / u_t on d = m̂_t = m_t/(1−β1^t).',
+  effectiveLrDefinition: 'α = η / u_t on d = m̂_t = m_t/(1−β1^t) (bias_correction = false: m̂ = m).',
   stateNames: ['exp_avg', 'exp_inf'],
   extraDiagnosticNames: ['exp_avg_hat'],
+  conventions: { tfjs: tfjsAdamax },
   validate: (h, fail) => rules.betas(h, fail),
   kernel(grad, state, params, diag, lr, h) {
     const b1 = h.betas[0];
@@ -179,7 +204,7 @@ export const adamax = defineOptimizer<AdamaxH>({
     const { eps, weight_decay: wd, maximize } = h;
     const m = state.tensors['exp_avg']!;
     const u = state.tensors['exp_inf']!;
-    const bc1 = 1 - powInt(b1, state.step);
+    const bc1 = h.bias_correction ? 1 - powInt(b1, state.step) : 1;
     const clr = lr / bc1;
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const n = params.length;
@@ -207,7 +232,7 @@ export const adamax = defineOptimizer<AdamaxH>({
 });
 
 interface NadamH extends Record<string, number | boolean | Pair> {
-  lr: number; betas: Pair; eps: number; weight_decay: number; momentum_decay: number; maximize: boolean;
+  lr: number; betas: Pair; eps: number; weight_decay: number; momentum_decay: number; maximize: boolean; bias_correction: boolean;
 }
 
 export const nadam = defineOptimizer<NadamH>({
@@ -219,6 +244,7 @@ export const nadam = defineOptimizer<NadamH>({
     num('weight_decay', 0, 'L2 penalty λ added to the gradient', 1e-4),
     num('momentum_decay', 4e-3, 'ψ in the momentum schedule μ_t = β1(1 − ½·0.96^(tψ))', 1e-3),
     flag('maximize', false, 'maximize the objective instead of minimizing'),
+    biasCorrectionFlag('θ ← θ − η(1−μ_t)·g/D − η μ_{t+1}·m/D with D = √v + ε'),
   ],
   equations: [
     'g ← ∇f(θ) (−∇f if maximize) + λθ',
@@ -227,8 +253,9 @@ export const nadam = defineOptimizer<NadamH>({
     'm_t = β1 m_{t−1} + (1−β1) g;  v_t = β2 v_{t−1} + (1−β2) g²   (exp_avg, exp_avg_sq)',
     'D = √v_t / √(1−β2^t) + ε',
     'θ ← θ − η(1−μ_t)/(1−Π_t) · g/D − η μ_{t+1}/(1−Π′) · m_t/D',
+    'bias_correction = false:  D = √v_t + ε;  θ ← θ − η(1−μ_t) · g/D − η μ_{t+1} · m_t/D   (1−Π_t, 1−Π′, 1−β2^t replaced by 1)',
   ].join('\n'),
-  effectiveLrDefinition: 'α = η / D_t on d = (1−μ_t)/(1−Π_t)·g + μ_{t+1}/(1−Π′)·m_t.',
+  effectiveLrDefinition: 'α = η / D_t on d = (1−μ_t)/(1−Π_t)·g + μ_{t+1}/(1−Π′)·m_t (bias_correction = false: without the 1/(1−Π) factors).',
   stateNames: ['exp_avg', 'exp_avg_sq'],
   scalarStateNames: ['mu_product'],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
@@ -245,19 +272,22 @@ export const nadam = defineOptimizer<NadamH>({
     const m = state.tensors['exp_avg']!;
     const v = state.tensors['exp_avg_sq']!;
     const t = state.step;
-    const bc2 = 1 - powInt(b2, t);
+    const corrected = h.bias_correction;
+    const bc2 = corrected ? 1 - powInt(b2, t) : 1;
     const bc2Sqrt = Math.sqrt(bc2);
     const mu = b1 * (1 - 0.5 * 0.96 ** (t * psi));
     const muNext = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
     const muProduct = state.scalars['mu_product']! * mu;
     state.scalars['mu_product'] = muProduct;
-    const cg = (lr * (1 - mu)) / (1 - muProduct);
-    const cm = (lr * muNext) / (1 - muProduct * muNext);
-    const wg = (1 - mu) / (1 - muProduct);
-    const wm = muNext / (1 - muProduct * muNext);
+    const c1 = corrected ? 1 - muProduct : 1; // 1 − Π_t
+    const c2 = corrected ? 1 - muProduct * muNext : 1; // 1 − Π′
+    const cg = (lr * (1 - mu)) / c1;
+    const cm = (lr * muNext) / c2;
+    const wg = (1 - mu) / c1;
+    const wm = muNext / c2;
     const mHat = diag ? diag.extra['exp_avg_hat']! : null;
     const vHat = diag ? diag.extra['exp_avg_sq_hat']! : null;
-    const bc1 = 1 - powInt(b1, t);
+    const bc1 = corrected ? 1 - powInt(b1, t) : 1;
     const n = params.length;
     const o = diag ? diag.offset : 0; // row offset when diag is a window into recording columns
     for (let i = 0; i < n; i++) {
@@ -302,6 +332,7 @@ export const radam = defineOptimizer<RadamH>({
     'ρ∞ = 2/(1−β2) − 1;   ρ_t = ρ∞ − 2 t β2^t / (1−β2^t)',
     'ρ_t > 5: r_t = √((ρ_t−4)(ρ_t−2)ρ∞ / ((ρ∞−4)(ρ∞−2)ρ_t));  θ ← θ − η m̂_t r_t √(1−β2^t) / (√v_t + ε)',
     'else:    θ ← θ − η m̂_t      (un-adapted momentum SGD while the variance estimate is unreliable)',
+    'No bias_correction switch: r_t rectifies the variance of the adaptive lr; it is not the 1/(1−βᵗ) correction, which RAdam always applies to m (and to v via √(1−β2^t)).',
   ].join('\n'),
   effectiveLrDefinition: 'α = η r_t √(1−β2^t) / (√v_t + ε) on d = m̂_t when ρ_t > 5, else α = η.',
   stateNames: ['exp_avg', 'exp_avg_sq'],

@@ -5,6 +5,9 @@
 import {
   HyperparameterError,
   type Convention,
+  type ConventionFormInfo,
+  type ConventionName,
+  type Dtype,
   type HyperValue,
   type HyperparameterSpec,
   type Hyperparameters,
@@ -16,9 +19,73 @@ import {
   type StepDiagnostics,
 } from '../types';
 
-export const PYTORCH: Convention = Object.freeze({ name: 'pytorch', epsInsideSqrt: false });
-/** `sqrt(v + eps)` denominators (TF/tfjs placement, many textbooks). */
-export const EPS_INSIDE_SQRT: Convention = Object.freeze({ name: 'textbook-eps-inside', epsInsideSqrt: true });
+export const PYTORCH: Convention = Object.freeze({
+  name: 'pytorch',
+  description: 'torch.optim 1.13 (single-tensor path): the default and the reference',
+  epsInsideSqrt: false,
+  optimizers: null,
+  dtypes: Object.freeze(['float64'] as const),
+});
+/** `sqrt(v + eps)` denominators in every kernel that has one (a plug-in for experiments; not user-facing). */
+export const EPS_INSIDE_SQRT: Convention = Object.freeze({
+  name: 'textbook-eps-inside',
+  description: 'PyTorch forms with ε under every square root, √(v + ε)',
+  epsInsideSqrt: true,
+  optimizers: null,
+  dtypes: Object.freeze(['float64'] as const),
+});
+/** TensorFlow.js 4.22 `tf.train.*` (tfjs-core optimizers, CPU backend), see README "Numerical conventions". */
+export const TFJS: Convention = Object.freeze({
+  name: 'tfjs',
+  description: "TensorFlow.js 4.22 tf.train.* formulas, operation order and defaults (float32 = tfjs' CPU backend)",
+  epsInsideSqrt: true,
+  optimizers: Object.freeze(['sgd', 'adagrad', 'rmsprop', 'adam', 'adamax', 'adadelta'] as const),
+  dtypes: Object.freeze(['float64', 'float32'] as const),
+});
+/** The forms of the lessons: RMSProp θ ← θ − η g/√(v + ε), Adam θ ← θ − η m̂/√(v̂ + ε). */
+export const TEXTBOOK: Convention = Object.freeze({
+  name: 'textbook',
+  description: 'the lecture forms: RMSProp η g/√(v + ε), Adam η m̂/√(v̂ + ε); SGD, AdaGrad, Adadelta as PyTorch',
+  epsInsideSqrt: true,
+  optimizers: Object.freeze(['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', 'adadelta'] as const),
+  dtypes: Object.freeze(['float64'] as const),
+});
+
+export const CONVENTIONS: Readonly<Record<ConventionName, Convention>> = Object.freeze({ pytorch: PYTORCH, tfjs: TFJS, textbook: TEXTBOOK });
+export const CONVENTION_NAMES = Object.freeze(Object.keys(CONVENTIONS) as ConventionName[]);
+export const DTYPES: readonly Dtype[] = Object.freeze(['float64', 'float32']);
+
+export function isConventionName(name: string): name is ConventionName {
+  return Object.prototype.hasOwnProperty.call(CONVENTIONS, name);
+}
+
+export function getConvention(name: string): Convention {
+  if (!isConventionName(name)) throw new Error(`unknown convention "${name}" (known: ${CONVENTION_NAMES.join(', ')})`);
+  return CONVENTIONS[name];
+}
+
+/** Rounding of every stored value and intermediate: Math.fround (float32) or the identity (float64). */
+export type Round = (x: number) => number;
+const identity: Round = (x) => x;
+export const roundFor = (dtype: Dtype): Round => (dtype === 'float32' ? Math.fround : identity);
+
+/**
+ * One non-PyTorch convention's form of an optimizer. `kernel` builds the kernel for a rounding function
+ * (tfjs forms run in float64 and float32); a form without `kernel` reuses the PyTorch kernel with the
+ * convention's `epsInsideSqrt` replaced by the form's own.
+ */
+export interface ConventionForm<H> extends ConventionFormInfo {
+  readonly kernel?: (round: Round) => Kernel<H>;
+  readonly epsInsideSqrt?: boolean;
+  readonly stateNames?: readonly string[];
+  readonly activeStateNames?: (h: H) => readonly string[];
+  readonly scalarStateNames?: readonly string[];
+  readonly extraDiagnosticNames?: readonly string[];
+  readonly initTensors?: (params: Float64Array, h: H, round: Round) => Record<string, Float64Array>;
+  readonly initScalars?: (h: H, round: Round) => Record<string, number>;
+  /** What the other library cannot express (e.g. tfjs has no weight decay): one-line refusals. */
+  readonly validate?: (h: H, fail: (parameter: string, message: string) => never) => void;
+}
 
 /** The kernel of one optimizer: per-element math over the whole parameter vector. */
 export type Kernel<H> = (
@@ -50,6 +117,8 @@ export interface OptimizerSpec<H> {
   readonly initTensors?: (params: Float64Array, h: H) => Record<string, Float64Array>;
   readonly initScalars?: (h: H) => Record<string, number>;
   readonly kernel: Kernel<H>;
+  /** Forms under the tfjs and textbook conventions (absent: the convention does not define this optimizer). */
+  readonly conventions?: Partial<Record<'tfjs' | 'textbook', ConventionForm<H>>>;
 }
 
 /** Hyperparameter spec shorthands. */
@@ -78,6 +147,7 @@ function resolve(
   name: string,
   specs: readonly HyperparameterSpec[],
   given: Readonly<Record<string, HyperValue | undefined>>,
+  defaults: Readonly<Record<string, HyperValue>> = {},
 ): Record<string, HyperValue> {
   const fail = (p: string, m: string): never => {
     throw new HyperparameterError(name, p, m);
@@ -92,7 +162,7 @@ function resolve(
   for (const s of specs) {
     const v = given[s.name];
     if (v === undefined) {
-      out[s.name] = s.default;
+      out[s.name] = s.name in defaults ? defaults[s.name]! : s.default;
       continue;
     }
     if (s.kind === 'boolean') {
@@ -129,38 +199,62 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
     given: Readonly<Record<string, HyperValue | undefined>> = {},
     options: OptimizerOptions = {},
   ): Optimizer => {
-    const h = resolve(spec.name, spec.hyperparameters, given) as H;
-    spec.validate?.(h, (p, m) => {
-      throw new HyperparameterError(spec.name, p, m);
-    });
-    Object.freeze(h);
     const convention = options.convention ?? PYTORCH;
+    const dtype: Dtype = options.dtype ?? 'float64';
+    const fail = (p: string, m: string): never => {
+      throw new HyperparameterError(spec.name, p, m);
+    };
+    const formKey = convention.name === 'tfjs' || convention.name === 'textbook' ? convention.name : null;
+    const form = formKey ? spec.conventions?.[formKey] : undefined;
+    if (formKey && !form) {
+      fail('convention', `the ${formKey} convention does not define ${spec.label} (it defines ${(convention.optimizers ?? []).join(', ')})`);
+    }
+    if (!convention.dtypes.includes(dtype)) {
+      fail('dtype', `${dtype} is not modelled under the ${convention.name} convention (it runs in ${convention.dtypes.join(', ')}; float32 is tfjs' CPU backend: use the tfjs convention)`);
+    }
+    const h = resolve(spec.name, spec.hyperparameters, given, form?.defaults) as H;
+    spec.validate?.(h, fail);
+    form?.validate?.(h, fail);
+    Object.freeze(h);
+    const round = roundFor(dtype);
     const schedule = options.schedule;
     const baseLr = (h['lr'] as number | undefined) ?? 0;
     const lrAt = schedule ? (t: number) => schedule(t, baseLr) : () => baseLr;
-    const kernel = spec.kernel;
+    // The kernel is chosen once, here: per step it only reads its hyperparameters and the convention's flags.
+    const kernel = form?.kernel ? form.kernel(round) : spec.kernel;
+    const kernelConvention: Convention =
+      form && !form.kernel && form.epsInsideSqrt !== undefined ? Object.freeze({ ...convention, epsInsideSqrt: form.epsInsideSqrt }) : convention;
+    const allStateNames = (form?.kernel && form.stateNames) || spec.stateNames;
+    const activeStateNames = form?.kernel ? (form.activeStateNames ?? (() => allStateNames)) : spec.activeStateNames;
+    const scalarNames = form?.kernel ? (form.scalarStateNames ?? []) : scalarStateNames;
+    const extraNames = form?.kernel ? (form.extraDiagnosticNames ?? []) : extraDiagnosticNames;
     const createDiagnostics = (dim: number): StepDiagnostics => {
       const extra: Record<string, Float64Array> = {};
-      for (const n of extraDiagnosticNames) extra[n] = new Float64Array(dim);
+      for (const n of extraNames) extra[n] = new Float64Array(dim);
       return { offset: 0, update: new Float64Array(dim), direction: new Float64Array(dim), effectiveLr: new Float64Array(dim), extra };
     };
     const step = (grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics | null): void => {
       if (grad.length !== params.length) throw new Error(`${spec.name}: gradient has ${grad.length} values, params ${params.length}`);
       state.step += 1;
-      kernel(grad, state, params, diag, lrAt(state.step), h, convention);
+      kernel(grad, state, params, diag, lrAt(state.step), h, kernelConvention);
     };
+    const initTensors = (params: Float64Array): Record<string, Float64Array> =>
+      form?.kernel ? (form.initTensors ? form.initTensors(params, h, round) : {}) : spec.initTensors ? spec.initTensors(params, h) : {};
+    const initScalars = (): Record<string, number> =>
+      form?.kernel ? (form.initScalars ? form.initScalars(h, round) : {}) : spec.initScalars ? spec.initScalars(h) : {};
     const optimizer: Optimizer = {
       name: spec.name,
       hyperparameters: h as Hyperparameters,
       convention,
-      stateNames: Object.freeze(spec.activeStateNames ? [...spec.activeStateNames(h)] : [...spec.stateNames]),
-      scalarStateNames,
-      extraDiagnosticNames,
+      dtype,
+      stateNames: Object.freeze(activeStateNames ? [...activeStateNames(h)] : [...allStateNames]),
+      scalarStateNames: scalarNames,
+      extraDiagnosticNames: extraNames,
       lrAt,
       init(params: Float64Array): OptimizerState {
-        const tensors: Record<string, Float64Array> = spec.initTensors ? spec.initTensors(params, h) : {};
-        for (const n of spec.stateNames) tensors[n] ??= new Float64Array(params.length);
-        return { step: 0, tensors, scalars: spec.initScalars ? spec.initScalars(h) : {} };
+        const tensors = initTensors(params);
+        for (const n of allStateNames) tensors[n] ??= new Float64Array(params.length);
+        return { step: 0, tensors, scalars: initScalars() };
       },
       update(grad, state, params) {
         const next = cloneState(state);
@@ -184,6 +278,11 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
     stateNames: spec.stateNames,
     scalarStateNames,
     extraDiagnosticNames,
+    conventions: Object.freeze(
+      Object.fromEntries(
+        Object.entries(spec.conventions ?? {}).map(([k, f]) => [k, Object.freeze({ equations: f!.equations, defaults: Object.freeze({ ...f!.defaults }) })]),
+      ),
+    ),
     create,
   });
 }

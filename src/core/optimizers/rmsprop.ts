@@ -1,6 +1,7 @@
 // RMSprop: torch 1.13 `_single_tensor_rmsprop` (torch/optim/rmsprop.py:236-268).
 
 import { defineOptimizer, flag, num } from './common';
+import { tfjsRmsprop } from './tfjs';
 
 interface RmspropH extends Record<string, number | boolean> {
   lr: number; alpha: number; eps: number; weight_decay: number; momentum: number; centered: boolean; maximize: boolean;
@@ -30,6 +31,17 @@ export const rmsprop = defineOptimizer<RmspropH>({
   effectiveLrDefinition: 'α = η / D_t on d = g (no momentum); with momentum α = η on d = b_t.',
   stateNames: ['square_avg', 'grad_avg', 'momentum_buffer'],
   activeStateNames: (h) => ['square_avg', ...(h.centered ? ['grad_avg'] : []), ...(h.momentum > 0 ? ['momentum_buffer'] : [])],
+  conventions: {
+    tfjs: tfjsRmsprop,
+    textbook: {
+      equations: [
+        'v_t = α v_{t−1} + (1−α) g²;   D = √(v_t + ε)      (ε INSIDE the root; centered: D = √(v_t − m_t² + ε))',
+        'θ ← θ − η g / D              (momentum μ > 0: b_t = μ b_{t−1} + g/D, θ ← θ − η b_t)',
+      ].join('\n'),
+      defaults: {},
+      epsInsideSqrt: true,
+    },
+  },
   validate(h, fail) {
     if (h.alpha < 0) fail('alpha', `must be >= 0, got ${h.alpha}`);
     if (h.momentum < 0) fail('momentum', `must be >= 0, got ${h.momentum}`);

@@ -2,6 +2,7 @@
 // Kernel order follows torch 1.13 `_single_tensor_sgd` (torch/optim/sgd.py:224-245).
 
 import { defineOptimizer, flag, num, sign } from './common';
+import { tfjsSgd } from './tfjs';
 
 interface SgdH extends Record<string, number | boolean> {
   lr: number; momentum: number; dampening: number; weight_decay: number; nesterov: boolean; maximize: boolean;
@@ -28,6 +29,10 @@ export const sgd = defineOptimizer<SgdH>({
   effectiveLrDefinition: 'α = η on d = g (plain), d = b_t (heavy ball), d = g + μ b_t (Nesterov).',
   stateNames: ['momentum_buffer'],
   activeStateNames: (h) => (h.momentum !== 0 ? ['momentum_buffer'] : []),
+  conventions: {
+    tfjs: tfjsSgd,
+    textbook: { equations: 'as PyTorch: θ ← θ − η g;  momentum: b_t = μ b_{t−1} + g, θ ← θ − η b_t  (b_1 = g)', defaults: {}, epsInsideSqrt: false },
+  },
   validate(h, fail) {
     if (h.momentum < 0) fail('momentum', `must be >= 0, got ${h.momentum}`);
     if (h.dampening < 0) fail('dampening', `must be >= 0, got ${h.dampening}`);

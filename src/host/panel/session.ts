@@ -17,7 +17,7 @@ import type {
   SessionConfig,
   ToWebview,
 } from '../../protocol/messages';
-import { defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
+import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
 import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 import { toLossError, type Runner } from '../run/runnerApi';
@@ -151,6 +151,7 @@ export class Session {
       panelId: this.panelId,
       config: this._config,
       optimizers: optimizerSchemas(),
+      conventions: conventionSchemas(),
       suggested: suggestedForAll(this.hint(), this._config.steps),
       suggestedSource: suggestedSources(this.hint(), this._config.steps),
       notice: this.notice,
@@ -344,6 +345,8 @@ export class Session {
       steps: config.steps,
       seed: config.seed,
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+      ...(config.convention !== undefined ? { convention: config.convention } : {}),
+      ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
       ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;

@@ -35,7 +35,7 @@ describe('optimizer-diagnostics CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.loss, 'rosenbrock');
-    assert.deepEqual(doc.optimizer, { name: 'adam', hyperparameters: { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false } });
+    assert.deepEqual(doc.optimizer, { name: 'adam', hyperparameters: { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, bias_correction: true } });
     assert.equal(doc.steps_completed, 200);
     assert.equal(doc.diverged, false);
     const t = doc.trajectory;

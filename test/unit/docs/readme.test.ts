@@ -11,6 +11,8 @@ const BEGIN = '<!-- BEGIN GENERATED: optimizers (test/unit/docs/readme.test.ts) 
 const END = '<!-- END GENERATED: optimizers -->';
 const BEGIN_L = '<!-- BEGIN GENERATED: losses (test/unit/docs/readme.test.ts) -->';
 const END_L = '<!-- END GENERATED: losses -->';
+const BEGIN_C = '<!-- BEGIN GENERATED: conventions (test/unit/docs/readme.test.ts) -->';
+const END_C = '<!-- END GENERATED: conventions -->';
 
 const show = (v: HyperValue) => (Array.isArray(v) ? `(${v.join(', ')})` : String(v));
 
@@ -26,6 +28,25 @@ export function optimizerDocs(): string {
     out.push(`Effective learning rate: ${d.effectiveLrDefinition}`, '');
     out.push('| hyperparameter | default | meaning |', '|---|---|---|');
     for (const h of d.hyperparameters) out.push(`| \`${h.name}\` | ${show(h.default)} | ${h.description.replace(/\|/g, '\\|')} |`);
+  }
+  return out.join('\n');
+}
+
+/** Every optimizer × convention with its exact formula (the registry's equations; — where a convention has none). */
+export function conventionDocs(): string {
+  const cell = (text: string) => text.split('\n').map((l) => l.trim().replace(/\|/g, '\\|').replace(/\s{2,}/g, ' ')).join('<br>');
+  const defaults = (d: Readonly<Record<string, HyperValue>>) => {
+    const e = Object.entries(d);
+    return e.length ? `<br>*defaults:* ${e.map(([k, v]) => `${k} = ${show(v)}`).join(', ')}` : '';
+  };
+  const out = [
+    '| optimizer | `pytorch` (default) | `tfjs` (TensorFlow.js 4.22 `tf.train.*`) | `textbook` |',
+    '|---|---|---|---|',
+  ];
+  for (const d of Object.values(OPTIMIZERS)) {
+    const tf = d.conventions.tfjs;
+    const tb = d.conventions.textbook;
+    out.push(`| \`${d.name}\` | ${cell(d.equations)} | ${tf ? cell(tf.equations) + defaults(tf.defaults) : '— (not defined: an error)'} | ${tb ? cell(tb.equations) + defaults(tb.defaults) : '— (not defined: an error)'} |`);
   }
   return out.join('\n');
 }
@@ -49,7 +70,7 @@ function splice(text: string, begin: string, end: string, body: string): string 
 test('README optimizer and loss reference is generated from the registry and up to date', () => {
   const path = join(repoRoot(), 'README.md');
   const text = readFileSync(path, 'utf8');
-  const want = splice(splice(text, BEGIN, END, optimizerDocs()), BEGIN_L, END_L, lossDocs());
+  const want = splice(splice(splice(text, BEGIN, END, optimizerDocs()), BEGIN_L, END_L, lossDocs()), BEGIN_C, END_C, conventionDocs());
   if (process.env['UPDATE_README'] === '1' && want !== text) writeFileSync(path, want);
   else assert.equal(text, want, 'README.md is out of date: run `UPDATE_README=1 npm test`');
 });
@@ -61,7 +82,7 @@ function readme(): string {
 /** The README without its generated blocks (they repeat descriptions by design). */
 function prose(): string {
   let t = readme();
-  for (const [b, e] of [[BEGIN, END], [BEGIN_L, END_L]] as const) t = t.slice(0, t.indexOf(b)) + t.slice(t.indexOf(e) + e.length);
+  for (const [b, e] of [[BEGIN, END], [BEGIN_L, END_L], [BEGIN_C, END_C]] as const) t = t.slice(0, t.indexOf(b)) + t.slice(t.indexOf(e) + e.length);
   return t;
 }
 

@@ -181,3 +181,38 @@ export function compareRows(
   }
   return null;
 }
+
+/**
+ * A tfjs reference's `tf.train.*` configuration as one of our optimizers under the tfjs convention: the
+ * optimizer name and its hyperparameters in PyTorch's names (learningRate → lr, decay → alpha,
+ * epsilon → eps, beta1/beta2 → betas, useNesterov → nesterov, initialAccumulatorValue →
+ * initial_accumulator_value). Throws for a configuration the tfjs convention does not model.
+ */
+export function tfjsRunFor(c: ReferenceCase): { optimizer: string; hyperparameters: Record<string, HyperValue> } {
+  const cls = (c.optimizer as unknown as { tfjs_class: string }).tfjs_class;
+  const h = c.optimizer.hyperparameters as Record<string, number | boolean | string | null>;
+  const num = (k: string) => {
+    const v = h[k];
+    if (typeof v !== 'number') throw new Error(`${c.case_id}: hyperparameter ${k} is ${JSON.stringify(v)}`);
+    return v;
+  };
+  switch (cls) {
+    case 'SGD':
+      return { optimizer: 'sgd', hyperparameters: { lr: num('learningRate') } };
+    case 'Momentum':
+      return { optimizer: 'sgd', hyperparameters: { lr: num('learningRate'), momentum: num('momentum'), nesterov: h['useNesterov'] === true } };
+    case 'Adagrad':
+      return { optimizer: 'adagrad', hyperparameters: { lr: num('learningRate'), initial_accumulator_value: num('initialAccumulatorValue'), eps: num('epsilon') } };
+    case 'RMSProp':
+      return { optimizer: 'rmsprop', hyperparameters: { lr: num('learningRate'), alpha: num('decay'), momentum: num('momentum'), eps: num('epsilon'), centered: h['centered'] === true } };
+    case 'Adadelta':
+      return { optimizer: 'adadelta', hyperparameters: { lr: num('learningRate'), rho: num('rho'), eps: num('epsilon') } };
+    case 'Adam':
+      return { optimizer: 'adam', hyperparameters: { lr: num('learningRate'), betas: [num('beta1'), num('beta2')], eps: num('epsilon') } };
+    case 'Adamax':
+      if (num('decay') !== 0) throw new Error(`${c.case_id}: tf.train.adamax decay ${h['decay']} is not modelled (only decay = 0)`);
+      return { optimizer: 'adamax', hyperparameters: { lr: num('learningRate'), betas: [num('beta1'), num('beta2')], eps: num('epsilon') } };
+    default:
+      throw new Error(`${c.case_id}: unknown tfjs class ${cls}`);
+  }
+}
