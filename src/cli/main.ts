@@ -5,7 +5,7 @@
 
 import { once } from 'node:events';
 import { UsageError, helpText, parseArgs } from './args';
-import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
+import { listText, runCompare, runHessian, runSimulate, workerExecutor, type Output } from './run';
 import { writeFileAtomic } from '../host/util/atomicWrite';
 import { CliLossError, cliErrorLine } from '../loss/cliErrors';
 import { LossErrorException } from '../loss/errors';
@@ -30,6 +30,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         return 0;
       case 'compare':
         await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        return 0;
+      case 'hessian':
+        await runHessian(args, out);
         return 0;
     }
   } catch (e) {
