@@ -189,6 +189,11 @@ export interface Problem {
   hvp?(params: Float64Array, v: Float64Array, out: Float64Array): void;
   /** The dense Hessian, row-major into `out` (length dim²), when it is known in closed form. */
   hessian?(params: Float64Array, out: Float64Array): void;
+  /**
+   * The deterministic loss and gradient (all training rows, no gradient noise) when `evaluate` is stochastic
+   * (mini-batches, noise); absent: `evaluate` is already deterministic. Used by the step-quality α.
+   */
+  evaluateFull?(params: Float64Array, gradOut: Float64Array): number;
 }
 
 /** How a Hessian was computed. */

@@ -308,6 +308,13 @@ export function createLossProblem(ctx: LossInternals, opts: ProblemOptions = {})
     },
   });
   (problem as { hvp?: Problem['hvp'] }).hvp = hvp;
+  if (sampler || sigma > 0) {
+    (problem as { evaluateFull?: Problem['evaluateFull'] }).evaluateFull = (params, gradOut) => {
+      const value = plainLoss(ctx, params, train, undefined);
+      fullGrad(params, gradOut);
+      return value;
+    };
+  }
   if (ctx.validation.length > 0) {
     const rows = ctx.validation;
     (problem as { validationLoss?: (p: Float64Array) => number }).validationLoss = (params) =>

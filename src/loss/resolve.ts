@@ -56,5 +56,6 @@ export function builtinProblemWith(name: string, opts: ProblemOptions = {}): Pro
       addGradientNoise(gradOut, sigma, seed, step);
       return v;
     },
+    evaluateFull: (params, gradOut) => base.evaluate(params, gradOut, 0),
   };
 }

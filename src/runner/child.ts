@@ -179,6 +179,7 @@ const io: EngineIO = {
     // second derivatives (curvature, hessian): the problem's own, with a heartbeat per product
     ...(p.hvp ? { hvp: (params: Float64Array, v: Float64Array, out: Float64Array) => (beat({ phase: 'curvature', ...(now.step !== undefined ? { step: now.step } : {}) }), p.hvp!(params, v, out)) } : {}),
     ...(p.hessian ? { hessian: (params: Float64Array, out: Float64Array) => p.hessian!(params, out) } : {}),
+    ...(p.evaluateFull ? { evaluateFull: (params: Float64Array, out: Float64Array) => (beat({ phase: 'curvature' }), p.evaluateFull!(params, out)) } : {}),
     get hessianMethod() { return p.hessianMethod; },
   }),
 };

@@ -26,6 +26,8 @@ export interface CurvatureSeries {
   readonly alpha: (number | null)[];
   /** Hessian-vector products used at point t when Lanczos was used (n > 2), else null. */
   readonly lanczos_iterations: (number | null)[];
+  /** Whether Lanczos met its tolerance within the budget at point t (null: dense or not computed). */
+  readonly lanczos_converged: (boolean | null)[];
 }
 
 /**
@@ -122,10 +124,16 @@ export interface CurvatureOptions {
   readonly every?: number;
   /** Called before each point's eigenvalues (progress). */
   readonly onPoint?: (t: number) => void;
+  /**
+   * Most Hessian-vector products per point for Lanczos (n > 2; default 30): adaptive optimizers give 2/3 to
+   * λ_max/λ_min(H) and the rest to λ_max(P⁻¹H). A point that does not converge within it is flagged in
+   * `lanczos_converged` (its values are the Ritz values reached).
+   */
+  readonly lanczosBudget?: number;
 }
 
 /** Extreme eigenvalues of a symmetric operator of size n: dense for n ≤ 2, Lanczos (warm-started) above. */
-interface Extremes { max: number; min: number; iterations: number | null }
+interface Extremes { max: number; min: number; iterations: number | null; converged: boolean | null }
 
 /** Curvature of a recorded run. `rec` must hold params, loss and grad (and, for P_t, the state columns). */
 export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: RecordingData, options: CurvatureOptions = {}): CurvatureSeries {
@@ -141,6 +149,8 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
   const thr: (number | null)[] = new Array(points).fill(null);
   const alpha: (number | null)[] = new Array(points).fill(null);
   const iters: (number | null)[] = new Array(points).fill(null);
+  const conv: (boolean | null)[] = new Array(points).fill(null);
+  const budget = Math.max(2, Math.floor(options.lanczosBudget ?? 30));
   const adaptive = isAdaptive(optimizer);
   const x = new Float64Array(n);
   const P = new Float64Array(n);
@@ -156,7 +166,7 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
       for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < n; j++) s += H[i * n + j]! * v[j]!; out[i] = s; }
     }
   };
-  const extremes = (matvec: MatVec, warm: Float64Array | undefined): Extremes & { vec?: Float64Array } => {
+  const extremes = (matvec: MatVec, warm: Float64Array | undefined, maxIt: number, which: 'both' | 'largest'): Extremes & { vec?: Float64Array } => {
     if (n <= 2) {
       const A = new Float64Array(n * n);
       const e = new Float64Array(n);
@@ -167,12 +177,12 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
       }
       if (n === 2) A[1] = A[2] = 0.5 * (A[1]! + A[2]!);
       const vals = jacobiEigen(A, n).values;
-      return { max: vals[n - 1]!, min: vals[0]!, iterations: null };
+      return { max: vals[n - 1]!, min: vals[0]!, iterations: null, converged: null };
     }
-    const r = lanczosExtremes(matvec, n, { ...(warm ? { start: warm } : {}), maxIterations: n });
+    const r = lanczosExtremes(matvec, n, { ...(warm ? { start: warm } : {}), maxIterations: Math.min(n, maxIt), which });
     const start = new Float64Array(n);
-    for (let i = 0; i < n; i++) start[i] = r.maxVector[i]! + r.minVector[i]!;
-    return { max: r.largest[0]!, min: r.smallest[0]!, iterations: r.iterations, vec: start };
+    for (let i = 0; i < n; i++) start[i] = r.maxVector[i]! + (which === 'both' ? r.minVector[i]! : 0);
+    return { max: r.largest[0]!, min: r.smallest[0]!, iterations: r.iterations, converged: r.converged, vec: start };
   };
   const stepCol = rec.scalarState['step'];
   const stepOfRow = (r: number): number => (full || r === 0 ? r : r === points - 1 ? rec.stepsCompleted : stepCol ? stepCol[r - 1]! : r);
@@ -193,12 +203,14 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
     for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]!)) finite = false;
     if (!finite) continue;
     options.onPoint?.(t);
-    const h = extremes(hvpAt, warmH);
+    const precond = adaptive && r >= 1 && preconditioner(optimizer, stateView(r - 1), t, P);
+    const h = extremes(hvpAt, warmH, precond ? Math.ceil((2 * budget) / 3) : budget, 'both');
     hmax[r] = h.max;
     hmin[r] = h.min;
     let used = h.iterations;
+    let converged = h.converged;
     if (h.vec) warmH = h.vec;
-    if (adaptive && r >= 1 && preconditioner(optimizer, stateView(r - 1), t, P)) {
+    if (precond) {
       let ok = true;
       for (let i = 0; i < n; i++) { rootInv[i] = 1 / Math.sqrt(P[i]!); if (!Number.isFinite(rootInv[i]!)) ok = false; }
       if (ok) {
@@ -206,43 +218,48 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
           for (let i = 0; i < n; i++) tmp[i] = rootInv[i]! * v[i]!;
           hvpAt(tmp, out);
           for (let i = 0; i < n; i++) out[i] = rootInv[i]! * out[i]!;
-        }, warmP);
+        }, warmP, Math.max(2, budget - (h.iterations ?? 0)), 'largest');
         pmax[r] = pm.max;
         if (pm.vec) warmP = pm.vec;
         if (used !== null && pm.iterations !== null) used += pm.iterations;
+        if (converged !== null && pm.converged !== null) converged &&= pm.converged;
       }
     }
     iters[r] = used;
+    conv[r] = converged;
   }
-  // α of step t from rows t−1 and t (consecutive rows only)
+  // α of step t from rows t−1 and t (consecutive rows only): the deterministic loss and gradient at each row
+  // (evaluateFull for mini-batch or noisy problems, else the recorded loss and gradient)
   if (full && points >= 2) {
-    const gLast = new Float64Array(n);
-    const gradRow = (r: number): Float64Array | null => {
-      if (r * n + n <= rec.grad.length) return rec.grad.subarray(r * n, r * n + n);
+    const gA = new Float64Array(n), gB = new Float64Array(n);
+    let prevF = NaN;
+    let prevG: Float64Array | null = null;
+    const at = (r: number, into: Float64Array): { f: number; g: Float64Array } | null => {
       for (let i = 0; i < n; i++) x[i] = rec.params[r * n + i]!;
       for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]!)) return null;
+      if (!problem.evaluateFull && r * n + n <= rec.grad.length) return { f: rec.loss[r]!, g: rec.grad.subarray(r * n, r * n + n) };
       try {
-        problem.evaluate(x, gLast, r);
+        const f = problem.evaluateFull ? problem.evaluateFull(x, into) : problem.evaluate(x, into, r);
+        return { f, g: into };
       } catch {
         return null;
       }
-      return gLast;
     };
-    for (let r = 1; r < points; r++) {
-      const g0 = gradRow(r - 1);
-      const g1 = gradRow(r);
-      if (!g0 || !g1) continue;
-      let l = 0, s0 = 0, s1 = 0;
-      for (let i = 0; i < n; i++) {
-        const d = rec.params[r * n + i]! - rec.params[(r - 1) * n + i]!;
-        l += d * d;
-        s0 += g0[i]! * d;
-        s1 += g1[i]! * d;
+    for (let r = 0; r < points; r++) {
+      const cur = at(r, r % 2 === 0 ? gA : gB);
+      if (cur && r >= 1 && prevG) {
+        let l = 0, s0 = 0, s1 = 0;
+        for (let i = 0; i < n; i++) {
+          const d = rec.params[r * n + i]! - rec.params[(r - 1) * n + i]!;
+          l += d * d;
+          s0 += prevG[i]! * d;
+          s1 += cur.g[i]! * d;
+        }
+        l = Math.sqrt(l);
+        if (Number.isFinite(l) && Number.isFinite(prevF) && Number.isFinite(cur.f)) alpha[r] = l > 0 ? stepAlpha(prevF, cur.f, s0 / l, s1 / l, l) : -1;
       }
-      l = Math.sqrt(l);
-      const f0 = rec.loss[r - 1]!, f1 = rec.loss[r]!;
-      if (!Number.isFinite(l) || !Number.isFinite(f0) || !Number.isFinite(f1)) continue;
-      alpha[r] = l > 0 ? stepAlpha(f0, f1, s0 / l, s1 / l, l) : -1;
+      prevF = cur ? cur.f : NaN;
+      prevG = cur ? cur.g : null;
     }
   }
   const finiteOrNull = (a: (number | null)[]) => a.map((v) => (v === null || Number.isFinite(v) ? v : null));
@@ -258,5 +275,6 @@ export function computeCurvature(problem: Problem, optimizer: Optimizer, rec: Re
     ...(thr0.reason ? { stability_reason: thr0.reason } : {}),
     alpha: finiteOrNull(alpha),
     lanczos_iterations: iters,
+    lanczos_converged: conv,
   };
 }

@@ -156,8 +156,13 @@ export interface LanczosOptions {
   readonly k?: number;
   /** Most matrix-vector products (default n). */
   readonly maxIterations?: number;
-  /** Converged when the residual ‖A y − θ y‖ = β_j |s_j| ≤ tol · ‖T‖ (default 1e-7; the eigenvalue error is ≈ residual² / gap). */
+  /**
+   * Converged when each wanted Ritz value's error bound min(r, r²/δ) ≤ tol · ‖T‖, with r = ‖A y − θ y‖ = β_m |s_m|
+   * its residual and δ its distance to the nearest other Ritz value (default 1e-10).
+   */
   readonly tol?: number;
+  /** Which ends must converge: both (default) or only the largest (the smallest are still returned). */
+  readonly which?: 'both' | 'largest';
   /** Start vector (e.g. the previous point's extreme eigenvectors, summed); default a fixed pseudo-random vector. */
   readonly start?: Float64Array;
 }
@@ -179,7 +184,7 @@ export interface LanczosResult {
 export function lanczosExtremes(matvec: MatVec, n: number, options: LanczosOptions = {}): LanczosResult {
   const k = Math.max(1, Math.min(options.k ?? 1, n));
   const maxIt = Math.max(1, Math.min(options.maxIterations ?? n, n));
-  const tol = options.tol ?? 1e-7;
+  const tol = options.tol ?? 1e-10;
   const Q: Float64Array[] = [];
   const alpha: number[] = [];
   const beta: number[] = [];
@@ -219,12 +224,20 @@ export function lanczosExtremes(matvec: MatVec, n: number, options: LanczosOptio
     for (let i = 0; i < m; i++) tnorm = Math.max(tnorm, Math.abs(ritz.values[i]!));
     const invariant = b <= 1e-13 * Math.max(tnorm, Number.MIN_VALUE);
     if (invariant || m === n) { converged = true; break; }
-    if (m >= 2 * k || m >= n) {
+    if (m >= Math.max(2, options.which === 'largest' ? k + 1 : 2 * k)) {
+      // Ritz value θ with residual r = β_m |s_m| and gap δ to the other Ritz values: |λ − θ| ≤ r²/δ (Kato–Temple,
+      // with the Ritz gap for the true one) and ≤ r; converged when either is ≤ tol · ‖T‖.
       let ok = true;
       const kk = Math.min(k, m);
+      const vals = ritz.values;
       for (let r = 0; r < kk && ok; r++) {
-        for (const col of [r, m - 1 - r]) {
-          if (Math.abs(b * ritz.vectors[(m - 1) * m + col]!) > tol * tnorm) { ok = false; break; }
+        for (const col of options.which === 'largest' ? [m - 1 - r] : [r, m - 1 - r]) {
+          const res = Math.abs(b * ritz.vectors[(m - 1) * m + col]!);
+          let gap = Infinity;
+          if (col > 0) gap = Math.min(gap, vals[col]! - vals[col - 1]!);
+          if (col < m - 1) gap = Math.min(gap, vals[col + 1]! - vals[col]!);
+          const bound = gap === Infinity ? res : Math.min(res, (res * res) / Math.max(gap, Number.MIN_VALUE));
+          if (!(bound <= tol * tnorm)) { ok = false; break; }
         }
       }
       if (ok) { converged = true; break; }

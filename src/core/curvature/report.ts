@@ -44,7 +44,7 @@ export function hessianReport(problem: Problem, x: Float64Array, topK?: number):
     if (problem.hvp) problem.hvp(x, v, out);
     else throw new Error(`${problem.name} has no Hessian-vector product`);
   };
-  const r = lanczosExtremes(mv, n, { k, maxIterations: n, tol: 1e-9 });
+  const r = lanczosExtremes(mv, n, { k, maxIterations: n, tol: 1e-11 });
   const largest = Array.from(r.largest);
   const smallest = Array.from(r.smallest);
   const merged = [...new Set([...smallest, ...largest.slice().reverse()])];
