@@ -51,7 +51,16 @@ export function stabilityThreshold(o: Optimizer, lr: number, step: number): Stab
       if (o.hyperparameters['nesterov'] === true) return { value: (2 + 2 * beta) / ((1 + 2 * beta) * eta), on: 'hessian', formula: '(2 + 2β)/((1 + 2β)η)' };
       return { value: (2 + 2 * beta) / ((1 - tau) * eta), on: 'hessian', formula: '(2 + 2β)/((1 − τ)η)' };
     }
-    case 'adam': case 'adamw': case 'nadam': case 'radam': case 'adamax': {
+    case 'nadam': {
+      // step c_g·g + c_m·m_t on P⁻¹H, c_g = 1 − μ_t, c_m = μ_{t+1} (bias corrections 1/(1 − Π) → 1 dropped)
+      const b1 = pair(o, 'betas')[0];
+      const psi = num(o, 'momentum_decay');
+      const s = Math.max(1, step);
+      const mu = b1 * (1 - 0.5 * 0.96 ** (s * psi));
+      const muNext = b1 * (1 - 0.5 * 0.96 ** ((s + 1) * psi));
+      return { value: (2 + 2 * b1) / (((1 - mu) * (1 + b1) + muNext * (1 - b1)) * eta), on: 'preconditioned', formula: '(2 + 2β₁)/(((1 − μ_t)(1 + β₁) + μ_{t+1}(1 − β₁))η)' };
+    }
+    case 'adam': case 'adamw': case 'radam': case 'adamax': {
       const b1 = pair(o, 'betas')[0];
       return { value: (2 + 2 * b1) / ((1 - b1) * eta), on: 'preconditioned', formula: '(2 + 2β₁)/((1 − β₁)η)' };
     }
