@@ -61,7 +61,7 @@ export interface PreparedAutodiff {
    * LossErrorException of kind 'autodiff' when the tangent runtime refuses a construct or its forward
    * value is not the plain loss (callers fall back to central differences, labelled `numeric`).
    */
-  hvp(flat: Float64Array, v: Float64Array, batch: Parameters<ValueAndGrad>[1], gradOut: Float64Array, hvOut: Float64Array): number;
+  hvp(flat: Float64Array, v: Float64Array, batch: Parameters<ValueAndGrad>[1], gradOut: Float64Array | null, hvOut: Float64Array): number;
 }
 
 /**
@@ -225,6 +225,7 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
   }
   // ---- Hessian-vector products: a second evaluation of the rewritten module on the tangent runtime
   let hvpFn: ReturnType<typeof makeHvp> | null = null;
+  let hvpCalls = 0;
   const hvpRuntime = createRuntime();
   const tangent = createTangentRuntime(hvpRuntime);
   const prepareHvp = (): ReturnType<typeof makeHvp> => {
@@ -253,6 +254,8 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
       const why = e instanceof AutodiffError ? `${e.construct}${e.detail ? ` (${e.detail})` : ''}` : describeThrown(e);
       throw lossError('autodiff', `exact Hessian-vector products are not available: ${why}`, ctx.at('loss'));
     }
+    // the forward value must be the plain loss (checked like the gradient's: the first calls, then every 100th)
+    if (hvpCalls++ >= CHECK_FIRST && hvpCalls % CHECK_EVERY !== 0) return value;
     const plain = callUser(ctx, 'loss', ctx.def.loss, flat, batch, undefined);
     if (!same(value, plain as number)) {
       throw lossError('autodiff', `exact Hessian-vector products are not available: the tangent evaluation's loss ${value} differs from loss() = ${String(plain)}`, ctx.at('loss'));

@@ -174,7 +174,7 @@ class FileLoss implements LoadedLoss, LossInternals {
     numericGradient(f, x, out);
   }
 
-  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array, hvOut: Float64Array): number {
+  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array | null, hvOut: Float64Array): number {
     if (!this.hvpPrepared) {
       try {
         this.autodiff();

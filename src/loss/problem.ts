@@ -42,7 +42,7 @@ export interface LossInternals {
   /** Central differences of f at x into out (the numeric gradient mode and the gradient check). */
   numericGradient(f: (x: Float64Array) => number, x: Float64Array, out: Float64Array): void;
   /** Exact H·v of the loss code (autodiff.ts `hvp`); throws a LossErrorException of kind 'autodiff' when impossible. */
-  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array, hvOut: Float64Array): number;
+  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array | null, hvOut: Float64Array): number;
 }
 
 type Phase = 'loss' | 'grad';
@@ -282,12 +282,10 @@ export function createLossProblem(ctx: LossInternals, opts: ProblemOptions = {})
     else if (gradient === 'grad-export') exportGradient(ctx, x, train, out, undefined);
     else ctx.numericGradient((y) => plainLoss(ctx, y, train, undefined), x, out);
   };
-  let scratchGrad = new Float64Array(def.dim);
   const hvp = (params: Float64Array, v: Float64Array, out: Float64Array): void => {
     if (hessianMethod !== 'numeric') {
       try {
-        if (scratchGrad.length !== def.dim) scratchGrad = new Float64Array(def.dim);
-        ctx.hvp(params, v, train, scratchGrad, out);
+        ctx.hvp(params, v, train, null, out);
         hessianMethod = 'autodiff';
         return;
       } catch (e) {

@@ -239,8 +239,8 @@ export function createTangentRuntime(R: AdRuntime): AdRuntime {
   return runtime;
 }
 
-/** Loss, gradient and H·v of a rewritten loss at `flat` (writes gradOut and hvOut; both length n). */
-export type ValueGradHvp = (flat: Float64Array, v: Float64Array, batch: unknown, gradOut: Float64Array, hvOut: Float64Array) => number;
+/** Loss, gradient and H·v of a rewritten loss at `flat` (writes hvOut, and gradOut unless it is null; length n). */
+export type ValueGradHvp = (flat: Float64Array, v: Float64Array, batch: unknown, gradOut: Float64Array | null, hvOut: Float64Array) => number;
 
 /**
  * Builds the exact Hessian-vector product of `loss` (evaluated with `tangent` = createTangentRuntime(R)
@@ -253,7 +253,7 @@ export function makeHvp(R: AdRuntime, loss: (p: any, batch: any) => unknown, sha
   const dim = sizes.reduce((n, s) => n + (s < 0 ? 1 : s), 0);
   const tape = R.tape;
   return (flat, v, batch, gradOut, hvOut) => {
-    if (flat.length !== dim || v.length !== dim || gradOut.length !== dim || hvOut.length !== dim) throw new RangeError(`expected ${dim} parameters`);
+    if (flat.length !== dim || v.length !== dim || (gradOut !== null && gradOut.length !== dim) || hvOut.length !== dim) throw new RangeError(`expected ${dim} parameters`);
     tape.reset();
     const p: Record<string, unknown> = {};
     let k = 0;
@@ -263,14 +263,16 @@ export function makeHvp(R: AdRuntime, loss: (p: any, batch: any) => unknown, sha
       else { const a: Dual[] = []; for (let i = 0; i < sizes[j]!; i++) a.push(mkv()); p[keys[j]!] = a; }
     }
     const result = loss(p, batch);
-    if (typeof result === 'number') { gradOut.fill(0); hvOut.fill(0); return result; }
+    if (typeof result === 'number') { gradOut?.fill(0); hvOut.fill(0); return result; }
     if (!(result instanceof Dual)) throw new TypeError('loss(p, batch) must return a number');
     const rp = result.p, rt = result.t;
     const value = typeof rp === 'number' ? rp : (tape.primal(rp) as number);
     if (tape.isAd(rt)) tape.backward(rt, 1, hvOut);
     else hvOut.fill(0);
-    if (tape.isAd(rp)) tape.backward(rp, 1, gradOut);
-    else gradOut.fill(0);
+    if (gradOut) {
+      if (tape.isAd(rp)) tape.backward(rp, 1, gradOut);
+      else gradOut.fill(0);
+    }
     return value;
   };
 }
