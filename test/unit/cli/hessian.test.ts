@@ -47,7 +47,8 @@ describe('hessian CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'od-hess-'));
     try {
       const file = join(dir, 'big.loss.ts');
-      writeFileSync(file, 'export default { params: { w: Array.from({ length: 2001 }, () => 0.5) }, loss(p) { let s = 0; for (let i = 0; i < p.w.length; i++) s += (i + 1) * p.w[i] * p.w[i]; return s; } };\n');
+      // eigenvalues 2·c_i: 2002 (i = 0), 0.2 (i = 1), 2 for the other 1,999
+      writeFileSync(file, 'export default { params: { w: Array.from({ length: 2001 }, () => 0.5) }, loss(p) { let s = 0; for (let i = 0; i < p.w.length; i++) s += (i === 0 ? 1001 : i === 1 ? 0.1 : 1) * p.w[i] * p.w[i]; return s; } };\n');
       const big = cli('hessian', '--loss', file);
       assert.equal(big.code, 2);
       assert.equal(big.stderr.trim().split('\n').length, 1);
@@ -55,7 +56,7 @@ describe('hessian CLI', () => {
       const ok = cli('hessian', '--loss', file, '--top-k', '2', '--json');
       assert.equal(ok.code, 0, ok.stderr);
       const d = JSON.parse(ok.stdout);
-      assert.ok(Math.abs(d.largest[0] - 2 * 2001) < 1e-6 && Math.abs(d.smallest[0] - 2) < 1e-6, ok.stdout.slice(0, 300));
+      assert.ok(Math.abs(d.largest[0] - 2002) < 1e-8 && Math.abs(d.smallest[0] - 0.2) < 1e-10, ok.stdout.slice(0, 300));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
