@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     ['runner (loss processes)', 'runner.bench.js', 'runRunnerBench'],
     ['memory budget (long runs, streamed CLI output)', 'budget.bench.js', 'runBudgetBench'],
     ['sweeps (batched kernel)', 'sweep.bench.js', 'runSweepBench'],
+    ['curvature (Hessian-vector products, Lanczos)', 'curvature.bench.js', 'runCurvatureBench'],
   ] as const) {
     const path = join(__dirname, file);
     if (!existsSync(path)) continue;

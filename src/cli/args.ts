@@ -51,6 +51,20 @@ export interface CommonOptions {
 export interface SimulateArgs extends CommonOptions {
   command: 'simulate';
   optimizer: OptimizerName;
+  /** `--curvature [--curvature-every K]`: trajectory.curvature, eigenvalues at every K-th point. */
+  curvature?: { every: number };
+}
+
+/** `hessian --loss L [--at v1,...] [--json] [--top-k K]`. */
+export interface HessianArgs {
+  command: 'hessian';
+  loss: string;
+  at?: number[];
+  json: boolean;
+  topK?: number;
+  gradientMode?: GradientModeArg;
+  timeoutMs: number;
+  memoryLimitMb: number;
 }
 
 export interface RunSpec {
@@ -92,7 +106,7 @@ export interface LrFindArgs extends CommonOptions {
   maxLr: number;
 }
 
-export type ParsedArgs = SimulateArgs | CompareArgs | SweepArgs | LrFindArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
+export type ParsedArgs = SimulateArgs | CompareArgs | SweepArgs | LrFindArgs | HessianArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
 
 /** Every hyperparameter name of every optimizer → its spec (one flag serves all optimizers that take it). */
 const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
@@ -104,8 +118,10 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype']);
-const SWITCHES = new Set(['json', 'csv', 'help']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every']);
+const SWITCHES = new Set(['json', 'csv', 'help', 'curvature']);
+/** The flags of `hessian`. */
+const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
 export const MAX_STEPS = 1_000_000_000;
@@ -196,8 +212,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   if (command === '--version' || command === 'version') return { command: 'version' };
   if (command === 'list') return { command: 'list' };
+  if (command === 'hessian') return parseHessianArgs(rest);
   if (command !== 'simulate' && command !== 'compare' && command !== 'sweep' && command !== 'lr-find') {
-    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, sweep, lr-find, list, help)`);
+    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, sweep, lr-find, hessian, list, help)`);
   }
   const values = new Map<string, string>();
   const runs: string[] = [];
@@ -340,8 +357,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new UsageError(`--${flagName(name)} does not apply to ${optimizer} (it takes ${def.hyperparameters.map((s) => '--' + flagName(s.name)).join(', ')})`);
       }
     }
-    return { ...common, command: 'simulate', optimizer };
+    if (values.has('curvature-every') && !switches.has('curvature')) throw new UsageError('--curvature-every needs --curvature');
+    const curvature = switches.has('curvature') ? { every: values.has('curvature-every') ? parseInteger('curvature-every', values.get('curvature-every')!, 1) : 1 } : undefined;
+    return { ...common, command: 'simulate', optimizer, ...(curvature ? { curvature } : {}) };
   }
+  if (switches.has('curvature') || values.has('curvature-every')) throw new UsageError('--curvature belongs to "simulate"');
 
   if (values.has('optimizer')) throw new UsageError('compare takes --optimizers a,b,c and/or --run "name k=v ..."; not --optimizer');
   const specs: RunSpec[] = [];
@@ -389,6 +409,49 @@ export function parseGridAxis(text: string, specs: readonly HyperparameterSpec[]
   const problem = axisProblem(axis, specs, optimizer);
   if (problem) throw new UsageError(`--grid ${quoteValue(text)}: ${problem}`);
   return axis;
+}
+
+function parseHessianArgs(rest: readonly string[]): HessianArgs {
+  const values = new Map<string, string>();
+  let json = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new UsageError(`unexpected argument ${quoteValue(arg)} (flags look like --name value or --name=value)`);
+    const name = m[1]!;
+    const value = m[2];
+    if (name === 'json') {
+      json = value === undefined ? true : parseBool(name, value);
+      continue;
+    }
+    if (!HESSIAN_VALUED.has(name)) throw new UsageError(`unknown flag --${name} for hessian (it takes --loss, --at, --top-k, --json, --gradient, --timeout, --memory-limit-mb)`);
+    let v = value;
+    if (v === undefined) {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      v = next;
+      i++;
+    }
+    if (values.has(name)) throw new UsageError(`--${name} given twice`);
+    values.set(name, v);
+  }
+  const loss = values.get('loss');
+  if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts file)');
+  const out: HessianArgs = {
+    command: 'hessian',
+    loss,
+    json,
+    timeoutMs: values.has('timeout') ? parseInteger('timeout', values.get('timeout')!, 1, MAX_TIMEOUT_MS) : 10_000,
+    memoryLimitMb: values.has('memory-limit-mb') ? parseInteger('memory-limit-mb', values.get('memory-limit-mb')!, 64, 65536) : DEFAULT_MEMORY_LIMIT_MB,
+  };
+  if (values.has('at')) out.at = parseList('at', values.get('at')!);
+  if (values.has('top-k')) out.topK = parseInteger('top-k', values.get('top-k')!, 1);
+  if (values.has('gradient')) {
+    const g = values.get('gradient')!;
+    if (g !== 'auto' && g !== 'autodiff' && g !== 'numeric') throw new UsageError(`--gradient: expected auto, autodiff or numeric, got ${quoteValue(g)}`);
+    out.gradientMode = g;
+  }
+  return out;
 }
 
 /**
@@ -439,6 +502,9 @@ export function helpText(topic?: string): string {
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',
+    '  --curvature                       simulate: add trajectory.curvature (λ_max, λ_min, preconditioned λ_max,',
+    '                                    stability threshold, step quality α; README "Curvature and stability")',
+    '  --curvature-every K               eigenvalues at every K-th recorded point only (default 1)',
     '',
     `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];
@@ -492,6 +558,19 @@ export function helpText(topic?: string): string {
       ...hyperLines,
     ].join('\n');
   }
+  if (topic === 'hessian') {
+    return [
+      'usage: optimizer-diagnostics hessian --loss NAME|PATH [--at V1,V2,...] [--top-k K] [--json]',
+      '',
+      'Prints the loss, the gradient, the Hessian (n ≤ 2,000) and all its eigenvalues (ascending) at a point,',
+      'and how the second derivatives were computed: analytic (built-ins), autodiff (exact Hessian-vector',
+      'products of the loss code) or numeric (central differences of the gradient, Richardson-extrapolated).',
+      '  --at=V1,V2,...      the point, flattened in declaration order (default: the start point)',
+      '  --top-k K           Lanczos: the K largest and K smallest eigenvalues only (any n)',
+      '  --json              {"loss", "gradient": [...], "hessian": [[...]], "eigenvalues": [...], "method"}',
+      '  --gradient auto|autodiff|numeric, --timeout MS, --memory-limit-mb MB   as for simulate',
+    ].join('\n');
+  }
   return [
     'usage: optimizer-diagnostics <command> [flags]',
     '',
@@ -500,8 +579,9 @@ export function helpText(topic?: string): string {
     '  compare    run several optimizers on one loss and print a comparison table (--tune lr: tuned first)',
     '  sweep      a stability map: one optimizer over a grid of one or two hyperparameters',
     '  lr-find    the learning-rate range test, with suggested learning rates',
+    '  hessian    the Hessian and its eigenvalues at a point (help hessian)',
     '  list       list the optimizers and built-in losses',
-    '  help [compare|sweep|lr-find]',
+    '  help [compare|sweep|lr-find|hessian]',
     '',
     'usage: optimizer-diagnostics simulate --loss NAME|PATH --optimizer NAME --steps N [flags]',
     '',

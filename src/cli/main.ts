@@ -5,7 +5,7 @@
 
 import { once } from 'node:events';
 import { UsageError, helpText, parseArgs } from './args';
-import { listText, runCompare, runSimulate, workerExecutor, type Output } from './run';
+import { listText, runCompare, runHessian, runSimulate, workerExecutor, type Output } from './run';
 import { runSweep } from './sweep';
 import { runTunedCompare } from './tune';
 import { runLrFind } from './lrFind';
@@ -40,6 +40,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         return 0;
       case 'lr-find':
         await runLrFind(args, out);
+        return 0;
+      case 'hessian':
+        await runHessian(args, out);
         return 0;
     }
   } catch (e) {

@@ -22,7 +22,8 @@ import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
-import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
+import { UsageError, type CommonOptions, type CompareArgs, type HessianArgs, type SimulateArgs } from './args';
+import { MAX_DENSE_HESSIAN, type CurvatureSeries, type HessianReport } from '../core/curvature';
 
 /** What a command gets back: the loss and one recording per run, or the first user error. */
 export interface Executed {
@@ -30,7 +31,7 @@ export interface Executed {
   readonly runs: readonly RecordingColumns[];
 }
 
-export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean) => Promise<Executed>;
+export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean, extra?: { curvature?: { every: number } }) => Promise<Executed>;
 
 /** The optimizer options of --convention and --dtype. */
 function optionsOf(opts: Pick<CommonOptions, 'convention' | 'dtype'>): OptimizerOptions {
@@ -53,7 +54,7 @@ function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue
  * stderr (stdout holds the CLI's table or JSON). Ctrl+C ends the loss process group too.
  */
 export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAULT_MEMORY_LIMIT_MB): Executor {
-  return async (opts, runs, trajectoryOnly) => {
+  return async (opts, runs, trajectoryOnly, extra) => {
     const ref: LossRef = resolveLossRef(opts.loss);
     const runner = new SimulationRunner({
       workerPath: join(__dirname, 'worker.js'),
@@ -93,6 +94,7 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
         ...(opts.convention !== undefined ? { convention: opts.convention } : {}),
         ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
         trajectoryOnly,
+        ...(extra?.curvature ? { curvature: extra.curvature } : {}),
       });
       return { info: result.loss, runs: result.runs };
     } finally {
@@ -158,7 +160,7 @@ function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
 
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
   checkHyperparameters(args.optimizer, args.hyperparameters, args);
-  const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false);
+  const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false, args.curvature ? { curvature: args.curvature } : {});
   const rec = runs[0]!;
   const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
@@ -200,9 +202,86 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
           ? `${rec.stopReason} (of ${rec.stepsRequested} requested); the ${n} steps before are kept`
           : `completed ${n} steps; final loss ${fmt(rec.loss[m - 1]!)}`,
     );
+    if (rec.curvature) lines.push(...curvatureLines(rec.curvature, stepOf));
     out.stdout(lines.join('\n') + '\n');
   }
   if (rec.error) throw new RunError(formatLossError(rec.error));
+}
+
+/** The table's curvature summary (the full series is in --json). */
+function curvatureLines(c: CurvatureSeries, stepOf: Float64Array | null): string[] {
+  const lines = [`curvature (${c.method} second derivatives; threshold ${c.stability_formula} on ${c.stability_on === 'preconditioned' ? 'λ_max(P⁻¹H)' : 'λ_max(H)'}${c.stability_reason ? `: none — ${c.stability_reason}` : ''}):`];
+  const header = ['step', 'λ_max(H)', 'λ_min(H)', 'λ_max(P⁻¹H)', 'threshold', 'α'];
+  const table: string[][] = [header];
+  const cell = (v: number | null) => (v === null ? '' : fmt(v));
+  const pts = c.hessian_max_eig.map((_, r) => r).filter((r) => c.hessian_max_eig[r] !== null);
+  const every = Math.max(1, Math.ceil(pts.length / 12));
+  pts.forEach((r, k) => {
+    if (!(k % every === 0 || k === pts.length - 1)) return;
+    table.push([String(stepOf ? stepOf[r]! : r), cell(c.hessian_max_eig[r]!), cell(c.hessian_min_eig[r]!), cell(c.preconditioned_max_eig[r]!), cell(c.stability_threshold[r]!), cell(c.alpha[r]!)]);
+  });
+  const widths = header.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
+  for (const row of table) lines.push(row.map((x, col) => x.padStart(widths[col]!)).join('  '));
+  return lines;
+}
+
+/** `hessian`: loss, gradient, Hessian and eigenvalues at a point (computed where the loss runs: the runner). */
+export async function runHessian(args: HessianArgs, out: Output): Promise<void> {
+  const ref: LossRef = resolveLossRef(args.loss);
+  const runner = new SimulationRunner({
+    workerPath: join(__dirname, 'worker.js'),
+    timeoutMs: args.timeoutMs,
+    memoryLimitMb: args.memoryLimitMb,
+    allowWorkspaceCode: true,
+    warmSpare: false,
+    onOutput: (text) => process.stderr.write(text),
+  });
+  let report: HessianReport;
+  let info: LossInfo;
+  try {
+    info = await runner.describe(ref, args.gradientMode);
+    if (args.at && args.at.length !== info.dim) throw new UsageError(`--at has ${args.at.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
+    if (args.topK === undefined && info.dim > MAX_DENSE_HESSIAN) {
+      throw new UsageError(`${info.name} has ${info.dim} parameters: the dense Hessian is printed for n ≤ ${MAX_DENSE_HESSIAN}; use --top-k K for the K largest and smallest eigenvalues (Lanczos)`);
+    }
+    report = await runner.hessian({ loss: ref, ...(args.at ? { at: args.at } : {}), ...(args.topK !== undefined ? { topK: args.topK } : {}), ...(args.gradientMode ? { gradientMode: args.gradientMode } : {}) });
+  } finally {
+    runner.dispose();
+  }
+  if (args.json) {
+    const doc = {
+      loss: report.loss,
+      gradient: report.gradient,
+      ...(report.hessian ? { hessian: report.hessian } : {}),
+      eigenvalues: report.eigenvalues,
+      method: report.method,
+      ...(report.largest ? { largest: report.largest, smallest: report.smallest, lanczos_iterations: report.lanczos_iterations } : {}),
+    };
+    out.stdout(JSON.stringify(doc) + '\n');
+    return;
+  }
+  const names = info.paramNames;
+  const at = args.at ?? info.start;
+  const lines = [`loss: ${info.name} (${names.length} parameters, full batch)   method: ${report.method}${at.length <= 8 ? `   at: (${at.map(fmt).join(', ')})` : ''}`];
+  lines.push(`f = ${fmt(report.loss)}`);
+  if (report.gradient.length <= 8) lines.push(`gradient: [${report.gradient.map(fmt).join(', ')}]`);
+  else lines.push(`‖gradient‖ = ${fmt(Math.hypot(...report.gradient))} (all ${report.gradient.length} components: --json)`);
+  if (report.hessian && report.hessian.length <= 8) {
+    lines.push('Hessian:');
+    const cells = report.hessian.map((row) => row.map(fmt));
+    const w = Math.max(...cells.flat().map((c) => c.length));
+    for (const row of cells) lines.push('  ' + row.map((c) => c.padStart(w)).join('  '));
+    lines.push(`eigenvalues (ascending): ${report.eigenvalues.map(fmt).join(', ')}`);
+  } else if (report.hessian) {
+    const e = report.eigenvalues;
+    lines.push(`Hessian: ${e.length} × ${e.length} (--json prints it)`);
+    lines.push(`eigenvalues (ascending): ${e.slice(0, 5).map(fmt).join(', ')}, …, ${e.slice(-5).map(fmt).join(', ')}`);
+  } else {
+    lines.push(`largest ${report.largest!.length} eigenvalues: ${report.largest!.map(fmt).join(', ')}`);
+    lines.push(`smallest ${report.smallest!.length} eigenvalues: ${report.smallest!.map(fmt).join(', ')}`);
+    lines.push(`Lanczos: ${report.lanczos_iterations} Hessian-vector products`);
+  }
+  out.stdout(lines.join('\n') + '\n');
 }
 
 export interface CompareRow {

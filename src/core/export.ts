@@ -12,6 +12,7 @@
 // row; the per-step arrays' row r − 1 belongs to the step arriving at params row r, as `scalar_state.step` says).
 
 import { describeSampling, recordedRows, type RecordingData } from './simulation';
+import type { CurvatureSeries } from './curvature/curvature';
 import type { HyperValue } from './types';
 
 /** The columns both `Recording` (core) and `RecordingColumns` (protocol) have. */
@@ -85,6 +86,8 @@ export interface TrajectoryJson {
     lr: JsonNumber[];
     diagnostics: Record<string, JsonNumber[][]>;
     validation_loss?: JsonNumber[];
+    /** `simulate --curvature` (README "Curvature and stability"). */
+    curvature?: CurvatureSeries;
   };
 }
 
@@ -159,6 +162,7 @@ export function toTrajectoryJson(run: ColumnarRun, meta: TrajectoryMeta): Trajec
       lr: values(run.lr, n),
       diagnostics,
       ...(run.validationLoss ? { validation_loss: values(run.validationLoss, m) } : {}),
+      ...(run.curvature ? { curvature: run.curvature } : {}),
     },
   };
 }
@@ -248,6 +252,7 @@ export function* trajectoryJsonChunks(run: ColumnarRun, meta: TrajectoryMeta): G
     yield ',"validation_loss":';
     yield* valuesJson(run.validationLoss, m);
   }
+  if (run.curvature) yield `,"curvature":${JSON.stringify(run.curvature)}`;
   yield '}}';
 }
 

@@ -4,3 +4,4 @@ export * from './simulation';
 export * from './optimizers/registry';
 export { PYTORCH, EPS_INSIDE_SQRT, TFJS, TEXTBOOK, CONVENTIONS, CONVENTION_NAMES, DTYPES, getConvention, isConventionName } from './optimizers/common';
 export * from './losses/builtins';
+export * from './curvature';

@@ -10,6 +10,7 @@
 // diverged = true, and every row before it is kept.
 
 import type { Optimizer, OptimizerState, Problem, StepDiagnostics } from './types';
+import type { CurvatureSeries } from './curvature/curvature';
 
 export interface SimulationSpec {
   readonly problem: Problem;
@@ -74,6 +75,8 @@ export interface RecordingData {
   readonly extra: Readonly<Record<string, Float64Array>>;
   /** Present when the recording was planned to be downsampled (see RecordingSampling). */
   readonly sampling?: RecordingSampling;
+  /** Curvature along the run (computed on request after it: computeCurvature), one entry per params row. */
+  readonly curvature?: CurvatureSeries;
 }
 
 /** One run's data as the engine fills it (preallocated for every requested step). */

@@ -211,7 +211,25 @@ export interface Problem {
   value?(params: Float64Array, step: number): number;
   /** Held-out loss (loss files with `validation`), recorded as a second curve when present. */
   validationLoss?(params: Float64Array): number;
+  /**
+   * How second derivatives are computed (README "Curvature and stability"): `analytic` (built-ins),
+   * `autodiff` (exact Hessian-vector products of a loss file's loss code) or `numeric` (central
+   * differences of the gradient, Richardson-extrapolated). Absent: no second derivatives.
+   */
+  readonly hessianMethod?: HessianMethod;
+  /** Hessian-vector product H(params)·v into `out` (full batch, deterministic). */
+  hvp?(params: Float64Array, v: Float64Array, out: Float64Array): void;
+  /** The dense Hessian, row-major into `out` (length dim²), when it is known in closed form. */
+  hessian?(params: Float64Array, out: Float64Array): void;
+  /**
+   * The deterministic loss and gradient (all training rows, no gradient noise) when `evaluate` is stochastic
+   * (mini-batches, noise); absent: `evaluate` is already deterministic. Used by the step-quality α.
+   */
+  evaluateFull?(params: Float64Array, gradOut: Float64Array): number;
 }
+
+/** How a Hessian was computed. */
+export type HessianMethod = 'analytic' | 'autodiff' | 'numeric';
 
 /** A 2-D plot window and known minima for 2-parameter problems. */
 export interface PlotWindow {

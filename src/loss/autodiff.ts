@@ -25,7 +25,9 @@ import {
   AUTODIFF_ADVICE,
   AutodiffError,
   createRuntime,
+  createTangentRuntime,
   describeNonFinite,
+  makeHvp,
   locateAutodiffError,
   makeValueAndGrad,
   numericGradient as coreNumericGradient,
@@ -53,6 +55,13 @@ export interface PreparedAutodiff {
   readonly files: ReadonlyMap<string, number>;
   /** The rewriter's non-fatal findings, `file:line:col: message` (e.g. Math.random makes the loss non-deterministic). */
   readonly warnings: readonly string[];
+  /**
+   * Exact Hessian-vector products (reverse-over-forward, src/core/autodiff/hvp.ts): the rewritten module
+   * evaluated a second time with the tangent runtime. Returns the loss; writes ∇f and H·v. Throws a
+   * LossErrorException of kind 'autodiff' when the tangent runtime refuses a construct or its forward
+   * value is not the plain loss (callers fall back to central differences, labelled `numeric`).
+   */
+  hvp(flat: Float64Array, v: Float64Array, batch: Parameters<ValueAndGrad>[1], gradOut: Float64Array | null, hvOut: Float64Array): number;
 }
 
 /**
@@ -60,7 +69,7 @@ export interface PreparedAutodiff {
  * line-preserving JavaScript. Throws LossErrorExceptions (kind 'autodiff', or the module's own errors).
  */
 export function prepareAutodiff(ctx: LossInternals, source: string, js: string): PreparedAutodiff {
-  const steps = preparation(ctx, js);
+  const steps = preparation(ctx, source, js);
   const modules = steps.next().value as ModuleLoader;
   let exports: unknown;
   try {
@@ -73,7 +82,7 @@ export function prepareAutodiff(ctx: LossInternals, source: string, js: string):
 
 /** `prepareAutodiff` for module graphs with top-level await (the rewritten modules are awaited). */
 export async function prepareAutodiffAsync(ctx: LossInternals, source: string, js: string): Promise<PreparedAutodiff> {
-  const steps = preparation(ctx, js);
+  const steps = preparation(ctx, source, js);
   const modules = steps.next().value as ModuleLoader;
   let exports: unknown;
   try {
@@ -94,7 +103,7 @@ function finished(r: IteratorResult<ModuleLoader, PreparedAutodiff>): PreparedAu
  * synchronous or awaited: it yields the module loader and is resumed with the loss file's exports
  * (or with the loader's error, thrown in at the same point).
  */
-function* preparation(ctx: LossInternals, js: string): Generator<ModuleLoader, PreparedAutodiff, unknown> {
+function* preparation(ctx: LossInternals, source: string, js: string): Generator<ModuleLoader, PreparedAutodiff, unknown> {
   const runtime = createRuntime();
   const rewrites = new Map<string, { result: RewriteResult; source: string; js: string }>();
   let nextSite = 0;
@@ -249,7 +258,47 @@ function* preparation(ctx: LossInternals, js: string): Generator<ModuleLoader, P
       warnings.push(`${w.fileName}:${w.line}:${col}: ${w.message}`);
     }
   }
-  return { valueAndGrad: wrapped, files: modules.files, warnings };
+  // ---- Hessian-vector products: a second evaluation of the rewritten module on the tangent runtime
+  let hvpFn: ReturnType<typeof makeHvp> | null = null;
+  let hvpCalls = 0;
+  const hvpRuntime = createRuntime();
+  const tangent = createTangentRuntime(hvpRuntime);
+  const prepareHvp = (): ReturnType<typeof makeHvp> => {
+    if (hvpFn) return hvpFn;
+    const second = new ModuleLoader(
+      (src, file) => {
+        let r = rewrites.get(file)?.result;
+        if (!r) {
+          r = rewriteForAutodiff(file === ctx.file ? js : toJavaScript(src, file), file, { siteBase: nextSite });
+          nextSite += r.sites.length;
+        }
+        return toCommonJs(r.code, file);
+      },
+      { __ad: tangent },
+    );
+    const ex = defaultExport(second.load(ctx.file, source)) as { loss?: unknown } | undefined;
+    if (typeof ex?.loss !== 'function') throw new Error('the module evaluated for Hessian-vector products has no loss function');
+    hvpFn = makeHvp(hvpRuntime, (ex.loss as UserFunction).bind(ex), ctx.def.shape);
+    return hvpFn;
+  };
+  const hvp: PreparedAutodiff['hvp'] = (flat, v, batch, gradOut, hvOut) => {
+    let value: number;
+    try {
+      value = prepareHvp()(flat, v, batch, gradOut, hvOut);
+    } catch (e) {
+      const why = e instanceof AutodiffError ? `${e.construct}${e.detail ? ` (${e.detail})` : ''}` : describeThrown(e);
+      throw lossError('autodiff', `exact Hessian-vector products are not available: ${why}`, ctx.at('loss'));
+    }
+    // the forward value must be the plain loss (checked like the gradient's: the first calls, then every 100th)
+    if (hvpCalls++ >= CHECK_FIRST && hvpCalls % CHECK_EVERY !== 0) return value;
+    const plain = callUser(ctx, 'loss', ctx.def.loss, flat, batch, undefined);
+    if (!same(value, plain as number)) {
+      throw lossError('autodiff', `exact Hessian-vector products are not available: the tangent evaluation's loss ${value} differs from loss() = ${String(plain)}`, ctx.at('loss'));
+    }
+    return value;
+  };
+
+  return { valueAndGrad: wrapped, files: modules.files, warnings, hvp };
 }
 
 /** Attaches a position to a run-time AutodiffError raised without one (native conversions). */

@@ -87,6 +87,8 @@ class FileLoss implements LoadedLoss, LossInternals {
   readonly validation: readonly DataRow[];
   private readonly deps = new Map<string, number>();
   private adResult: { ok: ValueAndGrad; warnings: readonly string[] } | { error: unknown } | null = null;
+  private prepared: PreparedAutodiff | null = null;
+  private hvpPrepared: PreparedAutodiff['hvp'] | null = null;
   private gradCheck: { warning: string | null } | null = null;
   private adChecked = false;
 
@@ -185,6 +187,7 @@ class FileLoss implements LoadedLoss, LossInternals {
   private settleAutodiff(prepare: () => PreparedAutodiff): void {
     try {
       const prepared = prepare();
+      this.prepared = prepared;
       for (const [f, m] of prepared.files) this.deps.set(f, m);
       this.adResult = { ok: prepared.valueAndGrad, warnings: prepared.warnings };
     } catch (e) {
@@ -216,6 +219,19 @@ class FileLoss implements LoadedLoss, LossInternals {
 
   numericGradient(f: (x: Float64Array) => number, x: Float64Array, out: Float64Array): void {
     numericGradient(f, x, out);
+  }
+
+  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array | null, hvOut: Float64Array): number {
+    if (!this.hvpPrepared) {
+      try {
+        this.autodiff();
+      } catch {
+        // the gradient's rewrite failed: no exact second derivatives either
+      }
+      if (!this.adResult || !('ok' in this.adResult) || !this.prepared) throw lossError('autodiff', 'exact Hessian-vector products are not available: the loss cannot be differentiated automatically', this.at('loss'));
+      this.hvpPrepared = this.prepared.hvp;
+    }
+    return this.hvpPrepared(flat, v, batch, gradOut, hvOut);
   }
 
   info(opts: { readonly gradientMode?: GradientMode } = {}): LossInfo {

@@ -12,6 +12,8 @@
 // that is not finite because the PARAMETERS are not finite is the other case: "the parameters diverged".
 
 import { gradCheck } from '../core/autodiff';
+import { numericHvp } from '../core/curvature';
+import type { Problem } from '../core/types';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
 import type { DataRow } from './data';
 import { unflatten, type NormalizedDefinition, type UserFunction } from './definition';
@@ -39,6 +41,8 @@ export interface LossInternals {
   autodiff(): ValueAndGrad;
   /** Central differences of f at x into out (the numeric gradient mode and the gradient check). */
   numericGradient(f: (x: Float64Array) => number, x: Float64Array, out: Float64Array): void;
+  /** Exact H·v of the loss code (autodiff.ts `hvp`); throws a LossErrorException of kind 'autodiff' when impossible. */
+  hvp(flat: Float64Array, v: Float64Array, batch: readonly DataRow[] | undefined, gradOut: Float64Array | null, hvOut: Float64Array): number;
 }
 
 type Phase = 'loss' | 'grad';
@@ -270,6 +274,45 @@ export function createLossProblem(ctx: LossInternals, opts: ProblemOptions = {})
       return plainLoss(ctx, params, batchOf(step), step);
     },
   };
+  // Second derivatives (full batch, no gradient noise): exact HVPs of the loss code — also for a file that
+  // exports grad, its loss is differentiated — else central differences of the gradient (Richardson).
+  let hessianMethod: 'autodiff' | 'numeric' | null = null;
+  const fullGrad = (x: Float64Array, out: Float64Array): void => {
+    if (valueAndGrad) valueAndGrad(x, train, out, undefined);
+    else if (gradient === 'grad-export') exportGradient(ctx, x, train, out, undefined);
+    else ctx.numericGradient((y) => plainLoss(ctx, y, train, undefined), x, out);
+  };
+  const hvp = (params: Float64Array, v: Float64Array, out: Float64Array): void => {
+    if (hessianMethod !== 'numeric') {
+      try {
+        ctx.hvp(params, v, train, null, out);
+        hessianMethod = 'autodiff';
+        return;
+      } catch (e) {
+        if (!(e instanceof LossErrorException && e.error.kind === 'autodiff')) throw e;
+        hessianMethod = 'numeric';
+      }
+    }
+    numericHvp(fullGrad, params, v, out);
+  };
+  Object.defineProperty(problem, 'hessianMethod', {
+    enumerable: true,
+    get: () => {
+      if (hessianMethod === null) {
+        const x = Float64Array.from(def.start);
+        try { hvp(x, new Float64Array(def.dim).fill(1), new Float64Array(def.dim)); } catch { /* the run reports it */ }
+      }
+      return hessianMethod ?? 'numeric';
+    },
+  });
+  (problem as { hvp?: Problem['hvp'] }).hvp = hvp;
+  if (sampler || sigma > 0) {
+    (problem as { evaluateFull?: Problem['evaluateFull'] }).evaluateFull = (params, gradOut) => {
+      const value = plainLoss(ctx, params, train, undefined);
+      fullGrad(params, gradOut);
+      return value;
+    };
+  }
   if (ctx.validation.length > 0) {
     const rows = ctx.validation;
     (problem as { validationLoss?: (p: Float64Array) => number }).validationLoss = (params) =>

@@ -65,5 +65,6 @@ export function builtinProblemWith(name: string, opts: ProblemOptions = {}): Pro
           },
         }
       : {}),
+    evaluateFull: (params, gradOut) => base.evaluate(params, gradOut, 0),
   };
 }

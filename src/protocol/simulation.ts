@@ -8,6 +8,7 @@
 // copied). Errors end the request with `sim/didFail` carrying a LossError with file and line.
 
 import type { RecordingData } from '../core/simulation';
+import type { HessianReport } from '../core/curvature';
 import type { ConventionName, Dtype, HyperValue, OptimizerName, PlotWindow } from '../core/types';
 
 /** Which loss to run: a built-in by name, or a loss file by absolute path. */
@@ -62,6 +63,11 @@ export interface SimulationRequest {
   readonly convention?: ConventionName;
   /** Storage precision of every run (default 'float64'; float32 needs the tfjs convention). */
   readonly dtype?: Dtype;
+  /**
+   * Curvature along each run (README "Curvature and stability"): eigenvalues at every `every`-th recorded
+   * point, α at every step; returned as RecordingColumns.curvature. Absent: not computed.
+   */
+  readonly curvature?: { readonly every: number };
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */
@@ -141,6 +147,18 @@ export interface RecordingColumns extends RecordingData {
   readonly error?: LossError;
 }
 
+/**
+ * The Hessian of a loss at a point (`optimizer-diagnostics hessian`), computed where the loss runs (the loss
+ * process for loss files). `at` defaults to the loss's start point; `topK` switches to Lanczos.
+ */
+export interface HessianRequest {
+  readonly requestId: string;
+  readonly loss: LossRef;
+  readonly at?: readonly number[];
+  readonly topK?: number;
+  readonly gradientMode?: GradientMode;
+}
+
 /** Host → worker (the loss process). */
 export type ToWorkerMessage =
   | { readonly type: 'sim/describe'; readonly requestId: string; readonly loss: LossRef; readonly gradientMode?: GradientMode }
@@ -150,7 +168,9 @@ export type ToWorkerMessage =
    * Loss values of a 2-parameter loss on an nx × ny grid over `window` (see `GridRequest`); answered
    * by sim/didGrid | sim/didFail. Built-ins are computed by the host itself and need not use it.
    */
-  | ({ readonly type: 'sim/grid' } & GridRequest);
+  | ({ readonly type: 'sim/grid' } & GridRequest)
+  /** The Hessian at a point (HessianRequest); answered by sim/didHessian | sim/didFail. */
+  | ({ readonly type: 'sim/hessian' } & HessianRequest);
 
 /** Worker → host. */
 export type FromWorkerMessage =
@@ -174,10 +194,12 @@ export type FromWorkerMessage =
    */
   | { readonly type: 'sim/dying'; readonly requestId: string; readonly reason: string; readonly kind: LossErrorKind; readonly step?: number; readonly file?: string; readonly line?: number; readonly column?: number }
   /** Answers sim/grid: row-major values (`values[j*nx + i] = f(x_i, y_j)`, row 0 at y min), buffer transferred; NaN where loss() threw or was not finite. */
-  | { readonly type: 'sim/didGrid'; readonly requestId: string; readonly values: Float64Array };
+  | { readonly type: 'sim/didGrid'; readonly requestId: string; readonly values: Float64Array }
+  /** Answers sim/hessian. */
+  | { readonly type: 'sim/didHessian'; readonly requestId: string; readonly report: HessianReport };
 
 /** What the runner's loop is doing (the watchdog's progress, and the words of a timeout or crash message). */
-export type RunnerPhase = 'loading' | 'describing' | 'first-evaluation' | 'stepping' | 'grid';
+export type RunnerPhase = 'loading' | 'describing' | 'first-evaluation' | 'stepping' | 'grid' | 'curvature';
 
 export interface RunnerProgress {
   readonly phase?: RunnerPhase;

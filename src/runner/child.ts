@@ -19,7 +19,7 @@ import { describeThrown, toLossError, userFrame } from '../loss/errors';
 import { loadLossFile } from '../loss/loader';
 import { setProgressHook } from '../loss/progress';
 import type { LoadedLoss } from '../loss/types';
-import { ownGridRequest, ownLossRef, ownRequest, resolveLoaded, runGrid, runRequest, type EngineIO } from './engine';
+import { ownGridRequest, ownHessianRequest, ownLossRef, ownRequest, resolveLoaded, runGrid, runHessian, runRequest, type EngineIO } from './engine';
 
 type Send = (msg: unknown, handle: undefined, options: { swallowErrors: boolean }, cb: undefined) => boolean;
 const proc = process;
@@ -176,6 +176,11 @@ const io: EngineIO = {
     },
     ...(p.value ? { value: (params: Float64Array, step: number) => (beat({ phase: 'stepping', step }), p.value!(params, step)) } : {}),
     ...(p.validationLoss ? { validationLoss: (params: Float64Array) => p.validationLoss!(params) } : {}),
+    // second derivatives (curvature, hessian): the problem's own, with a heartbeat per product
+    ...(p.hvp ? { hvp: (params: Float64Array, v: Float64Array, out: Float64Array) => (beat({ phase: 'curvature', ...(now.step !== undefined ? { step: now.step } : {}) }), p.hvp!(params, v, out)) } : {}),
+    ...(p.hessian ? { hessian: (params: Float64Array, out: Float64Array) => p.hessian!(params, out) } : {}),
+    ...(p.evaluateFull ? { evaluateFull: (params: Float64Array, out: Float64Array) => (beat({ phase: 'curvature' }), p.evaluateFull!(params, out)) } : {}),
+    get hessianMethod() { return p.hessianMethod; },
   }),
 };
 
@@ -216,6 +221,23 @@ async function handle(msg: Record<string, unknown>): Promise<void> {
         file = req.loss.path;
         const l = await load(requestId, req.loss.path);
         runGrid(req, l, io);
+      } catch (e) {
+        fail(requestId, e, file);
+      }
+      return;
+    }
+    case 'sim/hessian': {
+      let file: string | undefined;
+      try {
+        const req = ownHessianRequest(msg);
+        if (req.loss.kind !== 'file') throw new Error('the loss process runs loss files only');
+        const path = req.loss.path;
+        file = path;
+        await runHessian(req, async () => {
+          const l = await load(requestId, path);
+          beat({ phase: 'describing' });
+          return resolveLoaded(l, req.gradientMode);
+        }, io);
       } catch (e) {
         fail(requestId, e, file);
       }

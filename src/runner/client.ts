@@ -31,6 +31,7 @@ import type {
   FromWorkerMessage,
   GradientMode,
   GridRequest,
+  HessianRequest,
   LossError,
   LossErrorKind,
   LossInfo,
@@ -42,8 +43,9 @@ import type {
 } from '../protocol/simulation';
 import { LossErrorException, shortName } from '../loss/errors';
 import { builtinInfo } from '../loss/resolve';
+import type { HessianReport } from '../core/curvature';
 import type { Runner, RunListener, RunResult } from './api';
-import { ownGridRequest, ownRequest, resolveBuiltin, runGrid, runRequest, type EngineIO } from './engine';
+import { ownGridRequest, ownHessianRequest, ownRequest, resolveBuiltin, runGrid, runHessian, runRequest, type EngineIO } from './engine';
 
 export { LossErrorException };
 export type { RunListener, RunResult };
@@ -75,7 +77,7 @@ type Dying = Extract<FromWorkerMessage, { type: 'sim/dying' }>;
 interface Pending {
   readonly id: string;
   readonly ref: LossRef;
-  readonly what: 'describe' | 'grid' | 'run' | 'spare';
+  readonly what: 'describe' | 'grid' | 'hessian' | 'run' | 'spare';
   readonly message: ToWorkerMessage;
   /** Handles one message of this request; returns true when the request is over. */
   handle(msg: FromWorkerMessage): boolean;
@@ -402,6 +404,8 @@ function whereText(p: Pending, note: Dying | null): string {
       return note?.step !== undefined ? `at step ${step}` : `during the run (after step ${step ?? 0})`;
     case 'grid':
       return `while computing the contour grid${p.progress.detail ? ` (${p.progress.detail})` : ''}`;
+    case 'curvature':
+      return `while computing second derivatives${step !== undefined ? ` at step ${step}` : ''}`;
     case 'describing':
       return 'while checking the loss at its start point';
     case 'loading':
@@ -516,6 +520,49 @@ export class SimulationRunner implements Runner {
         progress: {},
         handle: (msg) => {
           if (msg.type === 'sim/didGrid') resolve(msg.values);
+          else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
+          else return false;
+          return true;
+        },
+        fail: (error) => reject(new LossErrorException(error)),
+      };
+      const child = this.serviceProcess(path, 'grid');
+      this.onAbort(signal, p, child);
+      child.enqueue(p);
+    });
+  }
+
+  /**
+   * The Hessian report of a loss at a point (`optimizer-diagnostics hessian`): built-ins in-process, loss
+   * files in a loss process (user code never runs here). Rejects with a LossErrorException.
+   */
+  hessian(req: Omit<HessianRequest, 'requestId'>, signal?: AbortSignal): Promise<HessianReport> {
+    const refused = this.refuse(req.loss);
+    if (refused) return Promise.reject(refused);
+    const requestId = `h${++nextId}`;
+    const full = ownHessianRequest({ ...req, requestId });
+    if (full.loss.kind === 'builtin') {
+      const name = full.loss.name;
+      return new Promise<HessianReport>((resolve, reject) => {
+        void runHessian(full, () => resolveBuiltin(name), {
+          post: (msg) => {
+            if (msg.type === 'sim/didHessian') resolve(msg.report);
+            else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
+          },
+          cancelled: () => false,
+        });
+      });
+    }
+    const path = full.loss.path;
+    return new Promise<HessianReport>((resolve, reject) => {
+      const p: Pending = {
+        id: requestId,
+        ref: full.loss,
+        what: 'hessian',
+        message: { type: 'sim/hessian', ...full },
+        progress: {},
+        handle: (msg) => {
+          if (msg.type === 'sim/didHessian') resolve(msg.report);
           else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
           else return false;
           return true;
@@ -706,6 +753,8 @@ export class SimulationRunner implements Runner {
       case 'stepping':
         // The step is the last one the loop reported (it reports by time, not every step).
         return { ...base, ...lossAt, ...(prog.step !== undefined ? { step: prog.step } : {}), message: `no progress for ${ms} ms after step ${prog.step ?? 0}: does loss() loop forever? ${stopped}` };
+      case 'curvature':
+        return { ...base, ...lossAt, message: `no progress for ${ms} ms while computing second derivatives${prog.step !== undefined ? ` at step ${prog.step}` : ''}: does loss() loop forever? ${stopped}` };
       case 'grid':
         return { ...base, ...lossAt, message: `no progress for ${ms} ms while computing the contour grid${prog.detail ? ` (${prog.detail})` : ''}: does loss() loop forever for some parameters? ${stopped}` };
       case 'describing':

@@ -12,11 +12,13 @@
 // (seconds per call) reports progress after every step.
 
 import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, getConvention, Simulation, type Optimizer, type Problem, type Recording } from '../core';
+import { computeCurvature, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries } from '../core/curvature';
 import {
   formatLossError,
   type FromWorkerMessage,
   type GradientMode,
   type GridRequest,
+  type HessianRequest,
   MAX_GRID_SIDE,
   type LossError,
   type LossInfo,
@@ -153,6 +155,7 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...ownLrRange(field(v, 'lrRange')),
     ...opt('convention'),
     ...opt('dtype'),
+    ...ownCurvature(field(v, 'curvature')),
   });
 }
 
@@ -160,6 +163,50 @@ export function ownRequest(v: unknown): SimulationRequest {
 function ownLrRange(v: unknown): Partial<Pick<SimulationRequest, 'lrRange'>> {
   if (typeof v !== 'object' || v === null) return {};
   return { lrRange: bare({ min: Number(field(v, 'min')), max: Number(field(v, 'max')), steps: Number(field(v, 'steps')) }) };
+}
+
+function ownCurvature(c: unknown): Partial<Pick<SimulationRequest, 'curvature'>> {
+  if (typeof c !== 'object' || c === null) return {};
+  return { curvature: bare({ every: Number(field(c, 'every')) }) };
+}
+
+/** A HessianRequest from own properties. */
+export function ownHessianRequest(v: unknown): HessianRequest {
+  if (typeof v !== 'object' || v === null) throw lossError('internal', 'malformed hessian request');
+  const at = field<unknown>(v, 'at');
+  const topK = field<number>(v, 'topK');
+  const mode = field<GradientMode>(v, 'gradientMode');
+  return bare({
+    requestId: String(field(v, 'requestId')),
+    loss: ownLossRef(field(v, 'loss')),
+    ...(isArray(at) ? { at: Array.from(at as unknown[]) as number[] } : {}),
+    ...(topK !== undefined ? { topK } : {}),
+    ...(mode !== undefined ? { gradientMode: mode } : {}),
+  });
+}
+
+// ---------------------------------------------------------------- hessian
+
+/** The Hessian report of `req` (sim/didHessian | sim/didFail); `resolve` loads the loss. */
+export async function runHessian(req: HessianRequest, resolve: () => Resolved | Promise<Resolved>, io: EngineIO): Promise<void> {
+  const file = req.loss.kind === 'file' ? req.loss.path : undefined;
+  try {
+    const resolved = await resolve();
+    const info = resolved.info;
+    const x = startPoint({ requestId: req.requestId, loss: req.loss, runs: [], steps: 0, ...(req.at ? { start: req.at } : {}) }, info);
+    if (req.topK !== undefined && !(Number.isInteger(req.topK) && req.topK >= 1)) throw lossError('hyperparameter', `--top-k must be a positive integer, got ${req.topK}`);
+    if (req.topK === undefined && info.dim > MAX_DENSE_HESSIAN) {
+      throw lossError('shape', `the Hessian of ${info.name} has ${info.dim} parameters (more than ${MAX_DENSE_HESSIAN}): use --top-k K for the K largest and smallest eigenvalues (Lanczos)`, file ? { file } : {});
+    }
+    // full batch (the Hessian is the full-batch loss's): a batch size no data set reaches
+    let problem = resolved.problem({ requestId: req.requestId, loss: req.loss, runs: [], steps: 0, batchSize: Number.MAX_SAFE_INTEGER, ...(req.gradientMode ? { gradientMode: req.gradientMode } : {}) });
+    if (io.wrap) problem = io.wrap(problem);
+    io.beat?.({ phase: 'curvature', detail: 'Hessian' });
+    const report = hessianReport(problem, x, req.topK);
+    io.post({ type: 'sim/didHessian', requestId: req.requestId, report });
+  } catch (e) {
+    io.post({ type: 'sim/didFail', requestId: req.requestId, error: toLossError(e, file) });
+  }
 }
 
 /** A GridRequest from own properties. */
@@ -341,7 +388,18 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
         break;
       }
     }
-    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true);
+    let curvature: CurvatureSeries | undefined;
+    if (req.curvature && !error) {
+      try {
+        curvature = computeCurvature(problem, optimizer, sim.recording, {
+          every: req.curvature.every,
+          onPoint: (t) => io.beat?.({ phase: 'curvature', step: t }),
+        });
+      } catch (e) {
+        error = toLossError(e, file);
+      }
+    }
+    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true, curvature);
     io.post({ type: 'sim/didFinishRun', requestId, recording: columns }, transfer);
   }
   io.post({ type: 'sim/didFinish', requestId, cancelled: io.cancelled(requestId) });
@@ -357,7 +415,7 @@ function stopOnError(rec: Recording, error: LossError): void {
 }
 
 /** The recording as exact-length columns: copies whose buffers are transferred, or (in process) views over the recording. */
-function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean) {
+function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean, curvature?: CurvatureSeries) {
   const n = rec.stepsCompleted;
   const dim = rec.dim;
   const transfer: ArrayBuffer[] = [];
@@ -400,6 +458,7 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     elapsedMs,
     ...(rec.sampling ? { sampling: rec.sampling } : {}),
     ...(error ? { error } : {}),
+    ...(curvature ? { curvature } : {}),
   };
   return { columns, transfer };
 }

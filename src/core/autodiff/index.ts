@@ -30,3 +30,4 @@ export {
   makeValueAndGrad, flattenShape, unflattenParams, numericGradient, gradCheck, gradCheckAt, locateAutodiffError,
   type ParamShape, type ValueAndGrad, type GradCheckOptions, type GradCheckResult,
 } from './gradient';
+export { createTangentRuntime, makeHvp, Dual, type ValueGradHvp } from './hvp';

@@ -29,6 +29,8 @@ export interface BuiltinLoss {
    * `formula`/`gradient_formula` order, as tfjs float32 tensor ops evaluate it (used by --dtype float32).
    */
   evaluateFloat32?(x: number, y: number, out: Float64Array): number;
+  /** The exact Hessian ∇²f(x, y), row-major into `out` (length 4): [f_xx, f_xy, f_yx, f_yy]. */
+  hessian(x: number, y: number, out: Float64Array): void;
 }
 
 const R = Math.fround;
@@ -59,6 +61,9 @@ const canyon = define({
     out[1] = R(20 * y);
     return R(R(x * x) + R(10 * R(y * y)));
   },
+  hessian(_x, _y, out) {
+    out[0] = 2; out[1] = 0; out[2] = 0; out[3] = 20;
+  },
 });
 
 const rosenbrock = define({
@@ -87,6 +92,11 @@ const rosenbrock = define({
     out[0] = R(R(-2 * a) - R(R(400 * x) * b));
     out[1] = R(200 * b);
     return R(R(a * a) + R(100 * R(b * b)));
+  },
+  hessian(x, y, out) {
+    out[0] = 2 - 400 * y + 1200 * x * x;
+    out[1] = out[2] = -400 * x;
+    out[3] = 200;
   },
 });
 
@@ -126,6 +136,16 @@ const beale = define({
     out[1] = R(R(R(a2 * x) + R(b2 * R(R(2 * x) * y))) + R(c2 * R(R(3 * x) * y2)));
     return R(R(R(a * a) + R(b * b)) + R(c * c));
   },
+  hessian(x, y, out) {
+    const y2 = y * y;
+    const y3 = y2 * y;
+    const a = 1.5 - x + x * y, b = 2.25 - x + x * y2, c = 2.625 - x + x * y3;
+    const ax = y - 1, bx = y2 - 1, cx = y3 - 1; // ∂/∂x of a, b, c
+    const ay = x, by = 2 * x * y, cy = 3 * x * y2; // ∂/∂y
+    out[0] = 2 * (ax * ax + bx * bx + cx * cx);
+    out[1] = out[2] = 2 * (ax * ay + a + bx * by + b * (2 * y) + cx * cy + c * (3 * y2));
+    out[3] = 2 * (ay * ay + by * by + b * (2 * x) + cy * cy + c * (6 * x * y));
+  },
 });
 
 const himmelblau = define({
@@ -152,6 +172,13 @@ const himmelblau = define({
     }
     return a * a + b * b;
   },
+  hessian(x, y, out) {
+    const a = x * x + y - 11;
+    const b = x + y * y - 7;
+    out[0] = 4 * a + 8 * x * x + 2;
+    out[1] = out[2] = 4 * x + 4 * y;
+    out[3] = 2 + 4 * b + 8 * y * y;
+  },
 });
 
 const saddle = define({
@@ -170,6 +197,9 @@ const saddle = define({
       out[1] = -2 * y;
     }
     return x * x - y * y;
+  },
+  hessian(_x, _y, out) {
+    out[0] = 2; out[1] = 0; out[2] = 0; out[3] = -2;
   },
 });
 
@@ -192,6 +222,9 @@ const booth = define({
     }
     return a * a + b * b;
   },
+  hessian(_x, _y, out) {
+    out[0] = 10; out[1] = 8; out[2] = 8; out[3] = 10;
+  },
 });
 
 const TWO_PI = 2 * Math.PI;
@@ -211,6 +244,11 @@ const rastrigin = define({
       out[1] = 2 * y + 10 * TWO_PI * Math.sin(TWO_PI * y);
     }
     return 20 + x * x - 10 * Math.cos(TWO_PI * x) + y * y - 10 * Math.cos(TWO_PI * y);
+  },
+  hessian(x, y, out) {
+    out[0] = 2 + 10 * TWO_PI * TWO_PI * Math.cos(TWO_PI * x);
+    out[1] = out[2] = 0;
+    out[3] = 2 + 10 * TWO_PI * TWO_PI * Math.cos(TWO_PI * y);
   },
 });
 
@@ -241,6 +279,17 @@ const flatSharp = define({
       out[1] = 0.02 * y + a * ((y - WIDE.cy) / WIDE.s2) + b * ((y - NARROW.cy) / NARROW.s2);
     }
     return 0.01 * (x * x + y * y) - a - b;
+  },
+  hessian(x, y, out) {
+    let xx = 0.02, xy = 0, yy = 0.02;
+    for (const w of [WIDE, NARROW]) {
+      const a = well(w, x, y);
+      const dx = x - w.cx, dy = y - w.cy;
+      xx += a * (1 / w.s2 - (dx * dx) / (w.s2 * w.s2));
+      xy -= a * ((dx * dy) / (w.s2 * w.s2));
+      yy += a * (1 / w.s2 - (dy * dy) / (w.s2 * w.s2));
+    }
+    out[0] = xx; out[1] = out[2] = xy; out[3] = yy;
   },
 });
 function flatSharpValue(x: number, y: number): number {
@@ -275,6 +324,7 @@ export function getBuiltinLoss(name: string): BuiltinLoss {
 /** A 2-D built-in as a simulation Problem. */
 export function builtinProblem(b: BuiltinLoss): Problem {
   const scratch = new Float64Array(2);
+  const h4 = new Float64Array(4);
   return {
     name: b.name,
     dim: 2,
@@ -286,5 +336,14 @@ export function builtinProblem(b: BuiltinLoss): Problem {
       return b.evaluate(params[0]!, params[1]!, scratch);
     },
     ...(b.evaluateFloat32 ? { evaluateFloat32: (params: Float64Array, gradOut: Float64Array) => b.evaluateFloat32!(params[0]!, params[1]!, gradOut) } : {}),
+    hessianMethod: 'analytic',
+    hessian(params, out) {
+      b.hessian(params[0]!, params[1]!, out);
+    },
+    hvp(params, v, out) {
+      b.hessian(params[0]!, params[1]!, h4);
+      out[0] = h4[0]! * v[0]! + h4[1]! * v[1]!;
+      out[1] = h4[2]! * v[0]! + h4[3]! * v[1]!;
+    },
   };
 }

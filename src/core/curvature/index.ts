@@ -1,0 +1,5 @@
+// Second derivatives: eigen-solvers, Lanczos, preconditioners, stability thresholds, step quality α.
+export { jacobiEigen, symmetricEigenvalues, tridiagonalQL, lanczosExtremes, type EigenDecomposition, type LanczosOptions, type LanczosResult, type MatVec } from './eigen';
+export { stabilityThreshold, preconditioner, isAdaptive, type StabilityThreshold, type SharpnessKind } from './stability';
+export { computeCurvature, denseHessian, numericHvp, stepAlpha, type CurvatureSeries, type CurvatureOptions } from './curvature';
+export { hessianReport, MAX_DENSE_HESSIAN, type HessianReport } from './report';
