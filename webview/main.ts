@@ -668,6 +668,8 @@ function onMessage(msg: ToWebview): void {
         toolbar.setNotice(msg.snapshot.notice);
       }
       toolbar.update(model, true);
+      // A schedule's preview comes with the validation of the config (computed by the core on the host).
+      if (toolbar.config?.runs.some((r) => r.schedule || r.then)) post({ type: 'run/validate', seq: ++validateSeq, config: toolbar.config });
       scheduleRender(msg.type, t0);
       return;
     case 'run/didStart':
@@ -728,6 +730,7 @@ function onMessage(msg: ToWebview): void {
     case 'run/didValidate':
       if (msg.seq === validateSeq) {
         toolbar.setProblems(msg.problems);
+        toolbar.setPreviews(msg.previews ?? []);
         if (msg.problems.length && liveTimer !== undefined) {
           window.clearTimeout(liveTimer);
           liveTimer = undefined;

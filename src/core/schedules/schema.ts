@@ -197,3 +197,25 @@ export interface ScheduleConfig {
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
 }
+
+/**
+ * Starting values for a class's required keywords in a run of `steps` steps at learning rate `lr` (the
+ * panel's picker fills these in when a class is chosen; the user edits them). Optional keywords keep
+ * torch's defaults.
+ */
+export function suggestedScheduleArgs(name: ScheduleClassName, steps: number, lr: number, momentumKind: 'momentum' | 'beta1' | null = 'momentum'): Record<string, ScheduleValue> {
+  const q = Math.max(1, Math.round(steps / 4));
+  switch (name) {
+    case 'StepLR': return { step_size: q, gamma: 0.5 };
+    case 'MultiStepLR': return { milestones: [Math.max(1, Math.round(steps / 2)), Math.max(2, Math.round((3 * steps) / 4))], gamma: 0.1 };
+    case 'ExponentialLR': return { gamma: 0.99 };
+    case 'ConstantLR': return {};
+    case 'LinearLR': return { start_factor: 0.1, total_iters: Math.max(1, Math.round(steps / 10)) };
+    case 'PolynomialLR': return { total_iters: Math.max(1, steps) };
+    case 'CosineAnnealingLR': return { T_max: Math.max(1, steps), eta_min: 0 };
+    case 'CosineAnnealingWarmRestarts': return { T_0: q, T_mult: 1 };
+    case 'OneCycleLR': return { max_lr: lr, total_steps: Math.max(1, steps), ...(momentumKind === null ? { cycle_momentum: false } : {}) };
+    case 'CyclicLR': return { base_lr: lr / 10, max_lr: lr, step_size_up: q / 2 >= 1 ? Math.round(q / 2) : 1, ...(momentumKind !== 'momentum' ? { cycle_momentum: false } : {}) };
+    case 'ReduceLROnPlateau': return { factor: 0.5, patience: 10 };
+  }
+}
