@@ -248,6 +248,8 @@ export interface RenderSummary {
   readonly linked: boolean;
   /** The notice the panel shows (a refused request, a partly restored configuration), or null. */
   readonly notice?: string | null;
+  /** Schedules: the runs whose lr preview the toolbar draws, its points, and the switch markers drawn on the step charts. */
+  readonly schedule?: { readonly previewRuns: readonly string[]; readonly previewPoints: number; readonly switches: readonly number[] };
 }
 
 export interface ChartImage {
@@ -560,6 +562,13 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   if (!PHASES.has(v['phase'] as string) || typeof v['linked'] !== 'boolean') return undefined;
   const notice = v['notice'];
   if (notice !== undefined && notice !== null && !isStr(notice)) return undefined;
+  const sch = v['schedule'];
+  let schedule: RenderSummary['schedule'];
+  if (sch !== undefined) {
+    if (!isObj(sch) || !Array.isArray(sch['previewRuns']) || sch['previewRuns'].length > LIMITS.maxRuns || !sch['previewRuns'].every((r) => isStr(r, LIMITS.maxIdLength))) return undefined;
+    if (!isInt(sch['previewPoints'], 0, 1e9) || !Array.isArray(sch['switches']) || sch['switches'].length > 1000 || !sch['switches'].every((x) => isInt(x, 0, LIMITS.maxSteps))) return undefined;
+    schedule = { previewRuns: sch['previewRuns'] as string[], previewPoints: sch['previewPoints'], switches: sch['switches'] as number[] };
+  }
   const charts: Record<string, ChartSummary> = {};
   for (const [k, c] of Object.entries(v['charts'])) {
     if (!isStr(k, 64)) return undefined;
@@ -570,7 +579,7 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   return {
     panelId: v['panelId'], runs: v['runs'], runIds: v['runIds'] as string[], charts,
     paintMs: v['paintMs'], cause: v['cause'], step: v['step'], error: v['error'] as string | null,
-    phase: v['phase'] as RunPhase, linked: v['linked'], ...(typeof notice === 'string' ? { notice } : {}),
+    phase: v['phase'] as RunPhase, linked: v['linked'], ...(typeof notice === 'string' ? { notice } : {}), ...(schedule ? { schedule } : {}),
   };
 }
 

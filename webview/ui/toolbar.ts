@@ -703,10 +703,22 @@ export class Toolbar {
   /** The host's previews of the draft's schedules (run/didValidate): redraws the active run's. */
   setPreviews(previews: readonly SchedulePreview[]): void {
     this.previews = previews;
+    this.previewFor = this.draft ? JSON.stringify(this.draft) : '';
     this.drawPreview();
+  }
+  private previewFor = '';
+  /** Are the previews shown those of `config`? */
+  hasPreviewFor(config: SessionConfig): boolean {
+    return this.previewFor === JSON.stringify(config);
   }
   get previewRunIds(): string[] {
     return this.previews.map((p) => p.runId);
+  }
+  /** Points of the preview drawn for the run whose form is shown (0: none drawn). */
+  get previewPoints(): number {
+    const c = this.previewCanvas;
+    const p = this.previews.find((q) => q.runId === this.activeRun);
+    return c && c.isConnected && !c.hidden && p ? p.lr.x.length : 0;
   }
 
   private drawPreview(): void {
