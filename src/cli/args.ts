@@ -143,7 +143,7 @@ export function parseHyperValue(spec: HyperparameterSpec, flag: string, text: st
 
 function parseOptimizerName(text: string): OptimizerName {
   try {
-    return getOptimizerDefinition(text.trim().toLowerCase()).name;
+    return getOptimizerDefinition(text.trim().replace(/^torch\.optim\./i, '').toLowerCase()).name;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
