@@ -739,13 +739,14 @@ export class Toolbar {
     box.setAttribute('aria-label', 'Learning-rate schedule');
     const cur = run.schedule?.schedulers[0];
     const sel = dropdown(
-      [{ value: '', label: 'none (constant lr)' }, ...SCHEDULE_CLASS_NAMES.map((n) => ({ value: n, label: n, title: `${SCHEDULE_CLASSES[n].torchName}: ${SCHEDULE_CLASSES[n].summary}` }))],
-      cur?.name ?? '',
+      // 'none', not '': the toolkit's dropdown selects an option whose value equals its initial '' over the `selected` one.
+      [{ value: 'none', label: 'none (constant lr)' }, ...SCHEDULE_CLASS_NAMES.map((n) => ({ value: n, label: n, title: `${SCHEDULE_CLASSES[n].torchName}: ${SCHEDULE_CLASSES[n].summary}` }))],
+      cur?.name ?? 'none',
       { id: 'schedule-class', label: 'lr schedule', title: 'torch.optim.lr_scheduler class, stepped after every optimizer step' },
     );
     const withSchedule = (d: SessionConfig, f: (r: RunSpec) => RunSpec): SessionConfig => ({ ...d, runs: d.runs.map((r) => (r.id === rid ? f(r) : r)) });
     sel.addEventListener('change', () => {
-      const name = sel.value as ScheduleClassName | '';
+      const name = sel.value === 'none' || !Object.hasOwn(SCHEDULE_CLASSES, sel.value) ? '' : (sel.value as ScheduleClassName);
       for (const k of [...this.edited]) if (k.startsWith(`h:${rid}:schedule.`)) this.edited.delete(k);
       const d = this.draft!;
       const r = d.runs.find((x) => x.id === rid);
@@ -830,12 +831,12 @@ export class Toolbar {
     // then switch to …
     const then = run.then?.[0];
     const thenSel = dropdown(
-      [{ value: '', label: 'no switch' }, ...[...model.optimizers.values()].map((o) => ({ value: o.name, label: o.label, title: o.torchName }))],
-      then?.optimizer ?? '',
+      [{ value: 'none', label: 'no switch' }, ...[...model.optimizers.values()].map((o) => ({ value: o.name, label: o.label, title: o.torchName }))],
+      then?.optimizer ?? 'none',
       { id: 'then-optimizer', label: 'then switch to', title: 'After the given step a new optimizer (fresh state) takes over the same parameters' },
     );
     thenSel.addEventListener('change', () => {
-      const name = thenSel.value as OptimizerName | '';
+      const name = thenSel.value === 'none' || !model.optimizers.has(thenSel.value as OptimizerName) ? '' : (thenSel.value as OptimizerName);
       const d = this.draft!;
       for (const k of [...this.edited]) if (k.startsWith(`h:${rid}:then.`)) this.edited.delete(k);
       this.draft = withSchedule(d, (x) => {

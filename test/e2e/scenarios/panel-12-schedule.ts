@@ -23,6 +23,7 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await view.frame.locator('#schedule-T_max').waitFor({ state: 'visible', timeout: 20_000 });
   await view.frame.locator('#schedule-eta_min').waitFor({ state: 'visible', timeout: 5_000 });
   const steps = (await frame.evaluate(`window.__optimizerDiagnostics.form().draft.steps`)) as number;
+  ctx.assert.strictEqual(await frame.evaluate(`document.querySelector('#schedule-class').value`), 'CosineAnnealingLR', 'the picker shows the chosen class');
   const tmax = (await frame.evaluate(`window.__optimizerDiagnostics.form().draft.runs[0].schedule.schedulers[0].args.T_max`)) as number;
   ctx.assert.strictEqual(tmax, steps, 'T_max prefilled to the run\'s steps');
 
@@ -47,6 +48,7 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await view.frame.locator('#then-optimizer').click();
   await view.frame.locator('#then-optimizer vscode-option[value="sgd"]').click();
   await waitInWebview(frame, `od.model().status.phase === 'done' && [...od.model().runs.values()].some((r) => (r.switches || []).length === 1)`, 60_000);
+  ctx.assert.strictEqual(await frame.evaluate(`document.querySelector('#then-optimizer').value`), 'sgd', 'the switch picker shows SGD');
   const at = (await frame.evaluate(`[...window.__optimizerDiagnostics.model().runs.values()][0].switches[0].step`)) as number;
   ctx.assert.strictEqual(at, Math.round(steps / 2), 'switch at the prefilled step');
   const rendered = (await frame.evaluate(`window.__optimizerDiagnostics.lastRender()`)) as { charts: Record<string, unknown> };
