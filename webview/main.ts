@@ -419,6 +419,7 @@ function render(cause: string, t0 = performance.now()): void {
         summary: {
           panelId: model.panelId, runs: runs.length, runIds: runs.map((r) => r.runId), charts: summaries, paintMs, cause, step: ui.step,
           error: error ?? (model.error ? model.error.message : null), phase: model.status.phase, linked: model.links !== null, notice: toolbar.noticeText,
+          schedule: { previewRuns: toolbar.previewRunIds, previewPoints: toolbar.previewPoints, switches: cursor.switches.map((s) => s.step) },
         },
       });
     }, 0);
@@ -668,6 +669,8 @@ function onMessage(msg: ToWebview): void {
         toolbar.setNotice(msg.snapshot.notice);
       }
       toolbar.update(model, true);
+      // A schedule's preview comes with the validation of the config (computed by the core on the host).
+      if (toolbar.config?.runs.some((r) => r.schedule || r.then)) post({ type: 'run/validate', seq: ++validateSeq, config: toolbar.config });
       scheduleRender(msg.type, t0);
       return;
     case 'run/didStart':
@@ -680,6 +683,10 @@ function onMessage(msg: ToWebview): void {
       }
       toolbar.update(model);
       if (!toolbar.dirty) setState({ config: msg.config });
+      // A run with a schedule the form did not post (a restored or host-made config): fetch its preview.
+      if (!toolbar.dirty && toolbar.config && toolbar.config.runs.some((r) => r.schedule || r.then) && !toolbar.hasPreviewFor(toolbar.config)) {
+        post({ type: 'run/validate', seq: ++validateSeq, config: toolbar.config });
+      }
       updateCards();
       return;
     case 'run/didProgress':
@@ -728,6 +735,9 @@ function onMessage(msg: ToWebview): void {
     case 'run/didValidate':
       if (msg.seq === validateSeq) {
         toolbar.setProblems(msg.problems);
+        toolbar.setPreviews(msg.previews ?? []);
+        // a drawn preview is reported with the next render summary
+        if (msg.previews?.length) scheduleRender(msg.type, t0);
         if (msg.problems.length && liveTimer !== undefined) {
           window.clearTimeout(liveTimer);
           liveTimer = undefined;

@@ -5,10 +5,16 @@
 import {
   CONVENTION_NAMES,
   OPTIMIZERS,
+  SCHEDULE_CLASSES,
+  ScheduleError,
+  checkSchedule,
+  parseSchedulerSpec,
   getOptimizerDefinition,
   isConventionName,
   type ConventionName,
   type Dtype,
+  type ScheduleConfig,
+  type SegmentConfig,
   type HyperValue,
   type HyperparameterSpec,
   type OptimizerName,
@@ -51,6 +57,10 @@ export interface CommonOptions {
 export interface SimulateArgs extends CommonOptions {
   command: 'simulate';
   optimizer: OptimizerName;
+  /** `--schedule` flags before any `--then` (the first optimizer's). */
+  schedule?: ScheduleConfig;
+  /** `--then "sgd lr=5e-4 momentum=0.9 @100"` switches, with the `--schedule` flags that follow each. */
+  then: SegmentConfig[];
   /** `--curvature [--curvature-every K]`: trajectory.curvature, eigenvalues at every K-th point. */
   curvature?: { every: number };
 }
@@ -81,6 +91,8 @@ export interface CompareArgs extends CommonOptions {
   tune?: 'lr';
   objective?: TuneObjective;
   workers?: number;
+  /** `--schedule` flags: the same schedule for every run. */
+  schedule?: ScheduleConfig;
 }
 
 /** `sweep`: one or two --grid axes over a hyperparameter of one optimizer. */
@@ -118,7 +130,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every']);
+const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every']);
 const SWITCHES = new Set(['json', 'csv', 'help', 'curvature']);
 /** The flags of `hessian`. */
 const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
@@ -182,7 +194,7 @@ export function parseHyperValue(spec: HyperparameterSpec, flag: string, text: st
 
 function parseOptimizerName(text: string): OptimizerName {
   try {
-    return getOptimizerDefinition(text.trim().toLowerCase()).name;
+    return getOptimizerDefinition(text.trim().replace(/^torch\.optim\./i, '').toLowerCase()).name;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -205,6 +217,48 @@ export function parseRunSpec(text: string): RunSpec {
   return { optimizer, hyperparameters, label: text.trim() };
 }
 
+/** `--schedule` texts (and `--schedule-milestones`) of one optimizer → its ScheduleConfig, checked for `steps` steps. */
+export function parseScheduleFlags(texts: readonly string[], milestones: string | undefined, steps: number | undefined, whose: string): ScheduleConfig | undefined {
+  if (texts.length === 0) {
+    if (milestones !== undefined) throw new UsageError(`--schedule-milestones${whose}: needs two or more --schedule flags (SequentialLR)`);
+    return undefined;
+  }
+  try {
+    const schedulers = texts.map((t) => parseSchedulerSpec(t));
+    let ms: number[] | undefined;
+    if (milestones !== undefined) {
+      ms = parseList('schedule-milestones', milestones);
+      if (texts.length < 2) throw new UsageError(`--schedule-milestones${whose}: SequentialLR needs two or more --schedule flags`);
+    }
+    const config: ScheduleConfig = { schedulers, ...(ms ? { milestones: ms } : {}) };
+    checkSchedule(config, steps);
+    return config;
+  } catch (e) {
+    if (e instanceof ScheduleError) throw new UsageError(`--schedule${whose}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `--then "sgd lr=5e-4 momentum=0.9 @100"`: the optimizer that takes over after 100 steps. */
+export function parseThenSpec(text: string): { optimizer: OptimizerName; hyperparameters: Record<string, HyperValue>; fromStep: number } {
+  const parts = text.trim().split(/\s+/).filter(Boolean);
+  const at = parts.filter((p) => p.startsWith('@'));
+  if (at.length !== 1) throw new UsageError(`--then: expected "OPTIMIZER [name=value ...] @STEP" such as "sgd lr=5e-4 momentum=0.9 @100", got ${quoteValue(text)}`);
+  const stepText = at[0]!.slice(1);
+  const fromStep = parseNumber('then', stepText);
+  if (!Number.isSafeInteger(fromStep) || fromStep < 1) throw new UsageError(`--then: @STEP must be a positive integer, got ${quoteValue(at[0]!)}`);
+  const rest = parts.filter((p) => !p.startsWith('@')).join(' ');
+  if (!rest) throw new UsageError(`--then: expected an optimizer name before @${stepText}`);
+  let spec: RunSpec;
+  try {
+    spec = parseRunSpec(rest);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^--run/, '--then'));
+    throw e;
+  }
+  return { optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, fromStep };
+}
+
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -219,6 +273,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const values = new Map<string, string>();
   const runs: string[] = [];
   const grids: string[] = [];
+  // --schedule / --schedule-milestones belong to the optimizer before them: the first, or the last --then.
+  const scheduleGroups: { then?: string; schedules: string[]; milestones?: string }[] = [{ schedules: [] }];
   const switches = new Set<string>();
   const hyper = new Map<string, { spec: HyperparameterSpec; text: string | undefined; flag: string }>();
   for (let i = 0; i < rest.length; i++) {
@@ -238,9 +294,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const spec = HYPER_FLAGS.get(hyperName(name));
     if (VALUED.has(name)) {
       const v = takeValue();
+      const group = scheduleGroups[scheduleGroups.length - 1]!;
       if (name === 'run') runs.push(v);
       else if (name === 'grid') grids.push(v);
-      else if (values.has(name)) throw new UsageError(`--${name} given twice`);
+      else if (name === 'then') scheduleGroups.push({ then: v, schedules: [] });
+      else if (name === 'schedule') group.schedules.push(v);
+      else if (name === 'schedule-milestones') {
+        if (group.milestones !== undefined) throw new UsageError(`--schedule-milestones given twice${group.then ? ` for --then ${quoteValue(group.then)}` : ''}`);
+        group.milestones = v;
+      } else if (values.has(name)) throw new UsageError(`--${name} given twice`);
       else values.set(name, v);
     } else if (SWITCHES.has(name)) {
       if (value !== undefined && !parseBool(name, value)) continue;
@@ -312,6 +374,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (!(tolerance > 0)) throw new UsageError('--tolerance must be > 0');
 
   if (command === 'sweep' || command === 'lr-find') {
+    if (scheduleGroups.length > 1 || scheduleGroups[0]!.schedules.length || scheduleGroups[0]!.milestones !== undefined) {
+      throw new UsageError(`--schedule and --then do not apply to ${command} yet: its runs use a constant lr`);
+    }
     if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError(`--csv does not apply to ${command}: it writes JSON (--json, --out FILE.json)`);
     if (values.has('optimizers') || runs.length) throw new UsageError(`${command} takes one --optimizer (--optimizers and --run belong to "compare")`);
     const optText = values.get('optimizer');
@@ -357,11 +422,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new UsageError(`--${flagName(name)} does not apply to ${optimizer} (it takes ${def.hyperparameters.map((s) => '--' + flagName(s.name)).join(', ')})`);
       }
     }
+    const then: SegmentConfig[] = [];
+    let prev = 0;
+    for (let k = 1; k < scheduleGroups.length; k++) {
+      const t = parseThenSpec(scheduleGroups[k]!.then!);
+      if (t.fromStep <= prev || t.fromStep >= common.steps) {
+        throw new UsageError(`--then ${quoteValue(scheduleGroups[k]!.then!)}: @${t.fromStep} must be after ${prev === 0 ? 'step 0' : `the previous switch (@${prev})`} and before the last step (--steps ${common.steps})`);
+      }
+      prev = t.fromStep;
+      then.push(t);
+    }
+    const ends = [...then.map((t) => t.fromStep), common.steps];
+    const starts = [0, ...then.map((t) => t.fromStep)];
+    const schedules = scheduleGroups.map((g, k) =>
+      parseScheduleFlags(g.schedules, g.milestones, ends[k]! - starts[k]!, g.then ? ` (for --then ${quoteValue(g.then)})` : ''));
+    const withSchedules = then.map((t, k) => (schedules[k + 1] ? { ...t, schedule: schedules[k + 1]! } : t));
     if (values.has('curvature-every') && !switches.has('curvature')) throw new UsageError('--curvature-every needs --curvature');
     const curvature = switches.has('curvature') ? { every: values.has('curvature-every') ? parseInteger('curvature-every', values.get('curvature-every')!, 1) : 1 } : undefined;
-    return { ...common, command: 'simulate', optimizer, ...(curvature ? { curvature } : {}) };
+    return { ...common, command: 'simulate', optimizer, ...(schedules[0] ? { schedule: schedules[0] } : {}), then: withSchedules, ...(curvature ? { curvature } : {}) };
   }
   if (switches.has('curvature') || values.has('curvature-every')) throw new UsageError('--curvature belongs to "simulate"');
+  if (scheduleGroups.length > 1) throw new UsageError('--then belongs to "simulate" (one run that switches optimizer); compare runs each optimizer throughout');
 
   if (values.has('optimizer')) throw new UsageError('compare takes --optimizers a,b,c and/or --run "name k=v ..."; not --optimizer');
   const specs: RunSpec[] = [];
@@ -381,18 +462,20 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     specs.push({ ...spec, hyperparameters: { ...shared, ...spec.hyperparameters } });
   }
   if (specs.length === 0) throw new UsageError('compare needs --optimizers a,b,c and/or --run "name k=v ..."');
+  const schedule = parseScheduleFlags(scheduleGroups[0]!.schedules, scheduleGroups[0]!.milestones, common.steps, '');
   let tune: 'lr' | undefined;
   let objective: TuneObjective | undefined;
   if (values.has('tune')) {
     if (values.get('tune') !== 'lr') throw new UsageError(`--tune: expected lr, got ${quoteValue(values.get('tune')!)} (tuning other hyperparameters is not built yet)`);
     tune = 'lr';
+    if (schedule) throw new UsageError('--schedule does not apply to compare --tune lr yet: the tuned runs use a constant lr');
     if (common.csv || /\.csv$/i.test(common.out ?? '')) throw new UsageError('--csv does not apply to compare --tune lr: it writes JSON (--json, --out FILE.json)');
     for (const s of specs) if ('lr' in s.hyperparameters) throw new UsageError(`--tune lr searches the learning rate: do not also give lr (${s.label})`);
     const o = values.get('objective') ?? 'final-loss';
     if (o !== 'final-loss' && o !== 'steps' && o !== 'distance') throw new UsageError(`--objective: expected final-loss, steps or distance, got ${quoteValue(o)}`);
     objective = o;
   } else if (values.has('objective') || values.has('workers')) throw new UsageError('--objective and --workers go with --tune lr');
-  return { ...common, command: 'compare', runs: specs, tolerance, ...(tune ? { tune, objective, ...(workers !== undefined ? { workers } : {}) } : {}) };
+  return { ...common, command: 'compare', runs: specs, tolerance, ...(schedule ? { schedule } : {}), ...(tune ? { tune, objective, ...(workers !== undefined ? { workers } : {}) } : {}) };
 }
 
 /** `--grid "lr=1e-4:1:log:48"` → an axis, checked against the optimizer's hyperparameters. */
@@ -505,6 +588,10 @@ export function helpText(topic?: string): string {
     '  --curvature                       simulate: add trajectory.curvature (λ_max, λ_min, preconditioned λ_max,',
     '                                    stability threshold, step quality α; README "Curvature and stability")',
     '  --curvature-every K               eigenvalues at every K-th recorded point only (default 1)',
+    '  --schedule "CLASS k=v ..."        a torch.optim.lr_scheduler, e.g. "CosineAnnealingLR T_max=200 eta_min=1e-3",',
+    '                                    stepped after every optimizer step; lists comma-separated (milestones=50,120).',
+    '                                    Several --schedule flags: a ChainedScheduler, or with',
+    '  --schedule-milestones M1,...      a SequentialLR switching scheduler at these steps',
     '',
     `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];
@@ -551,6 +638,7 @@ export function helpText(topic?: string): string {
       '--objective O   what --tune minimises: final-loss (default), steps (steps to tolerance), distance',
       '                (final distance to the known minimum + mean loss along the path)',
       '--workers N     parallel loss processes for --tune on a loss file (default: the core count)',
+      '--schedule applies the same schedule to every run.',
       '',
       ...common,
       '',
@@ -571,6 +659,7 @@ export function helpText(topic?: string): string {
       '  --gradient auto|autodiff|numeric, --timeout MS, --memory-limit-mb MB   as for simulate',
     ].join('\n');
   }
+  if (topic === 'schedule' || topic === 'schedules') return scheduleHelp();
   return [
     'usage: optimizer-diagnostics <command> [flags]',
     '',
@@ -581,13 +670,37 @@ export function helpText(topic?: string): string {
     '  lr-find    the learning-rate range test, with suggested learning rates',
     '  hessian    the Hessian and its eigenvalues at a point (help hessian)',
     '  list       list the optimizers and built-in losses',
-    '  help [compare|sweep|lr-find|hessian]',
+    '  help [compare|sweep|lr-find|hessian|schedule]',
     '',
     'usage: optimizer-diagnostics simulate --loss NAME|PATH --optimizer NAME --steps N [flags]',
     '',
     ...common,
+    '  --then "NAME k=v ... @STEP"       after STEP steps a new optimizer takes over the parameters with fresh',
+    '                                    state (repeatable); --schedule flags after a --then are its schedule',
+    '',
+    'Schedules: optimizer-diagnostics help schedule lists the classes and their keywords.',
     '',
     'Hyperparameters (PyTorch names with - for _; every valued flag also takes --name=value):',
     ...hyperLines,
   ].join('\n');
+}
+
+/** `help schedule`: every scheduler class with its keywords and torch's defaults (from the schedule schema). */
+export function scheduleHelp(): string {
+  const val = (v: unknown) => (v === null ? 'None' : Array.isArray(v) ? v.join(',') : typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
+  const lines = [
+    'usage: --schedule "CLASS key=value ..." (torch.optim.lr_scheduler names and keywords; torch 1.13 semantics)',
+    'The schedule is constructed before the first step (setting its lr) and stepped after every optimizer step;',
+    'ReduceLROnPlateau is stepped with the loss that step used. Several --schedule flags make a ChainedScheduler,',
+    'or a SequentialLR with --schedule-milestones M1,... (one fewer than schedulers). Lists are comma-separated.',
+    '',
+  ];
+  for (const c of Object.values(SCHEDULE_CLASSES)) {
+    lines.push(`${c.name}: ${c.summary}`);
+    for (const p of c.params) {
+      const kind = p.kind === 'choice' ? p.choices!.join('|') : p.kind === 'integers' ? 'N1,N2,...' : p.kind === 'boolean' ? 'true|false' : p.kind === 'integer' ? 'N' : 'X';
+      lines.push(`  ${`${p.name}=${kind}`.padEnd(34)}${p.description}${p.required ? ' (required)' : ` (default ${val(p.default)})`}`);
+    }
+  }
+  return lines.join('\n');
 }

@@ -11,7 +11,12 @@ import {
   createOptimizer,
   getConvention,
   type OptimizerOptions,
+  createScheduledOptimizer,
+  formatSchedulerSpec,
+  unionNames,
   HyperparameterError,
+  ScheduleError,
+  type ScheduleConfig,
   type HyperValue,
   type OptimizerName,
 } from '../core';
@@ -39,11 +44,11 @@ function optionsOf(opts: Pick<CommonOptions, 'convention' | 'dtype'>): Optimizer
 }
 
 /** Validates hyperparameters up front so that bad flags are usage errors (exit 2), not run failures. */
-function checkHyperparameters(name: OptimizerName, hp: Record<string, HyperValue>, opts: Pick<CommonOptions, 'convention' | 'dtype'> = {}): void {
+function checkHyperparameters(name: OptimizerName, hp: Readonly<Record<string, HyperValue>>, schedule?: ScheduleConfig, opts: Pick<CommonOptions, 'convention' | 'dtype'> = {}): void {
   try {
-    createOptimizer(name, hp, optionsOf(opts));
+    createScheduledOptimizer(name, hp, schedule, optionsOf(opts));
   } catch (e) {
-    if (e instanceof HyperparameterError) throw new UsageError(e.message);
+    if (e instanceof HyperparameterError || e instanceof ScheduleError) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -109,7 +114,8 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
 function checkBudget(opts: CommonOptions, runs: readonly RunConfig[], info: LossInfo, trajectoryOnly: boolean, perRun: number): void {
   for (const rc of runs) {
     try {
-      planRecording(opts.steps, rowBytes(info.dim, createOptimizer(rc.optimizer, rc.hyperparameters, optionsOf(opts)), trajectoryOnly ? 'trajectory' : 'all', info.hasValidation), perRun);
+      const all = [createOptimizer(rc.optimizer, rc.hyperparameters, optionsOf(opts)), ...(rc.then ?? []).map((s) => createOptimizer(s.optimizer, s.hyperparameters, optionsOf(opts)))];
+      planRecording(opts.steps, rowBytes(info.dim, unionNames(all), trajectoryOnly ? 'trajectory' : 'all', info.hasValidation), perRun);
     } catch (e) {
       if (e instanceof RangeError) throw new UsageError(`--memory-budget-mb ${opts.memoryBudgetMb} (${runs.length} run(s)): ${e.message}`);
       throw e;
@@ -158,11 +164,25 @@ function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
   for (const p of parts) yield* p;
 }
 
+/** `CosineAnnealingLR T_max=200 | LinearLR … (SequentialLR at 20)`: a schedule in one line. */
+function scheduleLine(s: ScheduleConfig): string {
+  const list = s.schedulers.map(formatSchedulerSpec).join(' ; ');
+  return s.milestones ? `SequentialLR(${list}) milestones=${s.milestones.join(',')}` : s.schedulers.length > 1 ? `ChainedScheduler(${list})` : list;
+}
+
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
-  checkHyperparameters(args.optimizer, args.hyperparameters, args);
-  const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false, args.curvature ? { curvature: args.curvature } : {});
+  checkHyperparameters(args.optimizer, args.hyperparameters, args.schedule, args);
+  for (const t of args.then) checkHyperparameters(t.optimizer, t.hyperparameters, t.schedule, args);
+  const config = {
+    id: args.optimizer,
+    optimizer: args.optimizer,
+    hyperparameters: args.hyperparameters,
+    ...(args.schedule ? { schedule: args.schedule } : {}),
+    ...(args.then.length ? { then: args.then } : {}),
+  };
+  const { info, runs } = await execute(args, [config], false, args.curvature ? { curvature: args.curvature } : {});
   const rec = runs[0]!;
-  const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec) };
+  const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
   if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csvChunks(rec, info.paramNames) : json());
   if (args.json) await out.stream(json());
@@ -173,10 +193,16 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
     const hp = Object.entries(rec.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
     const conv = rec.convention || rec.dtype ? `   convention: ${rec.convention ?? 'pytorch'} ${rec.dtype ?? 'float64'}` : '';
     const lines = [`loss: ${info.name} (${names.length} parameters, ${info.gradient} gradient)   optimizer: ${rec.optimizer} ${hp}${conv}`];
+    if (args.schedule) lines.push(`schedule: ${scheduleLine(args.schedule)}`);
+    for (const seg of rec.segments?.slice(1) ?? []) {
+      const shp = Object.entries(seg.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? `(${v.join(', ')})` : v}`).join(' ');
+      lines.push(`then from step ${seg.fromStep}: ${seg.optimizer} ${shp}${seg.schedule ? `   schedule: ${scheduleLine(seg.schedule)}` : ''}`);
+    }
+    const showLr = !!(args.schedule || args.then.length);
     for (const w of info.warnings) lines.push(`warning: ${w}`);
     const sampled = describeSampling(rec);
     if (sampled) lines.push(`note: ${sampled}, to stay within --memory-budget-mb ${args.memoryBudgetMb}`);
-    const header = ['step', 'loss', ...(showParams ? names : []), '|grad|', ...(showParams ? names.map((n) => `eff_lr[${n}]`) : [])];
+    const header = ['step', 'loss', ...(showParams ? names : []), '|grad|', ...(showLr ? ['lr'] : []), ...(showParams ? names.map((n) => `eff_lr[${n}]`) : [])];
     const table: string[][] = [header];
     const n = rec.stepsCompleted;
     const stepOf = recordedRows(rec);
@@ -188,6 +214,8 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
       if (showParams) for (let i = 0; i < rec.dim; i++) row.push(fmt(rec.params[r * rec.dim + i]!));
       const g = gradNormAt(rec, r, stepOf);
       row.push(Number.isNaN(g) ? '' : fmt(g));
+      // lr used by the step leaving row r
+      if (showLr) row.push(r < m - 1 && r < rec.lr.length ? fmt(rec.lr[r]!) : '');
       // effective LR of the step that produced params[r] (per-step row r − 1)
       if (showParams) for (let i = 0; i < rec.dim; i++) row.push(r >= 1 && rec.effectiveLr.length ? fmt(rec.effectiveLr[(r - 1) * rec.dim + i]!) : '');
       table.push(row);
@@ -309,8 +337,8 @@ export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | u
 }
 
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
-  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters, args);
-  const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label }));
+  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters, args.schedule, args);
+  const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label, ...(args.schedule ? { schedule: args.schedule } : {}) }));
   const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv));
   const fMin = fMinOf(info);
   const rows: CompareRow[] = runs.map((rec, k) => {
@@ -333,7 +361,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     for (let k = 0; k < runs.length; k++) {
       const rec = runs[k]!;
       if (k) yield ',';
-      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec) });
+      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) });
     }
     yield ']}\n';
   };

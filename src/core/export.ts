@@ -14,6 +14,7 @@
 import { describeSampling, recordedRows, type RecordingData } from './simulation';
 import type { CurvatureSeries } from './curvature/curvature';
 import type { HyperValue } from './types';
+import { formatSchedulerSpec, type ScheduleConfig } from './schedules';
 
 /** The columns both `Recording` (core) and `RecordingColumns` (protocol) have. */
 export type ColumnarRun = RecordingData;
@@ -72,6 +73,10 @@ export interface TrajectoryJson {
   steps_completed: number;
   diverged: boolean;
   stop_reason: string | null;
+  /** Only with a schedule: its schedulers in the `--schedule` text form, and SequentialLR's milestones. */
+  schedule?: ScheduleJson;
+  /** Only when the run switches optimizer (`--then`): each segment and the step it starts from. */
+  segments?: SegmentJson[];
   /** Only when the memory budget downsampled the run. */
   sampling?: SamplingJson;
   trajectory: {
@@ -84,6 +89,8 @@ export interface TrajectoryJson {
     direction: JsonNumber[][];
     update: JsonNumber[][];
     lr: JsonNumber[];
+    /** Only when a schedule cycles momentum: SGD momentum / Adam β₁ used by step t+1. */
+    momentum?: JsonNumber[];
     diagnostics: Record<string, JsonNumber[][]>;
     validation_loss?: JsonNumber[];
     /** `simulate --curvature` (README "Curvature and stability"). */
@@ -99,6 +106,24 @@ export interface TrajectoryMeta {
   /** Numerical convention and dtype of the run; written only when not the defaults (pytorch, float64). */
   convention?: string;
   dtype?: string;
+  /** The first optimizer's schedule. */
+  schedule?: ScheduleConfig;
+}
+
+export interface ScheduleJson {
+  specs: string[];
+  milestones: number[] | null;
+}
+
+export interface SegmentJson {
+  optimizer: string;
+  hyperparameters: Record<string, HyperValue>;
+  from_step: number;
+  schedule?: ScheduleJson;
+}
+
+function scheduleJson(s: ScheduleConfig): ScheduleJson {
+  return { specs: s.schedulers.map(formatSchedulerSpec), milestones: s.milestones ? [...s.milestones] : null };
 }
 
 function hyperCopy(h: Readonly<Record<string, HyperValue>>): Record<string, HyperValue> {
@@ -132,6 +157,17 @@ function trajectoryHead(run: ColumnarRun, meta: TrajectoryMeta) {
     steps_completed: run.stepsCompleted,
     diverged: run.diverged,
     stop_reason: run.stopReason,
+    ...(meta.schedule ? { schedule: scheduleJson(meta.schedule) } : {}),
+    ...(run.segments
+      ? {
+          segments: run.segments.map((s): SegmentJson => ({
+            optimizer: s.optimizer,
+            hyperparameters: hyperCopy(s.hyperparameters),
+            from_step: s.fromStep,
+            ...(s.schedule ? { schedule: scheduleJson(s.schedule) } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -160,6 +196,7 @@ export function toTrajectoryJson(run: ColumnarRun, meta: TrajectoryMeta): Trajec
       direction: rows(run.direction, d, n),
       update: rows(run.update, d, n),
       lr: values(run.lr, n),
+      ...(run.momentum ? { momentum: values(run.momentum, n) } : {}),
       diagnostics,
       ...(run.validationLoss ? { validation_loss: values(run.validationLoss, m) } : {}),
       ...(run.curvature ? { curvature: run.curvature } : {}),
@@ -246,6 +283,10 @@ export function* trajectoryJsonChunks(run: ColumnarRun, meta: TrajectoryMeta): G
   yield* rowsJson(run.update, d, n);
   yield ',"lr":';
   yield* valuesJson(run.lr, n);
+  if (run.momentum) {
+    yield ',"momentum":';
+    yield* valuesJson(run.momentum, n);
+  }
   yield ',"diagnostics":';
   yield* mapJson(run.extra, (c) => rowsJson(c, d, n));
   if (run.validationLoss) {

@@ -5,3 +5,4 @@ export * from './optimizers/registry';
 export { PYTORCH, EPS_INSIDE_SQRT, TFJS, TEXTBOOK, CONVENTIONS, CONVENTION_NAMES, DTYPES, getConvention, isConventionName } from './optimizers/common';
 export * from './losses/builtins';
 export * from './curvature';
+export * from './schedules';

@@ -9,8 +9,27 @@
 // A run stops early when a parameter becomes non-finite after step k: stepsCompleted = k,
 // diverged = true, and every row before it is kept.
 
-import type { Optimizer, OptimizerState, Problem, StepDiagnostics } from './types';
+import type { HyperValue, Optimizer, OptimizerName, OptimizerState, Problem, StepContext, StepDiagnostics } from './types';
 import type { CurvatureSeries } from './curvature/curvature';
+import { createScheduler, paramGroup, type ParamGroup, type Scheduler } from './schedules/schedulers';
+import { checkSchedule, type ScheduleConfig } from './schedules';
+
+/** A later part of a run: at step `fromStep` a new optimizer takes over the parameters, with fresh state. */
+export interface SegmentSpec {
+  readonly optimizer: Optimizer;
+  /** Steps taken before it takes over (0 < fromStep < steps, increasing). */
+  readonly fromStep: number;
+  /** Its own learning-rate schedule, constructed when it takes over. */
+  readonly schedule?: ScheduleConfig;
+}
+
+/** A run's segment as recorded: which optimizer took over at which step (the first has fromStep 0). */
+export interface RecordedSegment {
+  readonly optimizer: OptimizerName;
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly fromStep: number;
+  readonly schedule?: ScheduleConfig;
+}
 
 export interface SimulationSpec {
   readonly problem: Problem;
@@ -30,6 +49,13 @@ export interface SimulationSpec {
    * while it runs (see `planRecording`), never refused.
    */
   readonly recordBudgetBytes?: number;
+  /**
+   * The optimizer's learning-rate schedule (torch.optim.lr_scheduler): constructed before the first step
+   * (setting its lr), stepped after every optimizer step (ReduceLROnPlateau with the loss that step used).
+   */
+  readonly schedule?: ScheduleConfig;
+  /** Optimizer switches (torch: constructing a new optimizer on the same parameters), in step order. */
+  readonly then?: readonly SegmentSpec[];
 }
 
 /**
@@ -69,6 +95,18 @@ export interface RecordingData {
   readonly effectiveLr: Float64Array;
   /** Learning rate in effect at step t+1 (after any schedule). */
   readonly lr: Float64Array;
+  /**
+   * Present when a schedule cycles momentum (cycle_momentum): SGD/RMSprop momentum or Adam-family β₁ used
+   * by step t+1 (in segments whose schedule does not cycle it: the optimizer's own value, NaN if none).
+   */
+  readonly momentum?: Float64Array | null;
+  /**
+   * Present when the run switches optimizer: each segment's optimizer and its first step. State, scalar
+   * state and diagnostic columns are the union of the segments' names; a row of a segment whose optimizer
+   * does not keep a name holds NaN there. `scalarState.step` counts the run's steps (the optimizer's own
+   * `state['step']` restarts at 0 in each segment: it is step − fromStep).
+   */
+  readonly segments?: readonly RecordedSegment[];
   readonly state: Readonly<Record<string, Float64Array>>;
   /** Always includes `step`. */
   readonly scalarState: Readonly<Record<string, Float64Array>>;
@@ -96,15 +134,24 @@ export const DEFAULT_RECORD_BUDGET_BYTES = 1.5 * 2 ** 30;
 /** @deprecated name of DEFAULT_RECORD_BUDGET_BYTES (it used to be a refusal limit). */
 export const MAX_RECORDING_BYTES = DEFAULT_RECORD_BUDGET_BYTES;
 
+/** The names a recording keeps: one optimizer's, or the union over a run's segments. */
+export type RecordedNames = Pick<Optimizer, 'stateNames' | 'extraDiagnosticNames' | 'scalarStateNames'>;
+
+/** Union of the state, diagnostic and scalar names of several optimizers (first-seen order). */
+export function unionNames(optimizers: readonly RecordedNames[]): RecordedNames {
+  const u = (f: (o: RecordedNames) => readonly string[]) => [...new Set(optimizers.flatMap(f))];
+  return { stateNames: u((o) => o.stateNames), extraDiagnosticNames: u((o) => o.extraDiagnosticNames), scalarStateNames: u((o) => o.scalarStateNames) };
+}
+
 /** Bytes one recorded row takes (every column of one step). */
-export function rowBytes(dim: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all', validation = false): number {
+export function rowBytes(dim: number, optimizer: RecordedNames, record: 'all' | 'trajectory' = 'all', validation = false): number {
   const perParamColumns = 2 + (record === 'all' ? 3 + optimizer.stateNames.length + optimizer.extraDiagnosticNames.length : 0); // params, grad (+ update, direction, effectiveLr, state, extra)
   const scalarColumns = 3 + optimizer.scalarStateNames.length + (validation ? 1 : 0); // loss, lr, step (+ scalars, validation)
   return 8 * (dim * perParamColumns + scalarColumns);
 }
 
 /** Bytes the full-resolution recording of `steps` steps of `optimizer` on `dim` parameters preallocates. */
-export function recordingBytes(dim: number, steps: number, optimizer: Optimizer, record: 'all' | 'trajectory' = 'all', validation = false): number {
+export function recordingBytes(dim: number, steps: number, optimizer: RecordedNames, record: 'all' | 'trajectory' = 'all', validation = false): number {
   return (steps + 1) * rowBytes(dim, optimizer, record, validation);
 }
 
@@ -176,17 +223,61 @@ export function describeSampling(rec: RecordingData): string | null {
   return `recorded about every ${ordinal(every)} step after step ${n(full)}`;
 }
 
+/** One optimizer's part of a run, as the loop uses it (resolved when it takes over). */
+interface Segment {
+  readonly optimizer: Optimizer;
+  readonly fromStep: number;
+  readonly schedule: ScheduleConfig | undefined;
+  state: OptimizerState | null;
+  /** (state tensor, recording column) pairs copied after each step. */
+  plan: Float64Array[];
+  scalarNames: readonly string[];
+  scalarCols: Float64Array[];
+  /** Per-parameter columns (state, diagnostics) this optimizer does not write: NaN in its rows. */
+  nanRows: Float64Array[];
+  /** Scalar columns it does not write. */
+  nanScalars: Float64Array[];
+  /** The optimizer's own momentum / β₁ (the momentum column when its schedule does not cycle it). */
+  ownMomentum: number;
+}
+
+function ownMomentumOf(o: Optimizer): number {
+  if (o.momentumKind === 'momentum') return o.hyperparameters['momentum'] as number;
+  if (o.momentumKind === 'beta1') return (o.hyperparameters['betas'] as readonly [number, number])[0];
+  return NaN;
+}
+
+/** A dry construction of a schedule: does it cycle momentum? (Also validates it for `steps` steps.) */
+function cyclesMomentum(o: Optimizer, schedule: ScheduleConfig | undefined, steps: number): boolean {
+  if (!schedule) return false;
+  checkSchedule(schedule, steps);
+  const g = paramGroup((o.hyperparameters['lr'] as number | undefined) ?? 0, o.momentumKind, ownMomentumOf(o));
+  createScheduler(schedule, g);
+  return g.momentumCycled;
+}
+
 /** Incremental simulation: the worker advances it in slices and streams the new rows. */
 export class Simulation {
   readonly recording: Recording;
   private readonly params: Float64Array;
   private readonly grad: Float64Array;
-  private readonly state: OptimizerState;
   private readonly diag: StepDiagnostics | null;
   private readonly recordAll: boolean;
   private done = false;
   /** Downsampling (null: every row at its own index, as without a budget). */
   private readonly dec: Decimator | null;
+  /** The columns the loop writes (the recording's, or the decimator's physical rows). */
+  private readonly cols: Columns;
+  private readonly segs: Segment[];
+  private seg: Segment;
+  private segIndex = 0;
+  /** Step count (rec.stepsCompleted) at which the next segment takes over; Infinity: none. */
+  private nextSwitch: number;
+  private group: ParamGroup | null = null;
+  private scheduler: Scheduler | null = null;
+  private readonly ctx: StepContext = { lr: 0, momentum: NaN };
+  /** f(params[t]): the loss the next step uses (ReduceLROnPlateau is stepped with it). */
+  private lastLoss = NaN;
 
   private readonly spec: SimulationSpec;
 
@@ -197,19 +288,37 @@ export class Simulation {
     const dim = problem.dim;
     if (start.length !== dim) throw new Error(`start point has ${start.length} values, problem ${problem.name} has ${dim} parameters`);
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+    const then = spec.then ?? [];
+    let prev = 0;
+    for (const s of then) {
+      if (!Number.isInteger(s.fromStep) || s.fromStep <= prev || s.fromStep >= Math.max(steps, 1)) {
+        throw new Error(`an optimizer switch must come after step ${prev} and before the last step ${steps}, got @${s.fromStep}`);
+      }
+      prev = s.fromStep;
+    }
+    const parts: { optimizer: Optimizer; fromStep: number; schedule: ScheduleConfig | undefined }[] = [
+      { optimizer, fromStep: 0, schedule: spec.schedule },
+      ...then.map((s) => ({ optimizer: s.optimizer, fromStep: s.fromStep, schedule: s.schedule })),
+    ];
+    let cycled = false;
+    parts.forEach((p, k) => {
+      const end = k + 1 < parts.length ? parts[k + 1]!.fromStep : steps;
+      if (cyclesMomentum(p.optimizer, p.schedule, end - p.fromStep)) cycled = true;
+    });
+    const names = parts.length > 1 ? unionNames(parts.map((p) => p.optimizer)) : optimizer;
     this.recordAll = (spec.record ?? 'all') === 'all';
     const budget = spec.recordBudgetBytes ?? DEFAULT_RECORD_BUDGET_BYTES;
-    const plan = planRecording(steps, rowBytes(dim, optimizer, spec.record, !!problem.validationLoss), budget);
+    const plan = planRecording(steps, rowBytes(dim, names, spec.record, !!problem.validationLoss) + (cycled ? 8 : 0), budget);
     // Rows of the params-like columns and of the per-step columns.
     const rowsP = plan ? plan.capacity + SLOTS : steps + 1;
     const rowsS = plan ? plan.capacity + SLOTS : steps;
     const perParam = (rows: number) => (this.recordAll ? new Float64Array(rows * dim) : EMPTY);
     const state: Record<string, Float64Array> = {};
-    for (const n of optimizer.stateNames) state[n] = perParam(rowsS);
+    for (const n of names.stateNames) state[n] = perParam(rowsS);
     const extra: Record<string, Float64Array> = {};
-    for (const n of optimizer.extraDiagnosticNames) extra[n] = perParam(rowsS);
+    for (const n of names.extraDiagnosticNames) extra[n] = perParam(rowsS);
     const scalarState: Record<string, Float64Array> = { step: new Float64Array(rowsS) };
-    for (const n of optimizer.scalarStateNames) scalarState[n] = new Float64Array(rowsS);
+    for (const n of names.scalarStateNames) scalarState[n] = new Float64Array(rowsS);
     const columns: Columns = {
       params: new Float64Array(rowsP * dim),
       loss: new Float64Array(rowsP),
@@ -219,11 +328,15 @@ export class Simulation {
       direction: perParam(rowsS),
       effectiveLr: perParam(rowsS),
       lr: new Float64Array(rowsS),
+      momentum: cycled ? new Float64Array(rowsS) : null,
       state,
       scalarState,
       extra,
     };
-    const meta = { problemName: problem.name, optimizerName: optimizer.name, dim, paramNames: problem.paramNames, stepsRequested: steps };
+    const segments: RecordedSegment[] | undefined = parts.length > 1
+      ? parts.map((p) => ({ optimizer: p.optimizer.name, hyperparameters: p.optimizer.hyperparameters, fromStep: p.fromStep, ...(p.schedule ? { schedule: p.schedule } : {}) }))
+      : undefined;
+    const meta = { problemName: problem.name, optimizerName: optimizer.name, dim, paramNames: problem.paramNames, stepsRequested: steps, ...(segments ? { segments } : {}) };
     if (plan) {
       this.dec = new Decimator(plan, dim, columns);
       this.recording = new DownsampledRecording(meta, this.dec, { fullUntil: plan.fullUntil, bucket: plan.bucket });
@@ -232,9 +345,29 @@ export class Simulation {
       this.recording = { ...meta, stepsCompleted: 0, diverged: false, stopReason: null, ...columns };
     }
     const cols = this.dec ? this.dec.cols : (this.recording as Columns);
+    this.cols = cols;
     this.params = Float64Array.from(start);
     this.grad = new Float64Array(dim);
-    this.state = optimizer.init(this.params);
+    this.segs = parts.map((p) => {
+      const own = new Set(p.optimizer.stateNames);
+      const ownExtra = new Set(p.optimizer.extraDiagnosticNames);
+      const ownScalars = new Set(p.optimizer.scalarStateNames);
+      return {
+        ...p,
+        state: null,
+        plan: [],
+        scalarNames: p.optimizer.scalarStateNames,
+        scalarCols: p.optimizer.scalarStateNames.map((n) => cols.scalarState[n]!),
+        nanRows: this.recordAll
+          ? [...names.stateNames.filter((n) => !own.has(n)).map((n) => cols.state[n]!), ...names.extraDiagnosticNames.filter((n) => !ownExtra.has(n)).map((n) => cols.extra[n]!)]
+          : [],
+        nanScalars: names.scalarStateNames.filter((n) => !ownScalars.has(n)).map((n) => cols.scalarState[n]!),
+        ownMomentum: ownMomentumOf(p.optimizer),
+      };
+    });
+    this.seg = this.segs[0]!;
+    this.nextSwitch = this.segs.length > 1 ? this.segs[1]!.fromStep : Infinity;
+    this.activate(0);
     // Diagnostics are written by the kernels straight into the recording's columns (offset = row).
     this.diag = this.recordAll
       ? { offset: 0, update: cols.update, direction: cols.direction, effectiveLr: cols.effectiveLr, extra: cols.extra }
@@ -242,6 +375,7 @@ export class Simulation {
     cols.params.set(this.params, 0);
     // The loss at the start, evaluated together with the gradient the first step consumes.
     cols.loss[0] = steps > 0 ? problem.evaluate(this.params, this.grad, 0) : valueOf(problem, this.params, 0, this.grad);
+    this.lastLoss = cols.loss[0]!;
     if (cols.validationLoss) cols.validationLoss[0] = problem.validationLoss!(this.params);
     if (steps === 0) this.done = true;
     if (!allFinite(this.params)) this.stop(0, 'non-finite start point');
@@ -251,32 +385,68 @@ export class Simulation {
     return this.done;
   }
 
+  /** Segment k takes over: fresh optimizer state at the current parameters, its schedule constructed. */
+  private activate(k: number): void {
+    const seg = this.segs[k]!;
+    this.segIndex = k;
+    this.seg = seg;
+    this.nextSwitch = k + 1 < this.segs.length ? this.segs[k + 1]!.fromStep : Infinity;
+    seg.state = seg.optimizer.init(this.params);
+    seg.plan = [];
+    if (this.recordAll) for (const n of seg.optimizer.stateNames) seg.plan.push(seg.state.tensors[n]!, this.cols.state[n]!);
+    if (seg.schedule) {
+      const o = seg.optimizer;
+      this.group = paramGroup((o.hyperparameters['lr'] as number | undefined) ?? 0, o.momentumKind, seg.ownMomentum);
+      this.scheduler = createScheduler(seg.schedule, this.group);
+    } else {
+      this.group = null;
+      this.scheduler = null;
+    }
+  }
+
+  /** Steps the current optimizer once (step t+1), writing the per-step columns at `row` (= physical row). */
+  private stepOnce(t: number, pr: number): void {
+    if (t === this.nextSwitch) this.activate(this.segIndex + 1);
+    const seg = this.seg;
+    const state = seg.state!;
+    const cols = this.cols;
+    const dim = this.recording.dim;
+    const row = pr * dim;
+    const ctx = this.ctx;
+    const g = this.group;
+    if (g) {
+      ctx.lr = g.lr;
+      ctx.momentum = g.momentumCycled ? g.momentum : NaN;
+    } else {
+      ctx.lr = seg.optimizer.lrAt(state.step + 1);
+      ctx.momentum = NaN;
+    }
+    if (this.diag) this.diag.offset = row;
+    seg.optimizer.stepWith(this.grad, state, this.params, this.diag, ctx);
+    cols.lr[pr] = ctx.lr;
+    if (cols.momentum) cols.momentum[pr] = ctx.momentum === ctx.momentum ? ctx.momentum : seg.ownMomentum;
+    cols.scalarState['step']![pr] = t + 1;
+    const { scalarCols, scalarNames, plan, nanRows, nanScalars } = seg;
+    for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![pr] = state.scalars[scalarNames[k]!]!;
+    for (let k = 0; k < nanScalars.length; k++) nanScalars[k]![pr] = NaN;
+    for (let k = 0; k < plan.length; k += 2) copyRow(plan[k]!, plan[k + 1]!, row, dim);
+    for (let k = 0; k < nanRows.length; k++) nanRows[k]!.fill(NaN, row, row + dim);
+    // torch: scheduler.step() after optimizer.step(); ReduceLROnPlateau.step(the loss this step used).
+    if (this.scheduler) this.scheduler.advance(this.lastLoss);
+  }
+
   /** Runs up to `maxSteps` more steps; returns how many were taken. */
   advance(maxSteps: number = Number.POSITIVE_INFINITY): number {
     if (this.dec) return this.advanceDownsampled(maxSteps, this.dec);
-    const { problem, optimizer, steps } = this.spec;
+    const { problem, steps } = this.spec;
     const rec = this.recording;
     const dim = rec.dim;
-    const { params, grad, state, diag } = this;
-    // What is copied after each step: the state tensors (source, destination column) pairs, resolved once.
-    // Element loops instead of TypedArray.set: for the small dims of 2-D losses the call overhead of
-    // `set` dominates.
-    const plan: Float64Array[] = [];
-    if (this.recordAll) for (const n of optimizer.stateNames) plan.push(state.tensors[n]!, rec.state[n]!);
-    const scalarNames = optimizer.scalarStateNames;
-    const scalarCols = scalarNames.map((n) => rec.scalarState[n]!);
-    const stepCol = rec.scalarState['step']!;
+    const { params, grad } = this;
     let taken = 0;
     while (!this.done && taken < maxSteps) {
       const t = rec.stepsCompleted; // this is step t+1, consuming grad at params[t]
-      const row = t * dim;
-      copyRow(grad, rec.grad, row, dim);
-      if (diag) diag.offset = row;
-      optimizer.step(grad, state, params, diag);
-      rec.lr[t] = optimizer.lrAt(state.step);
-      stepCol[t] = state.step;
-      for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![t] = state.scalars[scalarNames[k]!]!;
-      for (let k = 0; k < plan.length; k += 2) copyRow(plan[k]!, plan[k + 1]!, row, dim);
+      copyRow(grad, rec.grad, t * dim, dim);
+      this.stepOnce(t, t);
       const next = t + 1;
       copyRow(params, rec.params, next * dim, dim);
       rec.stepsCompleted = next;
@@ -284,6 +454,7 @@ export class Simulation {
       const finiteParams = allFinite(params);
       // The gradient at params[next] is only needed if another step follows.
       rec.loss[next] = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
+      this.lastLoss = rec.loss[next]!;
       if (rec.validationLoss) rec.validationLoss[next] = problem.validationLoss!(params);
       if (!finiteParams) {
         let bad = 0;
@@ -303,16 +474,11 @@ export class Simulation {
    * full recordings, then propagates.
    */
   private advanceDownsampled(maxSteps: number, dec: Decimator): number {
-    const { problem, optimizer, steps } = this.spec;
+    const { problem, steps } = this.spec;
     const rec = this.recording;
     const cols = dec.cols;
     const dim = rec.dim;
-    const { params, grad, state, diag } = this;
-    const plan: Float64Array[] = [];
-    if (this.recordAll) for (const n of optimizer.stateNames) plan.push(state.tensors[n]!, cols.state[n]!);
-    const scalarNames = optimizer.scalarStateNames;
-    const scalarCols = scalarNames.map((n) => cols.scalarState[n]!);
-    const stepCol = cols.scalarState['step']!;
+    const { params, grad } = this;
     let taken = 0;
     let open = -1; // physical row assigned but not yet completed, and its row
     let openRow = -1;
@@ -325,12 +491,7 @@ export class Simulation {
         openRow = next;
         const row = pn * dim;
         copyRow(grad, cols.grad, row, dim);
-        if (diag) diag.offset = row;
-        optimizer.step(grad, state, params, diag);
-        cols.lr[pn] = optimizer.lrAt(state.step);
-        stepCol[pn] = state.step;
-        for (let k = 0; k < scalarCols.length; k++) scalarCols[k]![pn] = state.scalars[scalarNames[k]!]!;
-        for (let k = 0; k < plan.length; k += 2) copyRow(plan[k]!, plan[k + 1]!, row, dim);
+        this.stepOnce(next - 1, pn);
         copyRow(params, cols.params, row, dim);
         cols.loss[pn] = NaN; // until evaluated (a throw leaves it so)
         if (cols.validationLoss) cols.validationLoss[pn] = NaN;
@@ -338,6 +499,7 @@ export class Simulation {
         taken++;
         const finiteParams = allFinite(params);
         cols.loss[pn] = next < steps && finiteParams ? problem.evaluate(params, grad, next) : valueOf(problem, params, next, grad);
+        this.lastLoss = cols.loss[pn]!;
         if (cols.validationLoss) cols.validationLoss[pn] = problem.validationLoss!(params);
         open = -1;
         dec.complete(next, pn);
@@ -378,6 +540,7 @@ interface Columns {
   readonly direction: Float64Array;
   readonly effectiveLr: Float64Array;
   readonly lr: Float64Array;
+  readonly momentum: Float64Array | null;
   readonly state: Record<string, Float64Array>;
   readonly scalarState: Record<string, Float64Array>;
   readonly extra: Record<string, Float64Array>;
@@ -428,6 +591,7 @@ class Decimator {
     add(cols.direction, dim);
     add(cols.effectiveLr, dim);
     add(cols.lr, 1);
+    add(cols.momentum, 1);
     for (const c of Object.values(cols.state)) add(c, dim);
     for (const c of Object.values(cols.extra)) add(c, dim);
     for (const c of Object.values(cols.scalarState)) add(c, 1);
@@ -530,12 +694,13 @@ class DownsampledRecording implements Recording {
   readonly dim: number;
   readonly paramNames: readonly string[];
   readonly stepsRequested: number;
+  readonly segments?: readonly RecordedSegment[];
   stepsCompleted = 0;
   diverged = false;
   stopReason: string | null = null;
 
   constructor(
-    meta: { problemName: string; optimizerName: string; dim: number; paramNames: readonly string[]; stepsRequested: number },
+    meta: { problemName: string; optimizerName: string; dim: number; paramNames: readonly string[]; stepsRequested: number; segments?: readonly RecordedSegment[] },
     private readonly dec: Decimator,
     readonly sampling: RecordingSampling,
   ) {
@@ -544,6 +709,7 @@ class DownsampledRecording implements Recording {
     this.dim = meta.dim;
     this.paramNames = meta.paramNames;
     this.stepsRequested = meta.stepsRequested;
+    if (meta.segments) this.segments = meta.segments;
   }
 
   private rows(): number {
@@ -569,6 +735,7 @@ class DownsampledRecording implements Recording {
   get direction() { return this.s(this.dec.cols.direction, this.dim); }
   get effectiveLr() { return this.s(this.dec.cols.effectiveLr, this.dim); }
   get lr() { return this.s(this.dec.cols.lr, 1); }
+  get momentum() { const m = this.dec.cols.momentum; return m ? this.s(m, 1) : null; }
   get state() { return this.map(this.dec.cols.state, this.dim); }
   get extra() { return this.map(this.dec.cols.extra, this.dim); }
   get scalarState() { return this.map(this.dec.cols.scalarState, 1); }

@@ -76,6 +76,11 @@ export interface StepDiagnostics {
 export interface StepContext {
   /** Learning rate for this step after any schedule (PyTorch: `group['lr']`). */
   lr: number;
+  /**
+   * SGD/RMSprop `momentum` or the Adam family's β₁ for this step when a schedule cycles it
+   * (OneCycleLR/CyclicLR `cycle_momentum`); NaN: the optimizer's own hyperparameter.
+   */
+  momentum: number;
 }
 
 /** A learning-rate schedule: multiplier or absolute value for step t (1-based). Plugged in per run. */
@@ -150,6 +155,13 @@ export interface Optimizer {
    * no diagnostics are written (large problems, benchmarks).
    */
   step(grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics | null): void;
+  /**
+   * `step` with the learning rate (and a cycled momentum / β₁) given by the caller, as a
+   * torch.optim.lr_scheduler sets `group['lr']` before each step. Allocates nothing.
+   */
+  stepWith(grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics | null, ctx: StepContext): void;
+  /** What cycle_momentum cycles: `momentum` (SGD, RMSprop…), `beta1` (betas[0], Adam family), or null. */
+  readonly momentumKind: 'momentum' | 'beta1' | null;
   /** Buffers for `step`'s diagnostics, sized for `dim` parameters. */
   createDiagnostics(dim: number): StepDiagnostics;
 }

@@ -121,12 +121,22 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     if (!guardTrust(loss, interactive)) return undefined;
     const settings = readSettings();
     let optimizer: OptimizerName | undefined;
+    let thenSgd = false;
     if (isOptimizerName(a.optimizer)) optimizer = a.optimizer;
     else if (a.optimizer !== undefined) throw new Error(`unknown optimizer ${JSON.stringify(a.optimizer)}`);
-    else optimizer = interactive ? await pickOptimizer(settings.defaultOptimizer) : settings.defaultOptimizer;
+    else if (interactive) {
+      const pick = await pickOptimizer(settings.defaultOptimizer);
+      optimizer = pick?.optimizer;
+      thenSgd = pick?.thenSgd === true;
+    } else optimizer = settings.defaultOptimizer;
     if (!optimizer) return undefined;
     const steps = intArg(a.steps, 1, LIMITS.maxSteps) ?? defaultSteps(loss);
-    const config = baseConfig(loss, a, [runSpec('r1', optimizer, loss, steps, a.hyperparameters)], steps);
+    let run = runSpec('r1', optimizer, loss, steps, a.hyperparameters);
+    if (thenSgd && steps >= 2) {
+      const sgd = { ...defaultHyperparameters('sgd', lossHintOf(loss), steps), momentum: 0.9 };
+      run = { ...run, then: [{ optimizer: 'sgd', hyperparameters: sgd, fromStep: Math.max(1, Math.round(steps / 2)) }] };
+    }
+    const config = baseConfig(loss, a, [run], steps);
     const panel = manager.open(config, { newPanel: a.newPanel === true, ...(a.beside === true ? { column: vscode.ViewColumn.Beside } : {}) });
     return { panelId: panel.id };
   };

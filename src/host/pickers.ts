@@ -68,15 +68,29 @@ function optimizerItems(preferred: readonly OptimizerName[]): OptimizerItem[] {
   });
 }
 
-export async function pickOptimizer(preferred: OptimizerName): Promise<OptimizerName | undefined> {
-  const items = optimizerItems([]);
+/** What the Simulate picker chose: an optimizer, or a recipe (an optimizer, then a switch to SGD + momentum). */
+export interface SimulatePick {
+  readonly optimizer: OptimizerName;
+  /** The recipe "Adam, then SGD": halfway through, SGD with momentum 0.9 takes over with fresh state. */
+  readonly thenSgd?: boolean;
+}
+
+export async function pickOptimizer(preferred: OptimizerName): Promise<SimulatePick | undefined> {
+  const items: (OptimizerItem & { thenSgd?: boolean })[] = optimizerItems([]);
   items.sort((a, b) => (a.name === preferred ? -1 : b.name === preferred ? 1 : 0));
+  items.push({
+    label: 'Adam, then SGD',
+    description: 'recipe: torch.optim.Adam, then a new torch.optim.SGD(momentum=0.9) halfway (fresh state)',
+    detail: 'Switch optimizers mid-run (the flatter-minima recipe); edit the switch step and SGD\'s lr in the panel',
+    name: 'adam',
+    thenSgd: true,
+  });
   const pick = await vscode.window.showQuickPick(items, {
     title: 'Optimizer Diagnostics: choose an optimizer',
     placeHolder: 'Runs with PyTorch defaults (learning rate tuned per loss); edit them in the panel',
     matchOnDescription: true,
   });
-  return pick?.name;
+  return pick ? { optimizer: pick.name, ...(pick.thenSgd ? { thenSgd: true } : {}) } : undefined;
 }
 
 export const DEFAULT_COMPARISON: readonly OptimizerName[] = ['sgd', 'rmsprop', 'adam'];

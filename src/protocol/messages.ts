@@ -10,6 +10,8 @@
 
 import type { ConventionName, Dtype, HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
 import type { LossError, LossInfo, LossRef } from './simulation';
+import { SCHEDULE_CLASSES, type ScheduleClassName, type ScheduleConfig, type ScheduleValue, type SchedulerConfig } from '../core/schedules/schema';
+import type { SegmentConfig } from '../core/schedules/run';
 
 // #region Shared data shapes
 
@@ -55,6 +57,22 @@ export interface RunSpec {
   readonly optimizer: OptimizerName;
   /** Every hyperparameter the run uses (defaults filled in). */
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  /** Its learning-rate schedule (torch.optim.lr_scheduler), if any. */
+  readonly schedule?: ScheduleConfig;
+  /** Optimizer switches of this run ("then switch to … at step k"). */
+  readonly then?: readonly SegmentConfig[];
+}
+
+/**
+ * The lr (and cycled momentum / β₁) a run's schedule gives each step, computed by the core on the host before
+ * anything runs (answering run/validate), decimated; x = step t+1 that uses lr[t]. The webview only draws it.
+ */
+export interface SchedulePreview {
+  readonly runId: string;
+  readonly lr: SeriesColumn;
+  readonly momentum: SeriesColumn | null;
+  /** Steps at which the run switches optimizer. */
+  readonly switches: readonly number[];
 }
 
 /** What a panel simulates: one loss, one start point, one or more optimizer runs. */
@@ -148,6 +166,10 @@ export interface RunSeries {
   readonly gradNorm: SeriesColumn;
   /** ‖Δθ‖₂ of step t (x = 1..N). */
   readonly updateNorm: SeriesColumn;
+  /** The lr step t used (x = 1..N), when it changes during the run (a schedule or a switch); absent when constant. */
+  readonly lr?: SeriesColumn;
+  /** Steps after which the run switched optimizer (a vertical marker on every chart), and to what. */
+  readonly switches?: readonly { readonly step: number; readonly optimizer: OptimizerName }[];
   readonly path: PathSeries | null;
   readonly params: readonly ParamSeries[];
   /** State series names available for this run, in PyTorch's naming (state first, then extra). */
@@ -278,6 +300,8 @@ export interface RenderSummary {
   readonly linked: boolean;
   /** The notice the panel shows (a refused request, a partly restored configuration), or null. */
   readonly notice?: string | null;
+  /** Schedules: the runs whose lr preview the toolbar draws, its points, and the switch markers drawn on the step charts. */
+  readonly schedule?: { readonly previewRuns: readonly string[]; readonly previewPoints: number; readonly switches: readonly number[] };
 }
 
 export interface ChartImage {
@@ -314,8 +338,8 @@ export type ToWebview =
   | { readonly type: 'view/didReveal'; readonly section: ViewSection }
   /** Side by side: another panel of the group moved its step slider (step) or its hover crosshair (hover; null: left the chart). */
   | { readonly type: 'view/didLinkStep'; readonly step?: number; readonly hover?: number | null }
-  /** The answer to `run/validate`: every problem of the configuration (empty: all valid). */
-  | { readonly type: 'run/didValidate'; readonly seq: number; readonly problems: readonly FieldProblem[] }
+  /** The answer to `run/validate`: every problem of the configuration (empty: all valid), and the schedules' previews. */
+  | { readonly type: 'run/didValidate'; readonly seq: number; readonly problems: readonly FieldProblem[]; readonly previews?: readonly SchedulePreview[] }
   /** A request from the panel was refused (nothing ran or changed): say why, in the panel. */
   | { readonly type: 'run/didReject'; readonly message: string; readonly problems: readonly FieldProblem[] }
   | { readonly type: 'export/captureCharts'; readonly requestId: string };
@@ -392,11 +416,10 @@ function parseLossRef(v: unknown): LossRef | undefined {
   return undefined;
 }
 
-/** Validates a RunSpec (shape only; hyperparameter ranges are the core's job). */
-export function parseRunSpec(v: unknown): RunSpec | undefined {
-  if (!isObj(v) || !isId(v['id']) || !isOptimizerName(v['optimizer']) || !isObj(v['hyperparameters'])) return undefined;
+function parseHyperparameters(v: unknown): Record<string, HyperValue> | undefined {
+  if (!isObj(v)) return undefined;
   const h: Record<string, HyperValue> = {};
-  const entries = Object.entries(v['hyperparameters']);
+  const entries = Object.entries(v);
   if (entries.length > LIMITS.maxHyperparameters) return undefined;
   for (const [k, raw] of entries) {
     if (!/^[a-z_][a-z0-9_]{0,40}$/.test(k) || k === '__proto__' || k === 'constructor' || k === 'prototype') return undefined;
@@ -404,7 +427,65 @@ export function parseRunSpec(v: unknown): RunSpec | undefined {
     if (hv === undefined) return undefined;
     h[k] = hv;
   }
-  return { id: v['id'], optimizer: v['optimizer'], hyperparameters: h };
+  return h;
+}
+
+function parseScheduleValue(v: unknown): ScheduleValue | undefined {
+  if (v === null || typeof v === 'boolean' || isFiniteNum(v)) return v;
+  if (isStr(v, 32)) return v;
+  if (Array.isArray(v) && v.length <= 256 && v.every((x) => isFiniteNum(x))) return [...(v as number[])];
+  return undefined;
+}
+
+/** A ScheduleConfig's shape (class names of the schema, keyword names, plain values); ranges are the core's job. */
+export function parseScheduleConfig(v: unknown): ScheduleConfig | undefined {
+  if (!isObj(v) || !Array.isArray(v['schedulers']) || v['schedulers'].length === 0 || v['schedulers'].length > 8) return undefined;
+  const schedulers: SchedulerConfig[] = [];
+  for (const s of v['schedulers']) {
+    if (!isObj(s) || typeof s['name'] !== 'string' || !Object.hasOwn(SCHEDULE_CLASSES, s['name']) || !isObj(s['args'])) return undefined;
+    const args: Record<string, ScheduleValue> = {};
+    const entries = Object.entries(s['args']);
+    if (entries.length > 16) return undefined;
+    for (const [k, raw] of entries) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(k) || k === '__proto__' || k === 'constructor' || k === 'prototype') return undefined;
+      const sv = parseScheduleValue(raw);
+      if (sv === undefined) return undefined;
+      args[k] = sv;
+    }
+    schedulers.push({ name: s['name'] as ScheduleClassName, args });
+  }
+  const ms = v['milestones'];
+  if (ms !== undefined && !(Array.isArray(ms) && ms.length <= 8 && ms.every((x) => isInt(x, 0, LIMITS.maxSteps)))) return undefined;
+  return { schedulers, ...(ms !== undefined ? { milestones: [...(ms as number[])] } : {}) };
+}
+
+/** Validates a RunSpec (shape only; hyperparameter and schedule ranges are the core's job). */
+export function parseRunSpec(v: unknown): RunSpec | undefined {
+  if (!isObj(v) || !isId(v['id']) || !isOptimizerName(v['optimizer'])) return undefined;
+  const h = parseHyperparameters(v['hyperparameters']);
+  if (!h) return undefined;
+  let schedule: ScheduleConfig | undefined;
+  if (v['schedule'] !== undefined) {
+    schedule = parseScheduleConfig(v['schedule']);
+    if (!schedule) return undefined;
+  }
+  let then: SegmentConfig[] | undefined;
+  if (v['then'] !== undefined) {
+    if (!Array.isArray(v['then']) || v['then'].length > 8) return undefined;
+    then = [];
+    for (const s of v['then']) {
+      if (!isObj(s) || !isOptimizerName(s['optimizer']) || !isInt(s['fromStep'], 1, LIMITS.maxSteps)) return undefined;
+      const sh = parseHyperparameters(s['hyperparameters']);
+      if (!sh) return undefined;
+      let ss: ScheduleConfig | undefined;
+      if (s['schedule'] !== undefined) {
+        ss = parseScheduleConfig(s['schedule']);
+        if (!ss) return undefined;
+      }
+      then.push({ optimizer: s['optimizer'], hyperparameters: sh, fromStep: s['fromStep'], ...(ss ? { schedule: ss } : {}) });
+    }
+  }
+  return { id: v['id'], optimizer: v['optimizer'], hyperparameters: h, ...(schedule ? { schedule } : {}), ...(then ? { then } : {}) };
 }
 
 /** Validates a SessionConfig from the webview or from persisted webview state. */
@@ -539,6 +620,13 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   if (!PHASES.has(v['phase'] as string) || typeof v['linked'] !== 'boolean') return undefined;
   const notice = v['notice'];
   if (notice !== undefined && notice !== null && !isStr(notice)) return undefined;
+  const sch = v['schedule'];
+  let schedule: RenderSummary['schedule'];
+  if (sch !== undefined) {
+    if (!isObj(sch) || !Array.isArray(sch['previewRuns']) || sch['previewRuns'].length > LIMITS.maxRuns || !sch['previewRuns'].every((r) => isStr(r, LIMITS.maxIdLength))) return undefined;
+    if (!isInt(sch['previewPoints'], 0, 1e9) || !Array.isArray(sch['switches']) || sch['switches'].length > 1000 || !sch['switches'].every((x) => isInt(x, 0, LIMITS.maxSteps))) return undefined;
+    schedule = { previewRuns: sch['previewRuns'] as string[], previewPoints: sch['previewPoints'], switches: sch['switches'] as number[] };
+  }
   const charts: Record<string, ChartSummary> = {};
   for (const [k, c] of Object.entries(v['charts'])) {
     if (!isStr(k, 64)) return undefined;
@@ -549,7 +637,7 @@ function parseRenderSummary(v: unknown): RenderSummary | undefined {
   return {
     panelId: v['panelId'], runs: v['runs'], runIds: v['runIds'] as string[], charts,
     paintMs: v['paintMs'], cause: v['cause'], step: v['step'], error: v['error'] as string | null,
-    phase: v['phase'] as RunPhase, linked: v['linked'], ...(typeof notice === 'string' ? { notice } : {}),
+    phase: v['phase'] as RunPhase, linked: v['linked'], ...(typeof notice === 'string' ? { notice } : {}), ...(schedule ? { schedule } : {}),
   };
 }
 

@@ -50,6 +50,12 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
   const updRows = hasDiag ? n : 0;
   const updateNorm = decimateMinMax(rowNorms(rec.update, updRows, dim), updRows, th, 1);
   pointsSent += updateNorm.x.length;
+  // The lr of each step, only when it changes (a schedule, a switch): constant runs send nothing.
+  const lrRows = Math.min(n, rec.lr.length);
+  let lrVaries = false;
+  for (let t = 1; t < lrRows && !lrVaries; t++) if (rec.lr[t] !== rec.lr[0]) lrVaries = true;
+  const lr = lrVaries ? decimateMinMax(rec.lr, lrRows, th, 1) : null;
+  if (lr) pointsSent += lr.x.length;
 
   let path: PathSeries | null = null;
   if (dim === 2) {
@@ -112,6 +118,7 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     rows(validationLoss);
     perStep(gradNorm, 0);
     perStep(updateNorm, 1);
+    perStep(lr, 1);
     if (path) for (let k = 0; k < path.step.length; k++) path.step[k] = stepOf[path.step[k]!]!;
     for (const p of params) {
       rows(p.value);
@@ -142,6 +149,8 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     validationLoss,
     gradNorm,
     updateNorm,
+    ...(lr ? { lr } : {}),
+    ...(rec.segments && rec.segments.length > 1 ? { switches: rec.segments.slice(1).map((s) => ({ step: s.fromStep, optimizer: s.optimizer })) } : {}),
     path,
     params,
     stateNames,

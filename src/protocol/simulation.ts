@@ -10,6 +10,7 @@
 import type { RecordingData } from '../core/simulation';
 import type { HessianReport } from '../core/curvature';
 import type { ConventionName, Dtype, HyperValue, OptimizerName, PlotWindow } from '../core/types';
+import type { ScheduleConfig, SegmentConfig } from '../core/schedules';
 
 /** Which loss to run: a built-in by name, or a loss file by absolute path. */
 export type LossRef = { readonly kind: 'builtin'; readonly name: string } | { readonly kind: 'file'; readonly path: string };
@@ -30,6 +31,10 @@ export interface RunConfig {
   /** Only the hyperparameters that differ from defaults need to be given (PyTorch names). */
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
   readonly label?: string;
+  /** The optimizer's learning-rate schedule (torch.optim.lr_scheduler), stepped after every step. */
+  readonly schedule?: ScheduleConfig;
+  /** Optimizer switches: after `fromStep` steps a new optimizer (fresh state, its own schedule) takes over. */
+  readonly then?: readonly SegmentConfig[];
 }
 
 export interface SimulationRequest {

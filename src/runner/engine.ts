@@ -11,7 +11,7 @@
 // The first slice of a run is one step, so the first evaluation is timed on its own and a slow loss
 // (seconds per call) reports progress after every step.
 
-import { BUILTIN_LOSSES, HyperparameterError, createOptimizer, getConvention, Simulation, type Optimizer, type Problem, type Recording } from '../core';
+import { BUILTIN_LOSSES, HyperparameterError, getConvention, Simulation, ScheduleError, createScheduledOptimizer, createSegments, type Optimizer, type Problem, type Recording, type ScheduleConfig, type SegmentSpec } from '../core';
 import { computeCurvature, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries } from '../core/curvature';
 import {
   formatLossError,
@@ -114,6 +114,18 @@ function ownRecord(v: unknown): Record<string, never> {
   return out;
 }
 
+/** A ScheduleConfig from own properties (null-prototype copies), or undefined. */
+function ownSchedule(v: unknown): ScheduleConfig | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const list = field<unknown>(v, 'schedulers');
+  const ms = field<unknown>(v, 'milestones');
+  const schedulers = (isArray(list) ? list : []).map((s: unknown) => {
+    const o = (typeof s === 'object' && s !== null ? s : {}) as object;
+    return bare({ name: field<ScheduleConfig['schedulers'][number]['name']>(o, 'name')!, args: ownRecord(field(o, 'args')) });
+  });
+  return bare({ schedulers, ...(isArray(ms) ? { milestones: Array.from(ms as number[]) } : {}) });
+}
+
 /**
  * A SimulationRequest copied field by field from own properties (a polluted Object.prototype, e.g.
  * `Object.prototype.start = [100, -100]` in a loss file, cannot answer a missing field). Hyperparameter
@@ -128,11 +140,27 @@ export function ownRequest(v: unknown): SimulationRequest {
       const r = runsIn[i] as object;
       if (typeof r !== 'object' || r === null) throw lossError('internal', `run ${i} of the request is not an object`);
       const label = field<string>(r, 'label');
+      const schedule = ownSchedule(field(r, 'schedule'));
+      const thenIn = field<unknown>(r, 'then');
+      const then = isArray(thenIn)
+        ? thenIn.map((s: unknown) => {
+            const o = (typeof s === 'object' && s !== null ? s : {}) as object;
+            const sc = ownSchedule(field(o, 'schedule'));
+            return bare({
+              optimizer: field<RunConfig['optimizer']>(o, 'optimizer')!,
+              hyperparameters: ownRecord(field(o, 'hyperparameters')),
+              fromStep: field<number>(o, 'fromStep') as number,
+              ...(sc ? { schedule: sc } : {}),
+            });
+          })
+        : undefined;
       runs.push(bare({
         id: String(field(r, 'id')),
         optimizer: field<RunConfig['optimizer']>(r, 'optimizer')!,
         hyperparameters: ownRecord(field(r, 'hyperparameters')),
         ...(typeof label === 'string' ? { label } : {}),
+        ...(schedule ? { schedule } : {}),
+        ...(then ? { then } : {}),
       }));
     }
   }
@@ -293,7 +321,7 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
 
 const yieldToMessages = () => new Promise<void>((r) => setImmediate(r));
 
-function createOptimizers(req: SimulationRequest): Optimizer[] {
+function createOptimizers(req: SimulationRequest): { optimizer: Optimizer; then: SegmentSpec[] }[] {
   const range = req.lrRange;
   if (range && !(range.min > 0 && range.max > range.min && Number.isInteger(range.steps) && range.steps >= 1)) {
     throw lossError('hyperparameter', `the lr range needs 0 < min < max and steps ≥ 1, got ${JSON.stringify(range)}`);
@@ -307,9 +335,9 @@ function createOptimizers(req: SimulationRequest): Optimizer[] {
   }
   return req.runs.map((rc) => {
     try {
-      return createOptimizer(rc.optimizer, rc.hyperparameters, options);
+      return { optimizer: createScheduledOptimizer(rc.optimizer, rc.hyperparameters, rc.schedule, options), then: createSegments(rc.then ?? [], req.steps, options) };
     } catch (e) {
-      if (e instanceof HyperparameterError || e instanceof Error) {
+      if (e instanceof HyperparameterError || e instanceof ScheduleError || e instanceof Error) {
         throw lossError('hyperparameter', `${rc.label ?? rc.id}: ${e.message}`);
       }
       throw e;
@@ -338,7 +366,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
   const pause = io.yield ?? yieldToMessages;
   let resolved: Resolved;
   let problem: Problem;
-  let optimizers: Optimizer[];
+  let optimizers: { optimizer: Optimizer; then: SegmentSpec[] }[];
   let start: Float64Array;
   try {
     if (!Number.isInteger(req.steps) || req.steps < 0) throw lossError('hyperparameter', `steps must be a non-negative integer, got ${req.steps}`);
@@ -355,12 +383,12 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
   for (let k = 0; k < req.runs.length; k++) {
     if (io.cancelled(requestId)) break;
     const rc = req.runs[k]!;
-    const optimizer = optimizers[k]!;
+    const { optimizer, then } = optimizers[k]!;
     io.beat?.({ phase: 'first-evaluation', step: 0 });
     const t0 = performance.now();
     let sim: Simulation;
     try {
-      sim = new Simulation({ problem, optimizer, start, steps: req.steps, record: req.trajectoryOnly ? 'trajectory' : 'all', ...(req.recordBudgetBytes !== undefined ? { recordBudgetBytes: req.recordBudgetBytes } : {}) });
+      sim = new Simulation({ problem, optimizer, start, steps: req.steps, ...(rc.schedule ? { schedule: rc.schedule } : {}), ...(then.length ? { then } : {}), record: req.trajectoryOnly ? 'trajectory' : 'all', ...(req.recordBudgetBytes !== undefined ? { recordBudgetBytes: req.recordBudgetBytes } : {}) });
     } catch (e) {
       // A user error at the start point: the request fails, nothing is sent as a result.
       io.post({ type: 'sim/didFail', requestId, error: toLossError(e, file) });
@@ -452,6 +480,8 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     direction: perParam(rec.direction),
     effectiveLr: perParam(rec.effectiveLr),
     lr: perStep(rec.lr),
+    ...(rec.momentum ? { momentum: perStep(rec.momentum) } : {}),
+    ...(rec.segments ? { segments: rec.segments } : {}),
     state: map(rec.state, perParam),
     scalarState: map(rec.scalarState, perStep),
     extra: map(rec.extra, perParam),

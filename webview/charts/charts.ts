@@ -328,6 +328,7 @@ export class Charts {
   render(model: Model, ui: UiState, visible: (id: string) => boolean, only?: ReadonlySet<string>): Record<string, ChartSummary> {
     this.last = { model, ui, visible };
     const runs = model.orderedRuns();
+    cursor.switches = runs.flatMap((r) => (r.switches ?? []).map((s) => ({ step: s.step, label: `${runs.length > 1 ? `${r.label} ` : ''}→ ${model.optimizers.get(s.optimizer)?.label ?? s.optimizer}` })));
     const maxStep = Math.max(1, model.links?.steps ?? 0, model.config.steps, ...runs.map((r) => r.stepsCompleted));
     if (this.stepWindow && this.stepWindow[0] >= maxStep) this.stepWindow = null;
     const summaries: Record<string, ChartSummary> = {};
@@ -576,6 +577,20 @@ export class Charts {
         label: `${many ? `${run.label} · ` : ''}${name}${overlay ? ` ${hatName}` : ''}`,
         data: points(col, { log: useLog, overflow, minX }),
         borderColor: s.color, backgroundColor: s.color, borderDash: s.dash, borderWidth: width, odOverflow: overflow, odGroup: [runPart, paramPart(hatName, width)],
+      });
+    }
+    if (id === 'effectiveLr') {
+      // The scheduled lr of each run whose lr changes (schedule or switch), on the same step axis.
+      runs.forEach((run, k) => {
+        if (!run.lr || run.lr.x.length === 0) return;
+        const color = t.series[styleIndex(run.runId, k) % t.series.length]!;
+        const runPart: GroupPart = { key: run.runId, label: run.label, color, dash: [], width: LINE_WIDTH };
+        const lo: number[] = [];
+        datasets.push({
+          label: `${many ? `${run.label} · ` : ''}lr (schedule)`, data: points(run.lr, { log: useLog, overflow: lo, minX }),
+          borderColor: withAlpha(color, 0.8), backgroundColor: withAlpha(color, 0.8), borderDash: [6, 3], borderWidth: 1.6, odOverflow: lo,
+          odGroup: [runPart, { key: 'lr', label: 'lr (schedule)', color: t.foreground, dash: [6, 3], width: 1.6 }],
+        });
       });
     }
     chart.data.datasets = datasets as never;

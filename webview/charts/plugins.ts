@@ -5,7 +5,7 @@ import type { Landscape } from '../../src/protocol/messages';
 import { withAlpha, type Theme } from './theme';
 
 /** Shared between all step charts: hovered step (crosshair) and the slider's step (marker). */
-export const cursor = { hover: null as number | null, step: null as number | null, theme: null as Theme | null };
+export const cursor = { hover: null as number | null, step: null as number | null, theme: null as Theme | null, switches: [] as { step: number; label: string }[] };
 
 export const stepMarkerPlugin: Plugin<'line'> = {
   id: 'odStepMarker',
@@ -29,6 +29,18 @@ export const stepMarkerPlugin: Plugin<'line'> = {
       ctx.restore();
     };
     // High contrast: grid lines are near-foreground too, so the marker takes the focus colour and is wider.
+    // Optimizer switches: a dotted vertical line at the step after which the new optimizer took over, labelled.
+    for (const s of cursor.switches) {
+      line(s.step, withAlpha(t.foreground, 0.7), [1, 3], 1.5);
+      const px = x.getPixelForValue(s.step);
+      if (px >= area.left && px <= area.right) {
+        ctx.save();
+        ctx.fillStyle = withAlpha(t.foreground, 0.8);
+        ctx.font = '10px sans-serif';
+        ctx.fillText(s.label, Math.min(px + 3, area.right - ctx.measureText(s.label).width - 2), area.top + 10);
+        ctx.restore();
+      }
+    }
     if (cursor.step !== null) line(cursor.step, t.highContrast ? t.focus : withAlpha(t.foreground, 0.75), [], t.highContrast ? 2.5 : 1.25);
     if (cursor.hover !== null) line(cursor.hover, withAlpha(t.foreground, 0.55), [3, 3], 1);
   },

@@ -10,7 +10,9 @@
 // validates itself (syntax here, ranges by the core through `run/validate`) and shows its own reason.
 import type { HyperparameterSpec, HyperValue, OptimizerName } from '../../src/core/types';
 import { formatHyperValue, formatNumber } from '../../src/protocol/format';
-import { LIMITS, withConventionDefaults, type ExportFormat, type FieldProblem, type RunSpec, type SessionConfig } from '../../src/protocol/messages';
+import { LIMITS, withConventionDefaults, type ExportFormat, type FieldProblem, type RunSpec, type SchedulePreview, type SessionConfig } from '../../src/protocol/messages';
+import { SCHEDULE_CLASSES, SCHEDULE_CLASS_NAMES, suggestedScheduleArgs, type ScheduleClassName, type ScheduleParamSpec, type ScheduleValue } from '../../src/core/schedules/schema';
+import { drawSchedulePreview } from '../charts/schedulePreview';
 import { formatLossError } from '../../src/protocol/simulation';
 import { styleIndex } from '../charts/charts';
 import { DASHES, type Theme } from '../charts/theme';
@@ -306,7 +308,7 @@ export class Toolbar {
     this.keyed('runs', runsKey, force, () => this.renderRuns(model));
     this.renderRunsTools(model);
     const run = draft.runs.find((r) => r.id === this.activeRun);
-    const key = run ? `${run.id}|${run.optimizer}|${model.optimizers.size}|${draft.convention ?? 'pytorch'}` : '';
+    const key = run ? `${run.id}|${run.optimizer}|${model.optimizers.size}|${draft.convention ?? 'pytorch'}|${run.schedule?.schedulers[0]?.name ?? ''}|${run.then?.[0]?.optimizer ?? ''}` : '';
     if (key !== this.editorKey) {
       this.editorKey = key;
       this.renderEditor(model, run);
@@ -682,6 +684,7 @@ export class Toolbar {
       fields.append(wrap);
     }
     this.editorEl.append(fields);
+    this.renderSchedule(model, run);
     const details = h('details', 'equations');
     const summary = h('summary', undefined, 'Update rule');
     summary.title = 'The exact update PyTorch applies, in its operation order';
@@ -694,6 +697,202 @@ export class Toolbar {
     this.editorEl.append(details, this.moreBtn);
     this.updateSources(model);
     if (hadFocus) (this.editorEl.querySelector(`#${hadFocus}`) as HTMLElement | null)?.focus();
+  }
+
+  // ---------------------------------------------------------------- schedule picker and switch
+
+  private previews: readonly SchedulePreview[] = [];
+  private previewCanvas: HTMLCanvasElement | null = null;
+  private previewNote: HTMLElement | null = null;
+
+  /** The host's previews of the draft's schedules (run/didValidate): redraws the active run's. */
+  setPreviews(previews: readonly SchedulePreview[]): void {
+    this.previews = previews;
+    this.previewFor = this.draft ? JSON.stringify(this.draft) : '';
+    this.drawPreview();
+  }
+  private previewFor = '';
+  /** Are the previews shown those of `config`? */
+  hasPreviewFor(config: SessionConfig): boolean {
+    return this.previewFor === JSON.stringify(config);
+  }
+  get previewRunIds(): string[] {
+    return this.previews.map((p) => p.runId);
+  }
+  /** Points of the preview drawn for the run whose form is shown (0: none drawn). */
+  get previewPoints(): number {
+    const c = this.previewCanvas;
+    const p = this.previews.find((q) => q.runId === this.activeRun);
+    return c && c.isConnected && !c.hidden && p ? p.lr.x.length : 0;
+  }
+
+  private drawPreview(): void {
+    const c = this.previewCanvas;
+    if (!c || !c.isConnected) return;
+    const p = this.previews.find((q) => q.runId === this.activeRun) ?? null;
+    const run = this.draft?.runs.find((r) => r.id === this.activeRun);
+    c.hidden = !p || !run;
+    if (this.previewNote) this.previewNote.textContent = p ? `lr over ${this.draft!.steps} steps${p.momentum ? ' (and momentum / β₁, dashed)' : ''}${p.switches.length ? `; switch at ${p.switches.join(', ')}` : ''}` : '';
+    if (p) drawSchedulePreview(c, p, this.draft!.steps, this.theme);
+  }
+
+  /** The schedule picker (schema-driven fields) and "then switch to …" of the run whose form is shown. */
+  private renderSchedule(model: Model, run: RunSpec): void {
+    const rid = run.id;
+    const box = h('div', 'schedule');
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', 'Learning-rate schedule');
+    const cur = run.schedule?.schedulers[0];
+    const sel = dropdown(
+      // 'none', not '': the toolkit's dropdown selects an option whose value equals its initial '' over the `selected` one.
+      [{ value: 'none', label: 'none (constant lr)' }, ...SCHEDULE_CLASS_NAMES.map((n) => ({ value: n, label: n, title: `${SCHEDULE_CLASSES[n].torchName}: ${SCHEDULE_CLASSES[n].summary}` }))],
+      cur?.name ?? 'none',
+      { id: 'schedule-class', label: 'lr schedule', title: 'torch.optim.lr_scheduler class, stepped after every optimizer step' },
+    );
+    const withSchedule = (d: SessionConfig, f: (r: RunSpec) => RunSpec): SessionConfig => ({ ...d, runs: d.runs.map((r) => (r.id === rid ? f(r) : r)) });
+    sel.addEventListener('change', () => {
+      const name = sel.value === 'none' || !Object.hasOwn(SCHEDULE_CLASSES, sel.value) ? '' : (sel.value as ScheduleClassName);
+      for (const k of [...this.edited]) if (k.startsWith(`h:${rid}:schedule.`)) this.edited.delete(k);
+      const d = this.draft!;
+      const r = d.runs.find((x) => x.id === rid);
+      if (!r) return;
+      const lr = typeof r.hyperparameters['lr'] === 'number' ? (r.hyperparameters['lr'] as number) : 0.01;
+      const kind = 'momentum' in r.hyperparameters ? 'momentum' : 'betas' in r.hyperparameters ? 'beta1' : null;
+      this.draft = withSchedule(d, (x) => {
+        const { schedule: _drop, ...rest } = x;
+        return name ? { ...rest, schedule: { schedulers: [{ name, args: suggestedScheduleArgs(name, d.steps, lr, kind) }] } } : rest;
+      });
+      this.editorKey = '';
+      this.renderEditor(model, this.draft.runs.find((x) => x.id === rid));
+      (this.editorEl.querySelector('#schedule-class') as HTMLElement | null)?.focus();
+      this.cb.edit(this.draft, true);
+    });
+    const selWrap = h('label', 'field field-schedule');
+    selWrap.append(h('span', 'field-label', 'lr schedule'), sel);
+    box.append(selWrap);
+    if (cur) {
+      const spec = SCHEDULE_CLASSES[cur.name];
+      const argOf = (d: SessionConfig, p: ScheduleParamSpec): ScheduleValue | undefined => {
+        const a = d.runs.find((r) => r.id === rid)?.schedule?.schedulers[0]?.args;
+        return a && Object.hasOwn(a, p.name) ? a[p.name] : p.default;
+      };
+      const withArg = (d: SessionConfig, p: ScheduleParamSpec, v: ScheduleValue | undefined): SessionConfig => withSchedule(d, (r) => {
+        const s = r.schedule?.schedulers[0];
+        if (!s) return r;
+        const args = { ...s.args };
+        if (v === undefined) delete args[p.name];
+        else args[p.name] = v;
+        return { ...r, schedule: { schedulers: [{ name: s.name, args }] } };
+      });
+      const showVal = (v: ScheduleValue | undefined): string => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(',') : typeof v === 'number' ? formatHyperValue(v) : String(v));
+      for (const p of spec.params) {
+        const tip = `${cur.name}.${p.name}${p.required ? ' (required)' : ` (default ${p.default === null ? 'None' : showVal(p.default)})`}: ${p.description}`;
+        const wrap = h('div', `field field-schedule-arg`);
+        wrap.title = tip;
+        wrap.dataset['scheduleArg'] = p.name;
+        const key = `h:${rid}:schedule.${p.name}`;
+        if (p.kind === 'boolean') {
+          const c: CheckElement = checkbox(p.name, argOf(this.draft!, p) === true, tip);
+          c.id = `schedule-${p.name}`;
+          c.addEventListener('change', () => {
+            this.draft = withArg(this.draft!, p, c.checked);
+            this.cb.edit(this.draft, true);
+          });
+          wrap.append(c);
+        } else if (p.kind === 'choice') {
+          const dd = dropdown(p.choices!.map((x) => ({ value: x, label: x })), String(argOf(this.draft!, p) ?? p.default), { id: `schedule-${p.name}`, label: p.name, title: tip });
+          dd.addEventListener('change', () => {
+            this.draft = withArg(this.draft!, p, dd.value);
+            this.cb.edit(this.draft, true);
+          });
+          wrap.append(h('span', 'field-label', p.name), dd);
+        } else {
+          const f = textField({ value: showVal(argOf(this.draft!, p)), size: p.kind === 'integers' ? 9 : 6, label: `${p.name}: ${p.description}`, title: tip, inputmode: p.kind === 'integers' ? 'text' : 'decimal', id: `schedule-${p.name}`, ...(p.optional ? { placeholder: 'None' } : {}) });
+          const msg = h('span', 'field-error');
+          msg.hidden = true;
+          wrap.append(h('span', 'field-label', p.name), f, msg);
+          const parse = (t: string): ScheduleValue | undefined => {
+            if (t.trim() === '') return p.optional ? null : undefined;
+            if (p.kind === 'integers') return t.split(',').map((x) => parseNumber(x)!);
+            return parseNumber(t);
+          };
+          this.bindField({
+            key, el: f, msg, runId: rid, name: p.name, live: true,
+            check: (t) => {
+              if (p.kind === 'integers') {
+                const parts = t.split(',');
+                return parts.some((x) => numberProblem(x, { integer: true }) !== null) ? 'comma-separated whole numbers, e.g. 50,120' : null;
+              }
+              return numberProblem(t, { integer: p.kind === 'integer', optional: !!p.optional });
+            },
+            apply: (d, t) => withArg(d, p, parse(t)),
+            show: (d) => showVal(argOf(d, p)),
+            same: (d, t) => JSON.stringify(parse(t) ?? null) === JSON.stringify(argOf(d, p) ?? null),
+          });
+        }
+        box.append(wrap);
+      }
+    }
+    // then switch to …
+    const then = run.then?.[0];
+    const thenSel = dropdown(
+      [{ value: 'none', label: 'no switch' }, ...[...model.optimizers.values()].map((o) => ({ value: o.name, label: o.label, title: o.torchName }))],
+      then?.optimizer ?? 'none',
+      { id: 'then-optimizer', label: 'then switch to', title: 'After the given step a new optimizer (fresh state) takes over the same parameters' },
+    );
+    thenSel.addEventListener('change', () => {
+      const name = thenSel.value === 'none' || !model.optimizers.has(thenSel.value as OptimizerName) ? '' : (thenSel.value as OptimizerName);
+      const d = this.draft!;
+      for (const k of [...this.edited]) if (k.startsWith(`h:${rid}:then.`)) this.edited.delete(k);
+      this.draft = withSchedule(d, (x) => {
+        const { then: _drop, ...rest } = x;
+        return name ? { ...rest, then: [{ optimizer: name, hyperparameters: { ...(model.suggested[name] ?? {}) }, fromStep: Math.max(1, Math.round(d.steps / 2)) }] } : rest;
+      });
+      this.editorKey = '';
+      this.renderEditor(model, this.draft.runs.find((x) => x.id === rid));
+      (this.editorEl.querySelector('#then-optimizer') as HTMLElement | null)?.focus();
+      this.cb.edit(this.draft, true);
+    });
+    const thenWrap = h('label', 'field field-then');
+    thenWrap.append(h('span', 'field-label', 'then switch to'), thenSel);
+    box.append(thenWrap);
+    if (then) {
+      const thenOf = (d: SessionConfig) => d.runs.find((r) => r.id === rid)?.then?.[0];
+      const withThen = (d: SessionConfig, f: (t: NonNullable<RunSpec['then']>[number]) => NonNullable<RunSpec['then']>[number]): SessionConfig =>
+        withSchedule(d, (r) => (r.then?.[0] ? { ...r, then: [f(r.then[0]), ...r.then.slice(1)] } : r));
+      const mk = (name: 'fromStep' | 'lr', label: string, integer: boolean) => {
+        const wrap = h('div', 'field field-then-arg');
+        const value = name === 'fromStep' ? then.fromStep : then.hyperparameters['lr'];
+        const f = textField({ value: typeof value === 'number' ? formatHyperValue(value) : '', size: 6, label, id: `then-${name}`, inputmode: 'decimal' });
+        const msg = h('span', 'field-error');
+        msg.hidden = true;
+        wrap.append(h('span', 'field-label', label), f, msg);
+        const get = (d: SessionConfig) => (name === 'fromStep' ? thenOf(d)?.fromStep : thenOf(d)?.hyperparameters['lr']);
+        this.bindField({
+          key: `h:${rid}:then.${name}`, el: f, msg, runId: rid, name: label, live: true,
+          check: (t) => numberProblem(t, integer ? { integer: true, min: 1 } : {}),
+          apply: (d, t) => withThen(d, (x) => (name === 'fromStep' ? { ...x, fromStep: parseNumber(t)! } : { ...x, hyperparameters: { ...x.hyperparameters, lr: parseNumber(t)! } })),
+          show: (d) => { const v = get(d); return typeof v === 'number' ? formatHyperValue(v) : ''; },
+          same: (d, t) => parseNumber(t) === get(d),
+        });
+        box.append(wrap);
+      };
+      mk('fromStep', 'at step', true);
+      if (model.optimizers.get(then.optimizer)?.hyperparameters.some((s) => s.name === 'lr')) mk('lr', 'its lr', false);
+    }
+    const canvas = document.createElement('canvas');
+    canvas.className = 'schedule-preview';
+    canvas.id = 'schedule-preview';
+    canvas.width = 240;
+    canvas.height = 56;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', 'Preview of the learning rate over the run');
+    const note = h('span', 'schedule-preview-note');
+    this.previewCanvas = canvas;
+    this.previewNote = note;
+    box.append(canvas, note);
+    this.editorEl.append(box);
+    this.drawPreview();
   }
 
   private runBtn: (HTMLElement & { disabled: boolean }) | null = null;

@@ -16,8 +16,16 @@ import {
   type OptimizerName,
   type OptimizerOptions,
   type OptimizerState,
+  type StepContext,
   type StepDiagnostics,
 } from '../types';
+
+/** torch's `'momentum' in defaults` / `'betas' in defaults`: what a schedule's cycle_momentum cycles. */
+export function momentumKindOf(specs: readonly HyperparameterSpec[]): 'momentum' | 'beta1' | null {
+  if (specs.some((s) => s.name === 'momentum')) return 'momentum';
+  if (specs.some((s) => s.name === 'betas')) return 'beta1';
+  return null;
+}
 
 export const PYTORCH: Convention = Object.freeze({
   name: 'pytorch',
@@ -242,6 +250,24 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
       form?.kernel ? (form.initTensors ? form.initTensors(params, h, round) : {}) : spec.initTensors ? spec.initTensors(params, h) : {};
     const initScalars = (): Record<string, number> =>
       form?.kernel ? (form.initScalars ? form.initScalars(h, round) : {}) : spec.initScalars ? spec.initScalars(h) : {};
+    // A scheduled momentum / β₁ (cycle_momentum): the kernel reads a mutable copy of h whose momentum or
+    // betas[0] is set each step (one array, reused: no allocation per step).
+    const momentumKind = momentumKindOf(spec.hyperparameters);
+    const cycled: Record<string, HyperValue> = { ...h };
+    const cycledBetas = momentumKind === 'beta1' ? [...(h['betas'] as readonly [number, number])] : null;
+    if (cycledBetas) cycled['betas'] = cycledBetas as unknown as readonly [number, number];
+    const stepWith = (grad: Float64Array, state: OptimizerState, params: Float64Array, diag: StepDiagnostics | null, ctx: StepContext): void => {
+      if (grad.length !== params.length) throw new Error(`${spec.name}: gradient has ${grad.length} values, params ${params.length}`);
+      state.step += 1;
+      let hh = h;
+      const m = ctx.momentum;
+      if (m === m && momentumKind !== null) {
+        if (cycledBetas) cycledBetas[0] = m;
+        else cycled['momentum'] = m;
+        hh = cycled as H;
+      }
+      kernel(grad, state, params, diag, ctx.lr, hh, kernelConvention);
+    };
     const optimizer: Optimizer = {
       name: spec.name,
       hyperparameters: h as Hyperparameters,
@@ -251,6 +277,7 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
       scalarStateNames: scalarNames,
       extraDiagnosticNames: extraNames,
       lrAt,
+      momentumKind,
       init(params: Float64Array): OptimizerState {
         const tensors = initTensors(params);
         for (const n of allStateNames) tensors[n] ??= new Float64Array(params.length);
@@ -264,6 +291,7 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
         return { params: p, state: next, diagnostics };
       },
       step,
+      stepWith,
       createDiagnostics,
     };
     return Object.freeze(optimizer);
@@ -302,6 +330,13 @@ export function powInt(beta: number, t: number): number {
   if (t >= POW_TABLE_LIMIT || !Number.isInteger(t) || t < 0) return beta ** t;
   let table = powTables.get(beta);
   if (table === undefined) {
+    // A β seen for the first time is answered directly: a cycled β₁ (OneCycleLR) differs every step, and
+    // filling a table up to t for each would cost O(t) per step. The second request of a β builds its table.
+    if (!seenOnce.has(beta)) {
+      if (seenOnce.size >= 64) seenOnce.clear();
+      seenOnce.add(beta);
+      return beta ** t;
+    }
     if (powTables.size >= 16) powTables.clear();
     table = { values: new Float64Array(256), filled: 0 };
     powTables.set(beta, table);
@@ -319,3 +354,4 @@ export function powInt(beta: number, t: number): number {
 }
 const POW_TABLE_LIMIT = 1 << 22;
 const powTables = new Map<number, { values: Float64Array; filled: number }>();
+const seenOnce = new Set<number>();

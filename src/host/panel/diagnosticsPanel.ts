@@ -19,7 +19,7 @@ import {
 import { Disposable } from '../util/dispose';
 import { panelHtml, webviewOptions } from './html';
 import { Session, type SessionHost } from './session';
-import { configProblems } from './validate';
+import { configProblems, schedulePreviews } from './validate';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -229,7 +229,7 @@ export class DiagnosticsPanel extends Disposable {
         this.deps.log(`webview: ${msg.message}`);
         return;
       case 'run/validate':
-        this.post({ type: 'run/didValidate', seq: msg.seq, problems: configProblems(msg.config) });
+        this.post({ type: 'run/didValidate', seq: msg.seq, problems: configProblems(msg.config), previews: schedulePreviews(msg.config, this.deps.settings().decimationThreshold || 2000) });
         return;
       case 'view/linkStep':
         if (this.linkGroup) this.deps.linkStep?.(this, msg.step, msg.hover);

@@ -21,6 +21,7 @@ import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, 
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
 import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 import { toLossError, type Runner } from '../run/runnerApi';
+import { checkRunSchedule } from './validate';
 
 /** Parameters shown without a picker; larger problems show the top-k by |θ|. */
 export const ALL_PARAMS_UP_TO = 8;
@@ -294,6 +295,7 @@ export class Session {
     for (const r of config.runs) {
       try {
         createOptimizer(r.optimizer, r.hyperparameters);
+        checkRunSchedule(r, config.steps);
       } catch (e) {
         if (!isCurrent()) return;
         const message = e instanceof HyperparameterError ? e.message : e instanceof Error ? e.message : String(e);
@@ -341,7 +343,7 @@ export class Session {
     const request: SimulationRequest = {
       requestId,
       loss: config.loss,
-      runs: config.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, hyperparameters: r.hyperparameters })),
+      runs: config.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, hyperparameters: r.hyperparameters, ...(r.schedule ? { schedule: r.schedule } : {}), ...(r.then ? { then: r.then } : {}) })),
       steps: config.steps,
       seed: config.seed,
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),

@@ -45,6 +45,11 @@ export function referenceBuildRunSeries(rec: RecordingColumns, opts: SeriesOptio
   }
   const updateNorm = col(decimateSeries(updNormRaw, updRows, th, 1, { transform: 'log' }));
 
+  // lr of each step, sent only when it changes during the run (schedules, switches)
+  const lrRows = Math.min(n, rec.lr.length);
+  const lrVaries = Array.from(rec.lr.subarray(1, Math.max(1, lrRows))).some((v) => v !== rec.lr[0]);
+  const lr = lrVaries ? col(decimateSeries(rec.lr, lrRows, th, 1, { transform: 'linear' })) : null;
+
   let path: PathSeries | null = null;
   if (dim === 2) {
     const rows = Math.min(n + 1, Math.floor(rec.params.length / 2));
@@ -107,6 +112,7 @@ export function referenceBuildRunSeries(rec: RecordingColumns, opts: SeriesOptio
     validationLoss,
     gradNorm,
     updateNorm,
+    ...(lr ? { lr } : {}),
     path,
     params,
     stateNames,
