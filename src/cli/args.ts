@@ -38,6 +38,10 @@ export interface CommonOptions {
   memoryLimitMb: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
+  /** `simulate --export-torch FILE.py`: the run as a self-verifying PyTorch script. */
+  exportTorch?: string;
+  /** `--format csv|json`: what --out writes (default: by the file's extension, .csv → CSV). */
+  format?: 'csv' | 'json';
 }
 
 export interface SimulateArgs extends CommonOptions {
@@ -69,7 +73,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'export-torch', 'format']);
 const SWITCHES = new Set(['json', 'csv', 'help']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
@@ -223,6 +227,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (out.trim() === '') throw new UsageError('--out needs a file name (got an empty value)');
     common.out = out;
   }
+  if (values.has('export-torch')) {
+    const f = values.get('export-torch')!;
+    if (f.trim() === '') throw new UsageError('--export-torch needs a file name (got an empty value)');
+    if (command !== 'simulate') throw new UsageError('--export-torch belongs to "simulate" (one run per script)');
+    common.exportTorch = f;
+  }
+  if (values.has('format')) {
+    const f = values.get('format')!;
+    if (f !== 'csv' && f !== 'json') throw new UsageError(`--format: expected csv or json, got ${quoteValue(f)}`);
+    if (!common.out) throw new UsageError('--format says what --out writes: give --out FILE too');
+    common.format = f;
+  }
   if (values.has('batch-size')) common.batchSize = parseInteger('batch-size', values.get('batch-size')!, 1);
   if (values.has('seed')) common.seed = parseInteger('seed', values.get('seed')!, 0, MAX_SEED);
   if (values.has('noise')) {
@@ -318,6 +334,9 @@ export function helpText(topic?: string): string {
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',
+    '  --format csv|json                 what --out writes, whatever the file name (default: .csv → CSV, else JSON)',
+    '  --export-torch FILE.py            simulate: write the run as a PyTorch script that re-runs it and checks',
+    '                                    torch.optim against this trajectory (rtol 1e-9); see README',
     '',
     `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];

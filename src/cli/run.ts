@@ -20,6 +20,7 @@ import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
+import { refuseBeforeRun, torchExportScript, TorchExportError } from './torchExport';
 import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
 
 /** What a command gets back: the loss and one recording per run, or the first user error. */
@@ -140,20 +141,46 @@ export interface Output {
   writeFile(path: string, chunks: Iterable<string>): Promise<void>;
 }
 
-/** `--out FILE.csv` writes the CSV, any other name the JSON document. */
-const isCsvPath = (path: string) => /\.csv$/i.test(path);
+/** `--out FILE.csv` writes the CSV, any other name the JSON document; `--format` overrides the name. */
+const isCsvOut = (args: { out?: string; format?: 'csv' | 'json' }) => (args.format ? args.format === 'csv' : /\.csv$/i.test(args.out ?? ''));
 
 function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
   for (const p of parts) yield* p;
 }
 
+/** The command line a script came from (shown in its header). */
+function exportCommand(args: SimulateArgs): string {
+  const hp = Object.entries(args.hyperparameters).map(([k, v]) => `--${k.replace(/_/g, '-')}${v === true ? '' : `=${Array.isArray(v) ? v.join(',') : v}`}`);
+  return ['simulate', `--loss ${args.loss}`, `--optimizer ${args.optimizer}`, `--steps ${args.steps}`, ...hp,
+    ...(args.seed !== undefined ? [`--seed ${args.seed}`] : []), ...(args.batchSize !== undefined ? [`--batch-size ${args.batchSize}`] : []),
+    ...(args.init ? [`--init=${args.init.join(',')}`] : [])].join(' ');
+}
+
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
   checkHyperparameters(args.optimizer, args.hyperparameters);
+  if (args.exportTorch) {
+    try {
+      refuseBeforeRun(args.optimizer, args.loss, Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, args.loss), args.gradientNoise, args.hyperparameters);
+    } catch (e) {
+      if (e instanceof TorchExportError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const { info, runs } = await execute(args, [{ id: args.optimizer, optimizer: args.optimizer, hyperparameters: args.hyperparameters }], false);
   const rec = runs[0]!;
   const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
-  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csvChunks(rec, info.paramNames) : json());
+  if (args.out) await out.writeFile(args.out, isCsvOut(args) ? csvChunks(rec, info.paramNames) : json());
+  if (args.exportTorch) {
+    const script = torchExportScript({
+      info, recording: rec, scriptPath: args.exportTorch,
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+      ...(args.gradientNoise !== undefined ? { gradientNoise: args.gradientNoise } : {}),
+      provenance: `optimizer-diagnostics ${exportCommand(args)}`,
+    });
+    await out.writeFile(args.exportTorch, [script]);
+  }
   if (args.json) await out.stream(json());
   else if (args.csv) await out.stream(csvChunks(rec, info.paramNames));
   else {
@@ -249,7 +276,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     yield ']}\n';
   };
   const csv = () => runsCsvChunks(info.paramNames, runs.map((rec, k) => ({ label: configs[k]!.label!, recording: rec })));
-  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csv() : doc());
+  if (args.out) await out.writeFile(args.out, isCsvOut(args) ? csv() : doc());
   if (args.json) await out.stream(doc());
   else if (args.csv) await out.stream(csv());
   else {
