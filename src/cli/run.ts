@@ -20,7 +20,7 @@ import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
-import { refuseBeforeRun, torchExportScript, TorchExportError } from './torchExport';
+import { refuseBeforeRun, torchExportScript, TorchExportError } from '../loss/torchExport';
 import { UsageError, type CommonOptions, type CompareArgs, type SimulateArgs } from './args';
 
 /** What a command gets back: the loss and one recording per run, or the first user error. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { translateLossModule, TorchTranslateError } from '../../../src/core/torchTranslate';
-import { entriesOf } from '../../../src/cli/torchExport';
+import { entriesOf } from '../../../src/loss/torchExport';
 import { loadCase, listCases, repoRoot } from '../helpers/reference';
 
 const CLI = join(repoRoot(), 'dist', 'cli.js');
@@ -182,6 +182,29 @@ describe('PyTorch export (--export-torch)', () => {
     assert.equal(q.code, 1);
     assert.match(q.stderr, /central differences/);
     assert.equal(cli('compare', '--loss', 'canyon', '--optimizers', 'sgd,adam', '--steps=3', '--export-torch', 'x.py').code, 2);
+  });
+});
+
+describe('--out with --format (issue 13 §3)', () => {
+  test('--format csv writes the per-step CSV whatever the file name; --format json the JSON; --format needs --out', () => {
+    withDir((dir) => {
+      const txt = join(dir, 'run.txt');
+      assert.equal(cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps=3', '--out', txt, '--format', 'csv').code, 0);
+      const lines = readFileSync(txt, 'utf8').trim().split('\n');
+      assert.equal(lines.length, 5); // header + steps 0..3
+      assert.match(lines[0]!, /^step,loss,lr,x,y,grad\[x\],grad\[y\],update\[x\]/);
+      assert.ok(lines[0]!.includes('exp_avg[x]') && lines[0]!.includes('exp_avg_sq[y]'), lines[0]);
+      const csvNamedJson = join(dir, 'run.csv');
+      assert.equal(cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps=3', '--out', csvNamedJson, '--format=json').code, 0);
+      assert.equal(JSON.parse(readFileSync(csvNamedJson, 'utf8')).steps_completed, 3);
+      const plain = join(dir, 'plain.csv');
+      assert.equal(cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps=3', '--out', plain).code, 0);
+      assert.match(readFileSync(plain, 'utf8'), /^step,loss,lr,/);
+      const r = cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps=3', '--format', 'csv');
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--format says what --out writes: give --out FILE too/);
+      assert.match(cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--steps=3', '--out', txt, '--format', 'xml').stderr, /--format: expected csv or json, got "xml"/);
+    });
   });
 });
 

@@ -9,9 +9,9 @@ import { torchExportRefusal, torchScript, type TorchLoss } from '../core/torchEx
 import { translateLossModule, TorchTranslateError } from '../core/torchTranslate';
 import { AutodiffError } from '../core/autodiff/errors';
 import type { LossInfo, RecordingColumns } from '../protocol/simulation';
-import { resolveDataPath } from '../loss/data';
-import { BatchSampler, validationSplit } from '../loss/sampler';
-import { toJavaScript } from '../loss/transpile';
+import { resolveDataPath } from './data';
+import { BatchSampler, validationSplit } from './sampler';
+import { toJavaScript } from './transpile';
 
 /** A configuration the export does not support (yet), or an untranslatable loss file: one line, exit 1. */
 export class TorchExportError extends Error {
