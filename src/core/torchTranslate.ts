@@ -599,7 +599,10 @@ export function translateLossModule(js: string, fileName: string): TranslatedLos
       topLines.set(name, lines);
     }
   }
-  const ordered = [...topDecls.entries()].filter(([n]) => topLines.has(n)).sort((a, b) => a[1].start - b[1].start);
+  // Function declarations first (JavaScript hoists them: a constant may call one declared below it), then the
+  // constants in source order.
+  const hoisted = (d: N) => (d.type === 'FunctionDeclaration' ? 0 : 1);
+  const ordered = [...topDecls.entries()].filter(([n]) => topLines.has(n)).sort((a, b) => hoisted(a[1]) - hoisted(b[1]) || a[1].start - b[1].start);
   const python = [
     ...ordered.flatMap(([n]) => [...topLines.get(n)!, '']),
     ...lossLines,

@@ -243,6 +243,16 @@ describe('loss-file translation (pure)', () => {
     ].join('\n').replace('((p["x"] * i))', '(p["x"] * i)'));
   });
 
+  test('module-level helpers come first (JavaScript hoists function declarations); only what loss uses is translated', () => {
+    const { python } = translateLossModule(
+      'const unused = 5;\nconst C = twice(3);\nfunction twice(v) { return 2 * v; }\nexport default { params: { x: 1 }, loss(p) { return C * p.x * p.x; } };\n',
+      'h.loss.js',
+    );
+    const lines = python.split('\n');
+    assert.ok(lines.indexOf('def twice(v=None, *_rest):') < lines.indexOf('C = twice(3)'), python);
+    assert.doesNotMatch(python, /unused/);
+  });
+
   test('parameter entries from flat names', () => {
     assert.deepEqual(entriesOf(['w[0]', 'w[1]', 'b', 'v[0]']), [{ name: 'w', size: 2 }, { name: 'b', size: null }, { name: 'v', size: 1 }]);
   });
