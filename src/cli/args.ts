@@ -52,6 +52,10 @@ export interface CommonOptions {
   /** --convention (absent: pytorch) and --dtype (absent: float64), for every run. */
   convention?: ConventionName;
   dtype?: Dtype;
+  /** `simulate --export-torch FILE.py`: the run as a self-verifying PyTorch script. */
+  exportTorch?: string;
+  /** `--format csv|json`: what --out writes (default: by the file's extension, .csv → CSV). */
+  format?: 'csv' | 'json';
 }
 
 export interface SimulateArgs extends CommonOptions {
@@ -130,7 +134,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every']);
+const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every', 'export-torch', 'format']);
 const SWITCHES = new Set(['json', 'csv', 'help', 'curvature']);
 /** The flags of `hessian`. */
 const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
@@ -338,6 +342,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const out = values.get('out')!;
     if (out.trim() === '') throw new UsageError('--out needs a file name (got an empty value)');
     common.out = out;
+  }
+  if (values.has('export-torch')) {
+    const f = values.get('export-torch')!;
+    if (f.trim() === '') throw new UsageError('--export-torch needs a file name (got an empty value)');
+    if (command !== 'simulate') throw new UsageError('--export-torch belongs to "simulate" (one run per script)');
+    common.exportTorch = f;
+  }
+  if (values.has('format')) {
+    const f = values.get('format')!;
+    if (f !== 'csv' && f !== 'json') throw new UsageError(`--format: expected csv or json, got ${quoteValue(f)}`);
+    if (!common.out) throw new UsageError('--format says what --out writes: give --out FILE too');
+    common.format = f;
   }
   if (values.has('batch-size')) common.batchSize = parseInteger('batch-size', values.get('batch-size')!, 1);
   if (values.has('seed')) common.seed = parseInteger('seed', values.get('seed')!, 0, MAX_SEED);
@@ -592,6 +608,9 @@ export function helpText(topic?: string): string {
     '                                    stepped after every optimizer step; lists comma-separated (milestones=50,120).',
     '                                    Several --schedule flags: a ChainedScheduler, or with',
     '  --schedule-milestones M1,...      a SequentialLR switching scheduler at these steps',
+    '  --format csv|json                 what --out writes, whatever the file name (default: .csv → CSV, else JSON)',
+    '  --export-torch FILE.py            simulate: write the run as a PyTorch script that re-runs it and checks',
+    '                                    torch.optim against this trajectory (rtol 1e-9); see README',
     '',
     `Numbers are decimal (no hex/binary/octal); --steps at most ${MAX_STEPS.toLocaleString('en-US')}; --seed an integer in [0, 2^53 − 1].`,
   ];

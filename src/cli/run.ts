@@ -27,6 +27,7 @@ import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
+import { refuseBeforeRun, torchExportScript, TorchExportError } from '../loss/torchExport';
 import { UsageError, type CommonOptions, type CompareArgs, type HessianArgs, type SimulateArgs } from './args';
 import { MAX_DENSE_HESSIAN, type CurvatureSeries, type HessianReport } from '../core/curvature';
 
@@ -157,11 +158,19 @@ export interface Output {
   writeFile(path: string, chunks: Iterable<string>): Promise<void>;
 }
 
-/** `--out FILE.csv` writes the CSV, any other name the JSON document. */
-const isCsvPath = (path: string) => /\.csv$/i.test(path);
+/** `--out FILE.csv` writes the CSV, any other name the JSON document; `--format` overrides the name. */
+const isCsvOut = (args: { out?: string; format?: 'csv' | 'json' }) => (args.format ? args.format === 'csv' : /\.csv$/i.test(args.out ?? ''));
 
 function* joinChunks(...parts: Iterable<string>[]): Generator<string> {
   for (const p of parts) yield* p;
+}
+
+/** The command line a script came from (shown in its header). */
+function exportCommand(args: SimulateArgs): string {
+  const hp = Object.entries(args.hyperparameters).map(([k, v]) => `--${k.replace(/_/g, '-')}${v === true ? '' : `=${Array.isArray(v) ? v.join(',') : v}`}`);
+  return ['simulate', `--loss ${args.loss}`, `--optimizer ${args.optimizer}`, `--steps ${args.steps}`, ...hp,
+    ...(args.seed !== undefined ? [`--seed ${args.seed}`] : []), ...(args.batchSize !== undefined ? [`--batch-size ${args.batchSize}`] : []),
+    ...(args.init ? [`--init=${args.init.join(',')}`] : [])].join(' ');
 }
 
 /** `CosineAnnealingLR T_max=200 | LinearLR … (SequentialLR at 20)`: a schedule in one line. */
@@ -173,6 +182,17 @@ function scheduleLine(s: ScheduleConfig): string {
 export async function runSimulate(args: SimulateArgs, execute: Executor, out: Output): Promise<void> {
   checkHyperparameters(args.optimizer, args.hyperparameters, args.schedule, args);
   for (const t of args.then) checkHyperparameters(t.optimizer, t.hyperparameters, t.schedule, args);
+  if (args.exportTorch) {
+    // not exported yet (README "Export as a PyTorch script"): refused rather than exported wrongly
+    const unsupported = args.schedule ? '--schedule' : args.then.length ? '--then' : args.convention && args.convention !== 'pytorch' ? `--convention ${args.convention}` : args.dtype && args.dtype !== 'float64' ? `--dtype ${args.dtype}` : null;
+    if (unsupported) throw new UsageError(`--export-torch: ${unsupported} is not exported to PyTorch yet`);
+    try {
+      refuseBeforeRun(args.optimizer, args.loss, Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, args.loss), args.gradientNoise, args.hyperparameters);
+    } catch (e) {
+      if (e instanceof TorchExportError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
   const config = {
     id: args.optimizer,
     optimizer: args.optimizer,
@@ -184,7 +204,17 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
   const rec = runs[0]!;
   const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
-  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csvChunks(rec, info.paramNames) : json());
+  if (args.out) await out.writeFile(args.out, isCsvOut(args) ? csvChunks(rec, info.paramNames) : json());
+  if (args.exportTorch) {
+    const script = torchExportScript({
+      info, recording: rec, scriptPath: args.exportTorch,
+      ...(args.seed !== undefined ? { seed: args.seed } : {}),
+      ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+      ...(args.gradientNoise !== undefined ? { gradientNoise: args.gradientNoise } : {}),
+      provenance: `optimizer-diagnostics ${exportCommand(args)}`,
+    });
+    await out.writeFile(args.exportTorch, [script]);
+  }
   if (args.json) await out.stream(json());
   else if (args.csv) await out.stream(csvChunks(rec, info.paramNames));
   else {
@@ -366,7 +396,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     yield ']}\n';
   };
   const csv = () => runsCsvChunks(info.paramNames, runs.map((rec, k) => ({ label: configs[k]!.label!, recording: rec })));
-  if (args.out) await out.writeFile(args.out, isCsvPath(args.out) ? csv() : doc());
+  if (args.out) await out.writeFile(args.out, isCsvOut(args) ? csv() : doc());
   if (args.json) await out.stream(doc());
   else if (args.csv) await out.stream(csv());
   else {

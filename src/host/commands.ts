@@ -201,13 +201,14 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       void vscode.window.showInformationMessage('Optimizer Diagnostics: nothing to export yet — run Simulate Optimizer or Compare Optimizers first.');
       return undefined;
     }
-    let format: ExportFormat | undefined = a.format === 'csv' || a.format === 'json' || a.format === 'png' ? a.format : undefined;
+    let format: ExportFormat | undefined = a.format === 'csv' || a.format === 'json' || a.format === 'png' || a.format === 'torch' ? a.format : undefined;
     if (!format) {
       const pick = await vscode.window.showQuickPick(
         [
           { label: 'CSV', description: 'one row per step; PyTorch state names as columns', format: 'csv' as const },
           { label: 'JSON', description: 'every series, as the CLI\'s --json', format: 'json' as const },
           { label: 'PNG', description: 'an image of each chart', format: 'png' as const },
+          { label: 'PyTorch script', description: 're-runs the run in torch.optim and checks it against this trajectory', format: 'torch' as const },
         ],
         { title: 'Optimizer Diagnostics: export format' },
       );

@@ -1,11 +1,12 @@
 // Export Run: CSV (one row per step, PyTorch state names as columns) and JSON, both in the CLI's
-// shapes (`--csv` / `--json`), and PNG of each chart (the webview's canvas.toDataURL; the host writes the
+// shapes (`--csv` / `--json`), a self-verifying PyTorch script per run (the CLI's `--export-torch`), and PNG of each chart (the webview's canvas.toDataURL; the host writes the
 // files). CSV and JSON are streamed in chunks; on the local file system they go to a temporary file
 // that is renamed over the target (a failed write never leaves a truncated file), elsewhere through
 // vscode.workspace.fs.
 import * as vscode from 'vscode';
 import type { ExportFormat } from '../protocol/messages';
 import { csvChunks, jsonExportChunks } from '../protocol/exportFormat';
+import { torchExportScript } from '../loss/torchExport';
 import { writeFileAtomic } from './util/atomicWrite';
 import type { DiagnosticsPanel } from './panel/diagnosticsPanel';
 
@@ -18,13 +19,14 @@ const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
   csv: { 'CSV (one row per step)': ['csv'] },
   json: { 'JSON (as the CLI\'s --json)': ['json'] },
   png: { 'PNG images (one per chart)': ['png'] },
+  torch: { 'PyTorch script (self-verifying)': ['py'] },
 };
 
 function defaultName(panel: DiagnosticsPanel, format: ExportFormat): string {
   const s = panel.session;
   const loss = (s.loss?.name ?? 'loss').replace(/[^\w.-]+/g, '_');
   const runs = s.config.runs.map((r) => r.optimizer).join('-');
-  return `${loss}-${runs}.${format}`;
+  return `${loss}-${runs}.${format === 'torch' ? 'py' : format}`;
 }
 
 function defaultFolder(): vscode.Uri | undefined {
@@ -57,6 +59,27 @@ export async function exportRun(panel: DiagnosticsPanel, format: ExportFormat, o
     if (target.scheme === 'file') await writeFileAtomic(target.fsPath, chunks);
     else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode([...chunks].join('')));
     return [target];
+  }
+  if (format === 'torch') {
+    // One script per run (a comparison: <stem>-<k>-<optimizer>.py); the generator is the CLI's (src/loss/torchExport.ts).
+    const stem = target.path.replace(/\.py$/i, '');
+    const written: vscode.Uri[] = [];
+    for (let k = 0; k < recs.length; k++) {
+      const rec = recs[k]!;
+      const uri = recs.length === 1 ? target : target.with({ path: `${stem}-${k + 1}-${rec.optimizer}.py` });
+      const script = torchExportScript({
+        info: loss,
+        recording: rec,
+        scriptPath: uri.fsPath,
+        seed: session.config.seed,
+        ...(session.config.batchSize !== undefined ? { batchSize: session.config.batchSize } : {}),
+        provenance: `Optimizer Diagnostics panel: Export Run → PyTorch script (${runs[k]!.label})`,
+      });
+      if (uri.scheme === 'file') await writeFileAtomic(uri.fsPath, [script]);
+      else await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(script));
+      written.push(uri);
+    }
+    return written;
   }
   const images = await panel.captureCharts();
   if (images.length === 0) throw new Error('The panel has no chart to export.');

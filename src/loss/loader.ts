@@ -272,6 +272,7 @@ class FileLoss implements LoadedLoss, LossInternals {
       ...(minima ? { minima } : {}),
       hasData: this.data !== null,
       hasValidation: this.validation.length > 0,
+      ...(this.data ? { dataLayout: { rows: this.data.train.length + this.data.validation.length, validation: this.def.validation, ...(this.batchSize !== undefined ? { batchSize: this.batchSize } : {}) } } : {}),
       gradient,
       warnings,
     };

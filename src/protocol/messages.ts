@@ -310,7 +310,8 @@ export interface ChartImage {
   readonly dataUrl: string;
 }
 
-export type ExportFormat = 'csv' | 'json' | 'png';
+/** `torch`: one self-verifying PyTorch script per run (README, Export as a PyTorch script). */
+export type ExportFormat = 'csv' | 'json' | 'png' | 'torch';
 
 /** Sections the host can ask the webview to reveal. */
 export type ViewSection = 'effectiveLr' | 'convergence' | 'landscape' | 'moments' | 'stepSize';
@@ -696,7 +697,7 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return { type: 'view/linkStep', ...(step !== undefined ? { step: step as number } : {}), ...(hover !== undefined ? { hover: hover as number | null } : {}) };
     }
     case 'export/run':
-      return m['format'] === 'csv' || m['format'] === 'json' || m['format'] === 'png' ? { type: 'export/run', format: m['format'] } : undefined;
+      return m['format'] === 'csv' || m['format'] === 'json' || m['format'] === 'png' || m['format'] === 'torch' ? { type: 'export/run', format: m['format'] } : undefined;
     case 'export/didCaptureCharts': {
       const imgs = m['images'];
       if (!isId(m['requestId']) || !Array.isArray(imgs) || imgs.length > LIMITS.maxImages) return undefined;

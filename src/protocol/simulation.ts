@@ -92,6 +92,8 @@ export interface LossInfo {
   readonly suggestedLr?: number;
   readonly hasData: boolean;
   readonly hasValidation: boolean;
+  /** Loss files with data: how many rows, the held-out fraction and the file's batch size (the PyTorch export replays the split and batches). */
+  readonly dataLayout?: { readonly rows: number; readonly validation: number; readonly batchSize?: number };
   /** How gradients are computed for this run. */
   readonly gradient: 'analytic' | 'grad-export' | 'autodiff' | 'numeric';
   /** Non-fatal findings, e.g. a gradient check mismatch: `grad export differs from the automatic gradient (max rel. error 3e-2 at w[1])`. */

@@ -993,13 +993,13 @@ export class Toolbar {
     this.runBtn = run;
     this.stopBtn = stop;
     const exp = dropdown(
-      [{ value: '', label: 'Export…' }, { value: 'csv', label: 'CSV (per step)' }, { value: 'json', label: 'JSON (all series)' }, { value: 'png', label: 'PNG (each chart)' }],
+      [{ value: '', label: 'Export…' }, { value: 'csv', label: 'CSV (per step)' }, { value: 'json', label: 'JSON (all series)' }, { value: 'png', label: 'PNG (each chart)' }, { value: 'torch', label: 'PyTorch script' }],
       '',
       { title: 'Export the runs of this panel', id: 'export', label: 'Export' },
     );
     exp.addEventListener('change', () => {
       const v = exp.value;
-      if (v === 'csv' || v === 'json' || v === 'png') this.cb.export(v);
+      if (v === 'csv' || v === 'json' || v === 'png' || v === 'torch') this.cb.export(v);
       exp.value = '';
     });
     const spacer = h('span', 'spacer');

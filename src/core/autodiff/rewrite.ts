@@ -154,9 +154,19 @@ class Out {
  */
 export function rewriteForAutodiff(jsSource: string, fileName: string, options: RewriteOptions = {}): RewriteResult {
   const src = jsSource;
-  let program: N;
+  const program = parseLossModule(src, fileName);
+  const info: ScopeInfo = analyzeScopes(program);
+  return rewriteParsed(src, fileName, program, info, options);
+}
+
+/**
+ * The AD's parse of a loss module (acorn ESTree with locations and parentheses kept): shared by the rewrite and
+ * by the PyTorch export's translator (src/core/torchTranslate.ts). Throws `AutodiffError` for a `with` statement
+ * or a file that does not parse.
+ */
+export function parseLossModule(jsSource: string, fileName: string): N {
   try {
-    program = parse(src, { ecmaVersion: 'latest', sourceType: 'module', locations: true, preserveParens: true, allowHashBang: true });
+    return parse(jsSource, { ecmaVersion: 'latest', sourceType: 'module', locations: true, preserveParens: true, allowHashBang: true });
   } catch (e) {
     const loc = (e as { loc?: { line: number; column: number } }).loc;
     const msg = (e instanceof Error ? e.message : String(e)).replace(/ \(\d+:\d+\)$/, '');
@@ -165,7 +175,9 @@ export function rewriteForAutodiff(jsSource: string, fileName: string, options: 
     }
     throw new AutodiffError(fileName, loc?.line ?? 0, (loc?.column ?? -1) + 1, 'this file', `it does not parse as an ES module: ${msg}`);
   }
-  const info: ScopeInfo = analyzeScopes(program);
+}
+
+function rewriteParsed(src: string, fileName: string, program: N, info: ScopeInfo, options: RewriteOptions): RewriteResult {
   const out = new Out(src);
   const warnings: AutodiffWarning[] = [];
 
