@@ -34,7 +34,8 @@ MAX_TEXT = 1800
 
 
 class UserError(Exception):
-    """A located error of the loss file: kind and message as the extension's LossError."""
+    """A located error of the loss file: kind and message as the extension's LossError ('{at}' in a
+    message becomes ' at step k' on the extension's side, or nothing outside a run)."""
 
     def __init__(self, kind, message, line=None, column=None):
         super().__init__(message)
@@ -335,17 +336,17 @@ class Bridge:
         t = self.torch
         if t is not None and isinstance(v, t.Tensor):
             if v.numel() != 1:
-                raise UserError('not-a-number', '%s returned a tensor of shape %s; it must return a number (a 0-d tensor or a float)' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
+                raise UserError('not-a-number', '%s returned a tensor of shape %s{at}; it must return a number (a 0-d tensor or a float)' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
             return v
         if isinstance(v, bool) or v is None or isinstance(v, (str, bytes, list, tuple, dict)):
             got = 'None (a missing return?)' if v is None else 'a %s' % type(v).__name__
-            raise UserError('not-a-number', '%s returned %s; it must return a number' % (what, got), *self.lines.get('loss', (None, None)))
+            raise UserError('not-a-number', '%s returned %s{at}; it must return a number' % (what, got), *self.lines.get('loss', (None, None)))
         if hasattr(v, 'shape') and getattr(v, 'size', 1) != 1:
-            raise UserError('not-a-number', '%s returned an array of shape %s; it must return a number' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
+            raise UserError('not-a-number', '%s returned an array of shape %s{at}; it must return a number' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
         try:
             return float(v)
         except Exception:
-            raise UserError('not-a-number', '%s returned a %s; it must return a number' % (what, type(v).__name__), *self.lines.get('loss', (None, None)))
+            raise UserError('not-a-number', '%s returned a %s{at}; it must return a number' % (what, type(v).__name__), *self.lines.get('loss', (None, None)))
 
     def value(self, flat_bytes, batch):
         """Plain loss at the point (no gradient)."""

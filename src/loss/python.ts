@@ -30,6 +30,9 @@ export function isPythonLossFile(file: string): boolean {
   return file.endsWith(PYTHON_SUFFIX);
 }
 
+/** Extra watchdog time for starting the interpreter and the file's imports (torch). */
+const IMPORT_GRACE_MS = 120_000;
+
 const OP = { describe: 1, autograd: 2, gradExport: 3, numeric: 4, value: 5, grid: 6, exit: 7 } as const;
 
 /** The interpreter: OD_PYTHON (the runner sets it from the Python extension / the setting / --python), else python3. */
@@ -320,9 +323,6 @@ class PythonLoss implements LoadedLoss {
         ? 'this file does not import torch and has no grad(p): gradients are central differences (numeric)'
         : `torch is not installed (interpreter ${this.d.interpreter}): gradients are central differences (numeric); install torch there or add a grad(p) function`);
     }
-    reportProgress('the loss at its start point', undefined, 'describing');
-    const g = new Float64Array(this.dim);
-    this.evaluate(gradient, Float64Array.from(this.start), this.train && !this.fullTrain ? this.train : null, g, undefined);
     const { window, minimum } = this.def;
     let minima: LossInfo['minima'];
     if (minimum) {
@@ -363,7 +363,7 @@ class PythonLoss implements LoadedLoss {
       return lossError('threw', `${phase}() threw${step !== undefined ? ` at step ${step}` : ''}: ${v['exception']}`, { ...where, ...stepWhere });
     }
     const kind = String(v['kind']) as Parameters<typeof lossError>[0];
-    return lossError(kind, String(v['message']) + (step !== undefined && kind === 'not-a-number' ? ` (at step ${step})` : ''), { ...where, ...stepWhere });
+    return lossError(kind, String(v['message']).replace('{at}', step !== undefined ? ` at step ${step}` : ''), { ...where, ...stepWhere });
   }
 
   private checkValue(v: number, flat: ArrayLike<number>, step: number | undefined, what = 'loss()'): number {
@@ -488,7 +488,9 @@ class PythonLoss implements LoadedLoss {
 /** Starts the bridge for `file` (absolute) and loads it; rejects with the LossErrorException of a *.loss.ts file. */
 export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points: Float64Array): Float64Array; dispose(): void } {
   const interpreter = pythonInterpreter();
-  reportProgress(`${file.slice(file.lastIndexOf('/') + 1)} (starting ${interpreter})`, undefined, 'loading');
+  // Starting Python and importing torch is not the loss's time: a cold `import torch` took 14 s on this
+  // project's machine (1-2 s warm). The watchdog gets a grace period for it (the loading phase).
+  reportProgress(`${file.slice(file.lastIndexOf('/') + 1)} (starting ${interpreter})`, IMPORT_GRACE_MS, 'loading');
   const bridge = new Bridge(file, interpreter);
   let d: Description;
   try {
@@ -502,7 +504,7 @@ export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points
         const v = e.value;
         const line = typeof v['line'] === 'number' ? v['line'] : undefined;
         const column = typeof v['column'] === 'number' ? v['column'] : undefined;
-        throw lossError(String(v['kind']) as Parameters<typeof lossError>[0], String(v['message'] ?? v['exception']), { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
+        throw lossError(String(v['kind']) as Parameters<typeof lossError>[0], String(v['message'] ?? v['exception']).replace('{at}', ''), { file, ...(line !== undefined ? { line } : {}), ...(column !== undefined ? { column } : {}) });
       }
       throw e;
     }
