@@ -38,6 +38,8 @@ export interface CommonOptions {
   memoryLimitMb: number;
   /** Hyperparameters given on the command line (PyTorch names). */
   hyperparameters: Record<string, HyperValue>;
+  /** Interpreter of *.loss.py files (--python; default: $OD_PYTHON, else python3 on PATH). */
+  python?: string;
 }
 
 export interface SimulateArgs extends CommonOptions {
@@ -69,7 +71,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb']);
+const VALUED = new Set(['loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'python']);
 const SWITCHES = new Set(['json', 'csv', 'help']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
@@ -217,6 +219,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     hyperparameters: {},
   };
   if (common.json && common.csv) throw new UsageError('--json and --csv both write to stdout: choose one (and --out FILE for a file)');
+  if (values.has('python')) {
+    const py = values.get('python')!;
+    if (py.trim() === '') throw new UsageError('--python needs an interpreter path (got an empty value)');
+    common.python = py;
+  }
   if (values.has('init')) common.init = parseList('init', values.get('init')!);
   if (values.has('out')) {
     const out = values.get('out')!;
@@ -315,6 +322,7 @@ export function helpText(topic?: string): string {
     `  --memory-budget-mb MB             memory for the recordings of all runs (default ${DEFAULT_MEMORY_BUDGET_MB}); longer runs`,
     '                                    keep every step at first, then the min and max loss of each bucket of steps',
     `  --memory-limit-mb MB              memory limit of a loss file's process (default ${DEFAULT_MEMORY_LIMIT_MB}, 64-65536)`,
+    '  --python PATH                     interpreter of *.loss.py files (default: $OD_PYTHON, else python3 on PATH)',
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',

@@ -26,10 +26,10 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         out.stdout(listText());
         return 0;
       case 'simulate':
-        await runSimulate(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        await runSimulate(args, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), out);
         return 0;
       case 'compare':
-        await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), out);
         return 0;
     }
   } catch (e) {
