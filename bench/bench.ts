@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     ['panel (host side)', 'panel.bench.js', 'runPanelBench'],
     ['runner (loss processes)', 'runner.bench.js', 'runRunnerBench'],
     ['memory budget (long runs, streamed CLI output)', 'budget.bench.js', 'runBudgetBench'],
+    ['Python bridge (*.loss.py)', 'python.bench.js', 'runPythonBench'],
   ] as const) {
     const path = join(__dirname, file);
     if (!existsSync(path)) continue;

@@ -53,18 +53,41 @@ class Bridge:
         self.lines = {}
         self.last_idx = None
         self.last_batch = None
+        self.buf = bytearray(1 << 16)
+        self.view = memoryview(self.buf)
+        self.pos = self.end = 0
+        for fd in (fin, fout):
+            try:  # a larger pipe buffer: a 100,000-parameter frame in one piece (Linux F_SETPIPE_SZ)
+                import fcntl
+                fcntl.fcntl(fd, 1031, 1 << 20)
+            except Exception:
+                pass
 
     # ------------------------------------------------------------------ io
-    def read_exact(self, n):
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = self.fin.readinto(view[got:])
+    def fill(self, n):
+        """Makes n bytes available at self.pos (one read syscall when the request is already there)."""
+        if self.end - self.pos >= n:
+            return
+        if self.pos > 0:
+            rest = self.end - self.pos
+            self.buf[0:rest] = self.buf[self.pos:self.end]
+            self.pos, self.end = 0, rest
+        if len(self.buf) < n:
+            self.view.release()
+            self.buf.extend(bytes(n - len(self.buf)))
+            self.view = memoryview(self.buf)
+        while self.end < n:
+            k = self.fin.readinto(self.view[self.end:])
             if not k:
                 sys.exit(0)  # the extension closed the channel
-            got += k
-        return buf
+            self.end += k
+
+    def read_exact(self, n):
+        """The next n bytes (a writable copy: the buffer is reused; torch.frombuffer wants it writable)."""
+        self.fill(n)
+        b = bytearray(self.view[self.pos:self.pos + n])
+        self.pos += n
+        return b
 
     def reply_doubles(self, payload):
         self.fout.write(REPLY.pack(0, len(payload) // 8) + payload)
@@ -230,6 +253,8 @@ class Bridge:
         """p as the loss sees it: views into one flat tensor/array (scalars are 0-d)."""
         p = {}
         off = 0
+        if len(self.entries) == 1 and self.entries[0][1] is not None and len(self.entries[0][1]) == 1:
+            return {self.entries[0][0]: flat}  # one vector parameter: the flat tensor itself (no view in the graph)
         for k, shape, size, _ in self.entries:
             if shape is None:
                 p[k] = flat[off]
@@ -246,7 +271,7 @@ class Bridge:
             if shape is None:
                 p[k] = float(flat[off])
             elif self.np is not None:
-                p[k] = self.np.array(flat[off:off + size], dtype=self.np.float64).reshape(shape)
+                p[k] = self.np.array(flat[off:off + size], dtype=self.np.float64).reshape(shape)  # a copy the loss may change
             else:
                 p[k] = list(flat[off:off + size])
             off += size
@@ -311,19 +336,19 @@ class Bridge:
             return self.last_batch
         d = self.data
         if self.torch is not None and isinstance(d, self.torch.Tensor):
-            b = d[self.torch.frombuffer(bytearray(idx_bytes), dtype=self.torch.int32).long()]
+            b = d[self.torch.frombuffer(idx_bytes, dtype=self.torch.int32).long()]
         elif isinstance(d, tuple):
             idx = struct.unpack('<%di' % m, idx_bytes)
             b = tuple(self.index(x, idx, idx_bytes) for x in d)
         else:
             idx = struct.unpack('<%di' % m, idx_bytes)
             b = self.index(d, idx, idx_bytes)
-        self.last_idx, self.last_batch = bytes(idx_bytes), b
+        self.last_idx, self.last_batch = idx_bytes, b
         return b
 
     def index(self, d, idx, idx_bytes):
         if self.torch is not None and isinstance(d, self.torch.Tensor):
-            return d[self.torch.frombuffer(bytearray(idx_bytes), dtype=self.torch.int32).long()]
+            return d[self.torch.frombuffer(idx_bytes, dtype=self.torch.int32).long()]
         if self.np is not None and isinstance(d, self.np.ndarray):
             return d[self.np.frombuffer(idx_bytes, dtype='<i4')]
         return [d[i] for i in idx]
@@ -353,17 +378,20 @@ class Bridge:
         if self.torch is not None:
             t = self.torch
             with t.no_grad():
-                x = t.frombuffer(bytearray(flat_bytes), dtype=t.float64)
+                x = t.frombuffer(flat_bytes, dtype=t.float64)
                 v = self.scalar(self.call_loss(self.make_views(x), batch))
                 return float(v)
-        flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+        if self.np is not None:
+            flat = self.np.frombuffer(flat_bytes, dtype='<f8')
+        else:
+            flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
         return float(self.scalar(self.call_loss(self.np_params(flat), batch)))
 
     def autograd(self, flat_bytes, batch):
         t = self.torch
         X = self.X
         with t.no_grad():
-            X.copy_(t.frombuffer(bytearray(flat_bytes), dtype=t.float64))
+            X.copy_(t.frombuffer(flat_bytes, dtype=t.float64))
         X.grad = None
         v = self.scalar(self.call_loss(self.views, batch))
         if isinstance(v, float):

@@ -79,9 +79,10 @@ interface Description {
 class Bridge {
   private readonly reqFd: number;
   private readonly resFd: number;
-  private readonly replyHeader = Buffer.alloc(8);
   private out = Buffer.alloc(0);
   private readonly replies = new Map<number, Float64Array>();
+  private inBuf = Buffer.alloc(1 << 16);
+  private have = 0;
   private closed = false;
   readonly pid: number | undefined;
 
@@ -122,6 +123,7 @@ class Bridge {
   call(op: number, flat: ArrayLike<number> | null, indices: Uint32Array | null, step: number | undefined): Float64Array {
     const n = flat ? flat.length : 0;
     const m = indices ? indices.length : -1;
+    this.have = 0;
     const size = 16 + 8 * n + 4 * Math.max(0, m);
     if (this.out.length < size) this.out = Buffer.alloc(Math.max(size, 2 * this.out.length));
     const o = this.out;
@@ -137,25 +139,46 @@ class Bridge {
     if (m > 0) new Int32Array(o.buffer, o.byteOffset + 16 + 8 * n, m).set(indices!);
     // o.byteOffset may not be 8-aligned for a pooled Buffer: Buffer.alloc is not pooled.
     this.write(o, size);
-    this.readExact(this.replyHeader, 8);
-    const status = this.replyHeader.readInt32LE(0);
-    const count = this.replyHeader.readInt32LE(4);
+    // The reply, usually in one read: header (status, count), then count doubles or count bytes of JSON.
+    this.readAtLeast(8);
+    const status = this.inBuf.readInt32LE(0);
+    const count = this.inBuf.readInt32LE(4);
+    const total = 8 + (status === 0 ? 8 * count : count);
+    this.readAtLeast(total);
     if (status === 0) {
-      // One reply buffer per length (the hot path replies 1 + dim doubles every time): no allocation per step.
-      let buf = this.replies.get(count);
-      if (!buf) {
-        buf = new Float64Array(count);
+      // One view per length over the reused reply buffer (the hot path replies 1 + dim doubles every time).
+      let v = this.replies.get(count);
+      if (!v || v.buffer !== this.inBuf.buffer) {
+        v = new Float64Array(this.inBuf.buffer, this.inBuf.byteOffset + 8, count);
         if (this.replies.size > 8) this.replies.clear();
-        this.replies.set(count, buf);
+        this.replies.set(count, v);
       }
-      this.readExact(Buffer.from(buf.buffer, buf.byteOffset, 8 * count), 8 * count);
-      return buf;
+      return v;
     }
-    const text = Buffer.alloc(count);
-    this.readExact(text, count);
-    const obj = JSON.parse(text.toString('utf8')) as Record<string, unknown>;
+    const obj = JSON.parse(this.inBuf.toString('utf8', 8, total)) as Record<string, unknown>;
     if (status === 2) throw new DescribeReply(obj);
     throw new BridgeError(obj);
+  }
+
+  /** Reads until `n` bytes of the current reply are in inBuf (growing it); replies never overlap (one request at a time). */
+  private readAtLeast(n: number): void {
+    if (n > this.inBuf.length) {
+      const bigger = Buffer.alloc(Math.max(n, 2 * this.inBuf.length));
+      this.inBuf.copy(bigger, 0, 0, this.have);
+      this.inBuf = bigger;
+      this.replies.clear();
+    }
+    while (this.have < n) {
+      let k: number;
+      try {
+        k = readSync(this.resFd, this.inBuf, this.have, this.inBuf.length - this.have, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw this.ended((e as Error).message);
+      }
+      if (k === 0) throw this.ended('end of its output');
+      this.have += k;
+    }
   }
 
   private write(b: Buffer, size: number): void {
@@ -164,21 +187,6 @@ class Bridge {
       while (off < size) off += writeSync(this.reqFd, b, off, size - off);
     } catch (e) {
       throw this.ended((e as Error).message);
-    }
-  }
-
-  private readExact(b: Buffer, size: number): void {
-    let off = 0;
-    while (off < size) {
-      let k: number;
-      try {
-        k = readSync(this.resFd, b, off, size - off, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw this.ended((e as Error).message);
-      }
-      if (k === 0) throw this.ended('end of its output');
-      off += k;
     }
   }
 
