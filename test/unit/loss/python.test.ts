@@ -168,6 +168,20 @@ describe('Python loss files (*.loss.py)', { skip: SKIP }, () => {
     }
   });
 
+  test('CLI: --loss file.loss.py with --python; a loss error is one located line, exit 1', () => {
+    const cli = join(WORKER, '..', 'cli.js');
+    const ok = spawnSync(process.execPath, [cli, 'simulate', '--loss', example('quad5.loss.py'), '--python', PYTHON, '--optimizer', 'adagrad', '--lr', '0.1', '--steps', '3'], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /^loss: quad5 \(5 parameters, autodiff gradient\)/);
+    assert.match(ok.stdout, /completed 3 steps; final loss 10\.22177/);
+    const bad = spawnSync(process.execPath, [cli, 'simulate', '--loss', 'nan.loss.py', '--python', PYTHON, '--optimizer', 'sgd', '--steps', '3'], { encoding: 'utf8', cwd: join(LOSSES, 'python') });
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stderr.trim(), 'nan.loss.py:6:1: loss() returned NaN at step 0 (the parameters are finite)');
+    const usage = spawnSync(process.execPath, [cli, 'simulate', '--loss', 'x.loss.py', '--python=', '--optimizer', 'sgd', '--steps', '3'], { encoding: 'utf8' });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--python needs an interpreter path/);
+  });
+
   test('untrusted: a *.loss.py is refused like a *.loss.ts', async () => {
     const r3 = new SimulationRunner({ workerPath: WORKER, timeoutMs: 5000, pythonPath: PYTHON });
     try {
