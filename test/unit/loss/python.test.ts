@@ -176,7 +176,7 @@ describe('Python loss files (*.loss.py)', { skip: SKIP }, () => {
     assert.match(ok.stdout, /completed 3 steps; final loss 10\.22177/);
     const bad = spawnSync(process.execPath, [cli, 'simulate', '--loss', 'nan.loss.py', '--python', PYTHON, '--optimizer', 'sgd', '--steps', '3'], { encoding: 'utf8', cwd: join(LOSSES, 'python') });
     assert.equal(bad.status, 1);
-    assert.equal(bad.stderr.trim(), 'nan.loss.py:6:1: loss() returned NaN at step 0 (the parameters are finite)');
+    assert.equal(bad.stderr.trim(), 'optimizer-diagnostics: nan.loss.py:6:1: loss() returned NaN at step 0 (the parameters are finite)');
     const usage = spawnSync(process.execPath, [cli, 'simulate', '--loss', 'x.loss.py', '--python=', '--optimizer', 'sgd', '--steps', '3'], { encoding: 'utf8' });
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /--python needs an interpreter path/);
