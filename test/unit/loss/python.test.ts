@@ -7,7 +7,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LossError, RecordingColumns } from '../../../src/protocol/simulation';
@@ -180,6 +180,21 @@ describe('Python loss files (*.loss.py)', { skip: SKIP }, () => {
     const usage = spawnSync(process.execPath, [cli, 'simulate', '--loss', 'x.loss.py', '--python=', '--optimizer', 'sgd', '--steps', '3'], { encoding: 'utf8' });
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /--python needs an interpreter path/);
+  });
+
+  test('a Python process that dies fails the request (crashed); the next run starts a fresh bridge', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'od-crash-'));
+    const file = join(dir, 'crash.loss.py');
+    writeFileSync(file, 'import os\nMARK = os.path.join(os.path.dirname(__file__), "crash-now")\nparams = {"x": 1.0}\n\n\ndef loss(p):\n    if os.path.exists(MARK):\n        os._exit(3)\n    return p["x"] ** 2\n');
+    writeFileSync(join(dir, 'crash-now'), '');
+    const e = await lossErrorOf(() => run1(file, 'sgd', { lr: 0.1 }, 3));
+    assert.equal(e.kind, 'crashed');
+    assert.match(e.message, new RegExp(`^the Python process \\(${PYTHON}\\) ended \\(end of its output\\)`));
+    rmSync(join(dir, 'crash-now'));
+    const ok = await run1(file, 'sgd', { lr: 0.1 }, 3);
+    assert.equal(ok.runs[0]!.stepsCompleted, 3);
+    assert.ok(Math.abs(ok.runs[0]!.params[3]! - 0.8 ** 3) < 1e-8);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('untrusted: a *.loss.py is refused like a *.loss.ts', async () => {
