@@ -13,7 +13,7 @@ for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "[python:install] up to date: ${PACKAGES[*]} ($(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null || echo 'torch not importable'))"
+  echo "[python:install] up to date: $(dpkg-query -W -f='${Package} ${Version}  ' "${PACKAGES[@]}")"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
