@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     ['memory budget (long runs, streamed CLI output)', 'budget.bench.js', 'runBudgetBench'],
     ['sweeps (batched kernel)', 'sweep.bench.js', 'runSweepBench'],
     ['curvature (Hessian-vector products, Lanczos)', 'curvature.bench.js', 'runCurvatureBench'],
+    ['Python bridge (*.loss.py)', 'python.bench.js', 'runPythonBench'],
   ] as const) {
     const path = join(__dirname, file);
     if (!existsSync(path)) continue;

@@ -56,6 +56,8 @@ export interface CommonOptions {
   exportTorch?: string;
   /** `--format csv|json`: what --out writes (default: by the file's extension, .csv → CSV). */
   format?: 'csv' | 'json';
+  /** Interpreter of *.loss.py files (--python; default: $OD_PYTHON, else python3 on PATH). */
+  python?: string;
 }
 
 export interface SimulateArgs extends CommonOptions {
@@ -134,7 +136,7 @@ const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
 const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
-const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every', 'export-torch', 'format']);
+const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every', 'export-torch', 'format', 'python']);
 const SWITCHES = new Set(['json', 'csv', 'help', 'curvature']);
 /** The flags of `hessian`. */
 const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
@@ -337,6 +339,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     hyperparameters: {},
   };
   if (common.json && common.csv) throw new UsageError('--json and --csv both write to stdout: choose one (and --out FILE for a file)');
+  if (values.has('python')) {
+    const py = values.get('python')!;
+    if (py.trim() === '') throw new UsageError('--python needs an interpreter path (got an empty value)');
+    common.python = py;
+  }
   if (values.has('init')) common.init = parseList('init', values.get('init')!);
   if (values.has('out')) {
     const out = values.get('out')!;
@@ -598,6 +605,7 @@ export function helpText(topic?: string): string {
     '                                    textbook = RMSProp g/√(v + ε), Adam m̂/√(v̂ + ε) (sgd, adagrad, rmsprop, adam, adamw, adadelta)',
     "  --dtype float64|float32           storage precision (default float64); float32 rounds every tensor and intermediate",
     "                                    (Math.fround) as tfjs' CPU backend does: needs --convention tfjs",
+    '  --python PATH                     interpreter of *.loss.py files (default: $OD_PYTHON, else python3 on PATH)',
     '  --json                            write the full trajectory as JSON to stdout (streamed)',
     '  --csv                             write the per-step CSV to stdout (streamed; compare: one file, a run column)',
     '  --out FILE                        write the JSON document to FILE (FILE.csv: the CSV), atomically',

@@ -29,11 +29,11 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         out.stdout(listText());
         return 0;
       case 'simulate':
-        await runSimulate(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        await runSimulate(args, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), out);
         return 0;
       case 'compare':
         if (args.tune) await runTunedCompare(args, out);
-        else await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+        else await runCompare(args, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), out);
         return 0;
       case 'sweep':
         await runSweep(args, out);

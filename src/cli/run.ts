@@ -59,7 +59,7 @@ function checkHyperparameters(name: OptimizerName, hp: Readonly<Record<string, H
  * next to dist/cli.js) with the watchdog and a memory limit (MB). What a loss file prints goes to
  * stderr (stdout holds the CLI's table or JSON). Ctrl+C ends the loss process group too.
  */
-export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAULT_MEMORY_LIMIT_MB): Executor {
+export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAULT_MEMORY_LIMIT_MB, python?: string): Executor {
   return async (opts, runs, trajectoryOnly, extra) => {
     const ref: LossRef = resolveLossRef(opts.loss);
     const runner = new SimulationRunner({
@@ -68,6 +68,7 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
       memoryLimitMb,
       allowWorkspaceCode: true,
       warmSpare: false,
+      ...(python ? { pythonPath: python } : {}),
       onOutput: (text) => process.stderr.write(text),
     });
     const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,4 +1,4 @@
-// "Simulate · Compare" above a loss file's `export default` (hidden with
+// "Simulate · Compare" above a loss file's `export default` (a *.loss.py: above `def loss`) (hidden with
 // optimizerDiagnostics.codeLens.enabled = false).
 import * as vscode from 'vscode';
 import type { LossRef } from '../protocol/simulation';
@@ -6,16 +6,20 @@ import { COMMANDS } from './commandIds';
 import { readSettings, SECTION } from './settings';
 import { Disposable } from './util/dispose';
 
-export const LOSS_FILE_GLOB = '**/*.loss.{ts,mts,js,mjs}';
-export const LOSS_FILE_RE = /\.loss\.(ts|mts|js|mjs)$/i;
+export const LOSS_FILE_GLOB = '**/*.loss.{ts,mts,js,mjs,py}';
+export const LOSS_FILE_RE = /\.loss\.(ts|mts|js|mjs|py)$/i;
 
 export function isLossFile(uri: vscode.Uri): boolean {
   return LOSS_FILE_RE.test(uri.path);
 }
 
-/** 0-based line of the first `export default` (or `export { x as default }`), else 0. */
-export function exportDefaultLine(text: string): number {
+/** 0-based line of the first `export default` (or `export { x as default }`), else 0; in a *.loss.py, of `def loss`. */
+export function exportDefaultLine(text: string, python = false): number {
   const lines = text.split(/\r?\n/);
+  if (python) {
+    const d = lines.findIndex((l) => /^(async\s+)?def\s+loss\s*\(/.test(l));
+    return d >= 0 ? d : 0;
+  }
   const i = lines.findIndex((l) => /^\s*export\s+default\b/.test(l) || /^\s*export\s*\{[^}]*\bas\s+default\b/.test(l));
   return i >= 0 ? i : 0;
 }
@@ -35,7 +39,7 @@ export class LossCodeLensProvider extends Disposable implements vscode.CodeLensP
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     if (!readSettings().codeLensEnabled || !isLossFile(doc.uri) || doc.uri.scheme !== 'file') return [];
-    const line = exportDefaultLine(doc.getText());
+    const line = exportDefaultLine(doc.getText(), doc.uri.path.endsWith('.loss.py'));
     const range = new vscode.Range(line, 0, line, 0);
     const loss: LossRef = { kind: 'file', path: doc.uri.fsPath };
     return [

@@ -2,6 +2,7 @@
 // runner into context.subscriptions. Activation is cheap: nothing runs until a command, a restored
 // panel or a loss file asks for it (the worker starts on the first run).
 import * as vscode from 'vscode';
+import { pythonInterpreter } from './python';
 import type { RenderSummary, SessionConfig, RunStatus } from '../protocol/messages';
 import type { LossError, LossInfo } from '../protocol/simulation';
 import { registerCodeLens } from './codeLens';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     trusted: trusted(),
     log: (line) => log.info(line),
     onRestart: (reason) => log.restart(reason),
+    pythonFor: async (file) => (await pythonInterpreter(vscode.Uri.file(file))).path,
   });
   const problems = new LossProblems();
   const manager = new PanelManager({

@@ -29,8 +29,14 @@ export async function createLossFile(kind: string, target: vscode.Uri): Promise<
   if (!SCAFFOLD_KINDS.some((k) => k.kind === kind)) throw new Error(`unknown loss file kind "${kind}" (known: ${SCAFFOLD_KINDS.map((k) => k.kind).join(', ')})`);
   const s = scaffoldLossFile(kind);
   let uri = target;
-  if (!/\.loss\.(ts|mts|js|mjs)$/i.test(uri.path)) uri = uri.with({ path: uri.path.replace(/\.(ts|mts|js|mjs)$/i, '') + '.loss.ts' });
   const enc = new TextEncoder();
+  if (kind === 'python') {
+    // A *.loss.py needs no types file.
+    if (!/\.loss\.py$/i.test(uri.path)) uri = uri.with({ path: uri.path.replace(/\.py$/i, '') + '.loss.py' });
+    await vscode.workspace.fs.writeFile(uri, enc.encode(s.source));
+    return uri;
+  }
+  if (!/\.loss\.(ts|mts|js|mjs)$/i.test(uri.path)) uri = uri.with({ path: uri.path.replace(/\.(ts|mts|js|mjs)$/i, '') + '.loss.ts' });
   await vscode.workspace.fs.writeFile(uri, enc.encode(s.source));
   const dts = vscode.Uri.joinPath(uri, '..', s.declarationsFileName);
   if (!(await exists(dts))) await vscode.workspace.fs.writeFile(dts, enc.encode(s.declarations));

@@ -15,6 +15,7 @@ import { locateDefinition, type PropertyLocations } from './locate';
 import { ModuleLoader, mtimeOf } from './moduleLoader';
 import { createLossProblem, gradCheckWarning, gradientKind, plainLoss, type LossInternals, type ValueAndGrad } from './problem';
 import { reportProgress } from './progress';
+import { isPythonLossFile, loadPythonLossFile } from './python';
 import { validationSplit } from './sampler';
 import { LOSS_FILE_SUFFIXES, toCommonJs, toJavaScript, transpile } from './transpile';
 import type { LoadedLoss, LoadOptions, LossProblem, ProblemOptions } from './types';
@@ -31,6 +32,7 @@ export function lossNameOf(file: string): string {
  * (kinds 'syntax', 'missing-export', 'invalid-export', 'shape', 'threw', 'data', 'autodiff' ...).
  */
 export async function loadLossFile(absPath: string, opts: LoadOptions = {}): Promise<LoadedLoss> {
+  if (isPythonLossFile(absPath)) return loadPythonLossFile(absPath);
   const { file, source, js, locs, modules } = begin(absPath, opts);
   const exports = await modules.loadAsync(file, source);
   const loaded = finish(file, source, js, locs, modules, exports, opts);
@@ -45,6 +47,7 @@ export async function loadLossFile(absPath: string, opts: LoadOptions = {}): Pro
  * with top-level `await` is refused with a located error: use `loadLossFile`.
  */
 export function loadLossFileSync(absPath: string, opts: LoadOptions = {}): LoadedLoss {
+  if (isPythonLossFile(absPath)) return loadPythonLossFile(absPath);
   const { file, source, js, locs, modules } = begin(absPath, opts);
   const exports = modules.load(file, source);
   return finish(file, source, js, locs, modules, exports, opts);

@@ -3,7 +3,7 @@
 
 import { DTS_FILE_NAME, OPTIMIZER_DIAGNOSTICS_DTS } from './dts';
 
-export type ScaffoldKind = 'function' | 'dataset' | 'with-grad';
+export type ScaffoldKind = 'function' | 'dataset' | 'with-grad' | 'python';
 
 export interface ScaffoldKindInfo {
   readonly kind: ScaffoldKind;
@@ -16,7 +16,25 @@ export const SCAFFOLD_KINDS: readonly ScaffoldKindInfo[] = [
   { kind: 'function', label: 'Function of named parameters', detail: 'loss(p) → number on a 2-D plot window, automatic gradient' },
   { kind: 'dataset', label: 'Model fitted to data', detail: 'loss(p, batch) over rows, mini-batches and a validation split' },
   { kind: 'with-grad', label: 'Function with an exact gradient', detail: 'loss and grad exports; grad is checked against the automatic gradient' },
+  { kind: 'python', label: 'Python (PyTorch) loss file', detail: 'a *.loss.py: params and loss(p) in PyTorch, gradient by torch.autograd' },
 ];
+
+/** The Python template (*.loss.py: no types file). */
+const PYTHON_TEMPLATE = `# A Python loss file for Optimizer Diagnostics: params are the start values, loss(p) the function to
+# minimize (p["x"], p["y"]: float64 tensors; the gradient is torch.autograd's). The optimizers run in the
+# extension exactly as torch.optim does. Interpreter: the Python extension's environment, else the setting
+# optimizerDiagnostics.python.interpreterPath, else python3.
+import torch
+
+params = {"x": -1.5, "y": 2.0}
+domain = {"x": [-2.0, 2.0], "y": [-1.0, 3.0]}  # the contour plot's window
+minimum = {"x": 1.0, "y": 1.0}
+
+
+def loss(p):
+    x, y = p["x"], p["y"]
+    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2  # Rosenbrock
+`;
 
 export interface ScaffoldResult {
   /** The new loss file's text. */
@@ -33,7 +51,7 @@ const HEADER = `// A loss file for Optimizer Diagnostics: the default export dec
 import type { LossDefinition } from './optimizer-diagnostics';
 `;
 
-const TEMPLATES: Record<ScaffoldKind, { name: string; body: string }> = {
+const TEMPLATES: Record<Exclude<ScaffoldKind, 'python'>, { name: string; body: string }> = {
   function: {
     name: 'my-function',
     body: `
@@ -106,7 +124,10 @@ export default {
 
 /** The text of a new loss file of `kind`, and the types file to put next to it. */
 export function scaffoldLossFile(kind: ScaffoldKind | string = 'function'): ScaffoldResult {
-  const t = TEMPLATES[kind as ScaffoldKind] ?? TEMPLATES.function;
+  if (kind === 'python') {
+    return { source: PYTHON_TEMPLATE, declarations: OPTIMIZER_DIAGNOSTICS_DTS, declarationsFileName: DTS_FILE_NAME, suggestedFileName: 'my-function.loss.py' };
+  }
+  const t = TEMPLATES[kind as Exclude<ScaffoldKind, 'python'>] ?? TEMPLATES.function;
   return {
     source: HEADER + t.body,
     declarations: OPTIMIZER_DIAGNOSTICS_DTS,

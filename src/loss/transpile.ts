@@ -12,7 +12,7 @@ import { transform } from 'sucrase';
 import { lossError } from './errors';
 
 /** Loss-file extensions, longest first. */
-export const LOSS_FILE_SUFFIXES = ['.loss.ts', '.loss.mts', '.loss.js', '.loss.mjs'] as const;
+export const LOSS_FILE_SUFFIXES = ['.loss.ts', '.loss.mts', '.loss.js', '.loss.mjs', '.loss.py'] as const;
 
 export function isLossFileName(fileName: string): boolean {
   return LOSS_FILE_SUFFIXES.some((s) => fileName.endsWith(s));

@@ -98,6 +98,8 @@ export interface LossInfo {
   readonly gradient: 'analytic' | 'grad-export' | 'autodiff' | 'numeric';
   /** Non-fatal findings, e.g. a gradient check mismatch: `grad export differs from the automatic gradient (max rel. error 3e-2 at w[1])`. */
   readonly warnings: readonly string[];
+  /** Where the loss runs when it is not this runtime, e.g. `Python 3.11.2 (/usr/bin/python3) · torch 1.13.0` (*.loss.py files). */
+  readonly runtime?: string;
 }
 
 export type LossErrorKind =

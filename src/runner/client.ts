@@ -67,6 +67,13 @@ export interface SimulationRunnerOptions {
   readonly onOutput?: (text: string) => void;
   /** One line per loss process event (start, stop, crash), e.g. for an output channel. */
   readonly log?: (line: string) => void;
+  /** The Python interpreter of *.loss.py files (default: `python3` on PATH). */
+  readonly pythonPath?: string;
+}
+
+/** *.loss.py: one bridge process per file version, reused across runs until the file changes. */
+function isPythonPath(path: string): boolean {
+  return path.endsWith('.loss.py');
 }
 
 /** The start of V8's report of a fatal error (out of memory, a failed CHECK) on a process's stderr. */
@@ -153,6 +160,8 @@ function ownColumns(rec: RecordingColumns): RecordingColumns {
 class LossProcess {
   readonly proc: ChildProcess;
   readonly spawnMtime: number;
+  /** The Python interpreter it was started with (*.loss.py). */
+  readonly python: string | undefined;
   /** Has done nothing but load and describe the file (a run may use it). */
   pristine = true;
   dependencies: readonly (readonly [string, number])[] | null = null;
@@ -179,10 +188,11 @@ class LossProcess {
     beatMs: number,
   ) {
     this.spawnMtime = mtimeOf(path);
+    this.python = owner.pythonPath;
     this.proc = fork(workerPath, [], {
       execPath: process.execPath,
       execArgv: [`--max-old-space-size=${memoryLimitMb}`],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', OD_BEAT_MS: String(beatMs) },
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', OD_BEAT_MS: String(beatMs), ...(owner.pythonPath ? { OD_PYTHON: owner.pythonPath } : {}) },
       serialization: 'advanced',
       detached: process.platform !== 'win32',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -421,6 +431,7 @@ export class SimulationRunner implements Runner {
   private rssTimer: NodeJS.Timeout | null = null;
   private allowWorkspaceCode: boolean;
   private memoryLimitMb: number;
+  private python: string | undefined;
   private disposed = false;
   private readonly inProcess = new Map<string, { fail(error: LossError): void }>();
   private readonly cancelledInProcess = new Set<string>();
@@ -431,6 +442,7 @@ export class SimulationRunner implements Runner {
     this.timeoutMs = opts.timeoutMs;
     this.allowWorkspaceCode = opts.allowWorkspaceCode ?? false;
     this.memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
+    this.python = opts.pythonPath;
   }
 
   setTimeoutMs(ms: number): void {
@@ -441,6 +453,18 @@ export class SimulationRunner implements Runner {
 
   setAllowWorkspaceCode(allow: boolean): void {
     this.allowWorkspaceCode = allow;
+  }
+
+  /** @internal */
+  get pythonPath(): string | undefined {
+    return this.python;
+  }
+
+  /** The interpreter of *.loss.py files; a change recycles idle loss processes. */
+  setPythonPath(path: string | undefined): void {
+    if (path === this.python) return;
+    this.python = path;
+    this.recycleIdle();
   }
 
   setMemoryLimitMb(mb: number): void {
@@ -718,6 +742,9 @@ export class SimulationRunner implements Runner {
 
   /** @internal A request ended normally. */
   done(child: LossProcess, p: Pending): void {
+    // A Python loss file keeps its bridge (and its interpreter, torch imported) for the next run of
+    // the same version, like a kernel; a failure still recycles it.
+    if (p.what === 'run' && !p.failed && isPythonPath(child.path)) return;
     if (p.what === 'run' || p.failed) {
       child.kill(p.what === 'run' ? 'recycle' : 'recycle'); // nothing is carried to the next request
     }
@@ -814,7 +841,7 @@ export class SimulationRunner implements Runner {
     const out: LossProcess[] = [];
     for (const c of this.procs) {
       if (c.path !== path || c.dead || c.killedFor) continue;
-      if (c.memoryLimitMb !== this.memoryLimitMb || !c.isFresh()) {
+      if (c.memoryLimitMb !== this.memoryLimitMb || c.python !== this.python || !c.isFresh()) {
         if (!c.busy) c.kill('recycle');
         continue;
       }
@@ -835,6 +862,11 @@ export class SimulationRunner implements Runner {
 
   /** A pristine process (loaded at most) for a run; it is consumed by the run. */
   private runProcess(path: string): LossProcess {
+    if (isPythonPath(path)) {
+      const live = this.candidates(path).find((c) => !c.busy) ?? this.spawn(path);
+      live.pristine = false;
+      return live;
+    }
     const spare = this.candidates(path).find((c) => c.pristine && c.queue.length === 0);
     const child = spare ?? this.spawn(path);
     child.pristine = false;
@@ -842,6 +874,7 @@ export class SimulationRunner implements Runner {
   }
 
   private ensureSpare(path: string, gradientMode: GradientMode | undefined): void {
+    if (isPythonPath(path)) return; // one bridge per Python loss file, reused
     if (this.disposed || this.candidates(path).some((c) => c.pristine)) return;
     const child = this.spawn(path);
     const requestId = `s${++nextId}`;

@@ -295,10 +295,21 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
     }
     const values = new Float64Array(nx * ny);
     const t0 = performance.now();
+    // A loss that evaluates many points per request (a *.loss.py: one bridge round trip per row).
+    const many = loaded && typeof (loaded as { values2d?: unknown }).values2d === 'function' ? (loaded as unknown as { values2d(pts: Float64Array): Float64Array }) : null;
+    const pts = many ? new Float64Array(2 * nx) : null;
     for (let j = 0; j < ny; j++) {
       io.beat?.({ phase: 'grid', detail: `row ${j + 1} of ${ny}` });
       const y = w.y[0] + (j * (w.y[1] - w.y[0])) / (ny - 1);
-      for (let i = 0; i < nx; i++) {
+      if (many && pts) {
+        for (let i = 0; i < nx; i++) {
+          pts[2 * i] = w.x[0] + (i * (w.x[1] - w.x[0])) / (nx - 1);
+          pts[2 * i + 1] = y;
+        }
+        const row = many.values2d(pts);
+        for (let i = 0; i < nx; i++) values[j * nx + i] = Number.isFinite(row[i]!) ? row[i]! : NaN;
+      }
+      for (let i = 0; !many && i < nx; i++) {
         let v: number;
         try {
           v = f(w.x[0] + (i * (w.x[1] - w.x[0])) / (nx - 1), y);

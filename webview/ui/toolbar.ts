@@ -299,7 +299,7 @@ export class Toolbar {
     const draft = this.draft!;
     if (!this.activeRun || !draft.runs.some((r) => r.id === this.activeRun)) this.activeRun = draft.runs[0]?.id ?? null;
     const l = model.loss;
-    this.keyed('loss', `${l?.label}|${l?.formula}|${l?.dim}|${l?.gradient}|${l?.hasData}|${model.config.loss.kind === 'file' ? model.config.loss.path : ''}`, force, () => this.renderLoss(model));
+    this.keyed('loss', `${l?.label}|${l?.formula}|${l?.dim}|${l?.gradient}|${l?.hasData}|${l?.runtime ?? ''}|${model.config.loss.kind === 'file' ? model.config.loss.path : ''}`, force, () => this.renderLoss(model));
     this.renderStatus(model);
     const banners = JSON.stringify([model.error, l?.warnings, model.orderedRuns().filter((r) => r.diverged || stoppedByError(r)).map((r) => [r.label, r.stopReason]), model.runs.size > 0]);
     this.keyed('banners', banners, force, () => this.renderBanners(model));
@@ -332,6 +332,7 @@ export class Toolbar {
     if (l) {
       const meta = [`${l.dim} parameter${l.dim === 1 ? '' : 's'}`, `gradient: ${l.gradient}`];
       if (l.hasData) meta.push('mini-batches');
+      if (l.runtime) meta.push(l.runtime); // *.loss.py: interpreter and torch version
       this.lossEl.append(h('span', 'loss-meta', meta.join(' · ')));
     }
   }

@@ -23,7 +23,11 @@ export interface RunnerHostOptions {
   readonly log?: (line: string) => void;
   /** Told when a loss process was stopped by the watchdog or crashed (the output channel). */
   readonly onRestart?: (reason: string) => void;
+  /** The interpreter of a *.loss.py file (src/host/python.ts), asked before each of its requests. */
+  readonly pythonFor?: (file: string) => Promise<string>;
 }
+
+const isPython = (loss: LossRef): loss is Extract<LossRef, { kind: 'file' }> => loss.kind === 'file' && loss.path.endsWith('.loss.py');
 
 export class RunnerHost implements IDisposable, Runner {
   private runner: SimulationRunner | undefined;
@@ -74,13 +78,20 @@ export class RunnerHost implements IDisposable, Runner {
     this.runner?.setMemoryLimitMb(mb);
   }
 
+  /** Sets the runner's Python interpreter for a *.loss.py request (a change recycles idle bridges). */
+  private async python(loss: LossRef): Promise<void> {
+    if (!isPython(loss) || !this.opts.pythonFor) return;
+    const path = await this.opts.pythonFor(loss.path);
+    this.inner().setPythonPath(path);
+  }
+
   describe(loss: LossRef, gradientMode?: GradientMode, signal?: AbortSignal): Promise<LossInfo> {
-    return this.watch(this.inner().describe(loss, gradientMode, signal));
+    return this.python(loss).then(() => this.watch(this.inner().describe(loss, gradientMode, signal)));
   }
 
   /** Not queued behind runs (like describe): it runs in a loss process of its own. */
   grid(req: Omit<GridRequest, 'requestId'>, signal?: AbortSignal): Promise<Float64Array> {
-    return this.inner().grid(req, signal);
+    return this.python(req.loss).then(() => this.inner().grid(req, signal));
   }
 
   run(request: SimulationRequest, listener?: RunListener, signal?: AbortSignal): Promise<RunResult> {
@@ -90,6 +101,7 @@ export class RunnerHost implements IDisposable, Runner {
     return prev.then(async () => {
       try {
         if (signal?.aborted) throw new CancelledBeforeStart('cancelled before it started');
+        await this.python(request.loss);
         return await this.watch(this.inner().run(request, listener, signal));
       } finally {
         release();

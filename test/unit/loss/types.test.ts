@@ -2,6 +2,7 @@
 // scaffold command (src/loss/dts.ts) and the examples; the scaffold templates load and run.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createOptimizer, simulate } from '../../../src/core';
@@ -36,7 +37,31 @@ describe('loss-file types', () => {
     assert.equal(def.loss({ w: [1, 2], b: 3 }), 4);
   });
 
-  for (const { kind } of SCAFFOLD_KINDS) {
+  const python = process.env['OD_TEST_PYTHON'] ?? '/usr/bin/python3';
+  const torch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  test('scaffold "python": a *.loss.py that loads and runs (torch.autograd)', { skip: torch ? false : `${python} cannot import torch (scripts/python/install.sh)` }, () => {
+    const s = scaffoldLossFile('python');
+    assert.match(s.suggestedFileName, /\.loss\.py$/);
+    const t = tempFiles({ [s.suggestedFileName]: s.source });
+    const prev = process.env['OD_PYTHON'];
+    process.env['OD_PYTHON'] = python;
+    try {
+      const l = loadLossFileSync(t.path(s.suggestedFileName));
+      const info = l.info();
+      assert.equal(info.gradient, 'autodiff');
+      assert.deepEqual(info.warnings, []);
+      const rec = simulate({ problem: l.createProblem(), optimizer: createOptimizer('adam', { lr: 0.05 }), start: Float64Array.from(l.start), steps: 100 });
+      assert.equal(rec.diverged, false);
+      assert.ok(rec.loss[100]! < rec.loss[0]!);
+      (l as unknown as { dispose(): void }).dispose();
+    } finally {
+      if (prev === undefined) delete process.env['OD_PYTHON'];
+      else process.env['OD_PYTHON'] = prev;
+      t.cleanup();
+    }
+  });
+
+  for (const { kind } of SCAFFOLD_KINDS.filter((k) => k.kind !== 'python')) {
     test(`scaffold "${kind}": a loss file that loads and runs, with the types next to it`, () => {
       const s = scaffoldLossFile(kind);
       assert.equal(s.declarations, dts);

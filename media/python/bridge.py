@@ -1,0 +1,521 @@
+# Optimizer Diagnostics: the Python bridge of a *.loss.py file (shipped in the extension).
+#
+#   python3 bridge.py <loss file> 3 4
+#
+# Loads the loss file once, then answers requests on fd 3 with replies on fd 4 (the file's own
+# print() output goes to stdout/stderr as usual, never into the protocol). Binary frames,
+# little-endian, no JSON in the hot path:
+#
+#   request  header '<iiii' = (op, n, m, step)  then n float64 (the flat parameters / grid points)
+#                                               then m int32 (row indices of the batch; m = -1: all rows)
+#   reply    header '<ii'   = (status, count)   status 0: count float64 follow
+#                                               status 1: count bytes of UTF-8 JSON (an error), status 2: JSON (describe)
+#
+# ops: 1 describe (JSON reply), 2 value+grad (torch autograd), 3 value+grad (the file's grad(p)),
+#      4 value+grad (central differences), 5 value only, 6 values on n/2 (x, y) points (grid; NaN where
+#      loss fails), 7 exit.
+# Reply of 2-4: [loss, grad...]; of 5: [loss]; of 6: n/2 values.
+# The run loop, the optimizer, the sampler and every check on the numbers live in the extension (Node).
+import ast
+import importlib.util
+import inspect
+import json
+import math
+import os
+import struct
+import sys
+import traceback
+
+HEADER = struct.Struct('<iiii')
+REPLY = struct.Struct('<ii')
+OP_DESCRIBE, OP_AUTOGRAD, OP_GRAD_EXPORT, OP_NUMERIC, OP_VALUE, OP_GRID, OP_EXIT = 1, 2, 3, 4, 5, 6, 7
+KNOWN = ('name', 'params', 'loss', 'grad', 'data', 'batch_size', 'validation', 'domain', 'minimum', 'gradient')
+MAX_TEXT = 1800
+
+
+class UserError(Exception):
+    """A located error of the loss file: kind and message as the extension's LossError ('{at}' in a
+    message becomes ' at step k' on the extension's side, or nothing outside a run)."""
+
+    def __init__(self, kind, message, line=None, column=None):
+        super().__init__(message)
+        self.kind, self.message, self.line, self.column = kind, message, line, column
+
+
+class Bridge:
+    def __init__(self, path, fin, fout):
+        self.path = os.path.realpath(path)
+        self.fin = os.fdopen(fin, 'rb', buffering=0)
+        self.fout = os.fdopen(fout, 'wb', buffering=0)
+        self.torch = None
+        self.np = None
+        self.module = None
+        self.lines = {}
+        self.last_idx = None
+        self.last_batch = None
+        self.buf = bytearray(1 << 16)
+        self.view = memoryview(self.buf)
+        self.pos = self.end = 0
+        for fd in (fin, fout):
+            try:  # a larger pipe buffer: a 100,000-parameter frame in one piece (Linux F_SETPIPE_SZ)
+                import fcntl
+                fcntl.fcntl(fd, 1031, 1 << 20)
+            except Exception:
+                pass
+
+    # ------------------------------------------------------------------ io
+    def fill(self, n):
+        """Makes n bytes available at self.pos (one read syscall when the request is already there)."""
+        if self.end - self.pos >= n:
+            return
+        if self.pos > 0:
+            rest = self.end - self.pos
+            self.buf[0:rest] = self.buf[self.pos:self.end]
+            self.pos, self.end = 0, rest
+        if len(self.buf) < n:
+            self.view.release()
+            self.buf.extend(bytes(n - len(self.buf)))
+            self.view = memoryview(self.buf)
+        while self.end < n:
+            k = self.fin.readinto(self.view[self.end:])
+            if not k:
+                sys.exit(0)  # the extension closed the channel
+            self.end += k
+
+    def read_exact(self, n):
+        """The next n bytes (a writable copy: the buffer is reused; torch.frombuffer wants it writable)."""
+        self.fill(n)
+        b = bytearray(self.view[self.pos:self.pos + n])
+        self.pos += n
+        return b
+
+    def reply_doubles(self, payload):
+        self.fout.write(REPLY.pack(0, len(payload) // 8) + payload)
+
+    def reply_json(self, obj, status=1):
+        data = json.dumps(obj, allow_nan=False, default=str).encode('utf-8')
+        self.fout.write(REPLY.pack(status, len(data)) + data)
+
+    # ------------------------------------------------------------------ loading
+    def user_line(self, tb):
+        """(line, column) of the innermost traceback frame in the loss file (or a file next to it)."""
+        best = None
+        here = os.path.dirname(self.path)
+        for fs in traceback.extract_tb(tb):
+            f = os.path.realpath(fs.filename) if fs.filename and not fs.filename.startswith('<') else ''
+            if f == self.path:
+                best = (fs.lineno, getattr(fs, 'colno', None))
+            elif best is None and f.startswith(here + os.sep) and 'site-packages' not in f and 'dist-packages' not in f:
+                best = (fs.lineno, getattr(fs, 'colno', None))
+        if best is None:
+            return None, None
+        return best[0], (best[1] + 1 if best[1] is not None else None)
+
+    def thrown(self, e):
+        text = ''.join(traceback.format_exception_only(type(e), e)).strip().splitlines()
+        last = text[-1] if text else type(e).__name__
+        return last if len(last) <= MAX_TEXT else last[:MAX_TEXT] + '... (%d characters)' % len(last)
+
+    def load(self):
+        try:
+            with open(self.path, 'rb') as f:
+                source = f.read()
+        except OSError as e:
+            raise UserError('missing-export', 'cannot read the loss file: %s' % e)
+        try:
+            tree = ast.parse(source, self.path)
+        except SyntaxError as e:
+            raise UserError('syntax', '%s' % (e.msg,), e.lineno, e.offset)
+        for node in tree.body:
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+                targets = [node.target.id]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                targets = [node.name]
+            for t in targets:
+                if t in KNOWN:
+                    self.lines[t] = (node.lineno, node.col_offset + 1)
+        sys.path.insert(0, os.path.dirname(self.path))
+        spec = importlib.util.spec_from_file_location('__loss__', self.path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules['__loss__'] = module
+        try:
+            spec.loader.exec_module(module)
+        except SyntaxError as e:
+            raise UserError('syntax', '%s' % (e.msg,), e.lineno, e.offset)
+        except ModuleNotFoundError as e:
+            line, col = self.user_line(e.__traceback__)
+            if e.name in ('torch', 'numpy'):
+                raise UserError('threw', '%s is not installed (interpreter %s): install it in that environment (pip install %s) or choose another interpreter (setting optimizerDiagnostics.python.interpreterPath, CLI --python)'
+                                % (e.name, sys.executable, e.name), line, col)
+            raise UserError('threw', 'the loss file threw while loading: %s' % self.thrown(e), line, col)
+        except Exception as e:
+            line, col = self.user_line(e.__traceback__)
+            raise UserError('threw', 'the loss file threw while loading: %s' % self.thrown(e), line, col)
+        self.module = module
+        g = module.__dict__
+        self.torch = sys.modules.get('torch') if 'torch' in sys.modules else None
+        try:
+            import numpy
+            self.np = numpy
+        except ImportError:
+            self.np = None
+        at = lambda k: self.lines.get(k, (None, None))
+        if 'params' not in g:
+            raise UserError('invalid-export', 'params is missing: declare the parameters with their start values, e.g. params = {"x": 0.0, "y": 0.0} or {"w": [0.0, 0.0, 0.0], "b": 0.0}')
+        if 'loss' not in g:
+            raise UserError('invalid-export', 'loss is missing: add def loss(p): ... return a number')
+        if not callable(g['loss']):
+            raise UserError('invalid-export', 'loss must be a function loss(p) or loss(p, batch), got %s' % type(g['loss']).__name__, *at('loss'))
+        if 'grad' in g and not callable(g['grad']):
+            raise UserError('invalid-export', 'grad must be a function grad(p) returning the gradient in the shape of params, got %s' % type(g['grad']).__name__, *at('grad'))
+        self.loss_fn = g['loss']
+        self.grad_fn = g.get('grad')
+        self.loss_args = self.arity(self.loss_fn)
+        self.entries = self.flatten_params(g['params'], at('params'))
+        self.dim = sum(e[2] for e in self.entries)
+        self.data = g.get('data')
+        self.n_rows = None
+        if self.data is not None:
+            try:
+                self.n_rows = len(self.data[0]) if isinstance(self.data, tuple) else len(self.data)
+            except Exception:
+                raise UserError('invalid-export', 'data must have a length (a tensor or array with rows along the first axis, a tuple of them such as (X, y), or a list of rows), got %s' % type(self.data).__name__, *at('data'))
+            if isinstance(self.data, tuple):
+                for i, d in enumerate(self.data):
+                    if len(d) != self.n_rows:
+                        raise UserError('invalid-export', 'data[%d] has %d rows, data[0] has %d: the arrays of a data tuple must have the same number of rows' % (i, len(d), self.n_rows), *at('data'))
+            if self.loss_args < 2 and g.get('batch_size') is not None:
+                raise UserError('invalid-export', 'batch_size needs loss(p, batch): the batch is passed as the second argument', *at('loss'))
+        if self.torch is not None:
+            t = self.torch
+            self.X = t.zeros(self.dim, dtype=t.float64, requires_grad=True)
+            self.views = self.make_views(self.X)
+        return g
+
+    def arity(self, fn):
+        try:
+            ps = [p for p in inspect.signature(fn).parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            return 2 if len(ps) >= 2 else 1
+        except (TypeError, ValueError):
+            return 1
+
+    def flatten_params(self, params, where):
+        """[(name, shape or None for a scalar, size, flat start values)], in the order of params."""
+        if not isinstance(params, dict):
+            raise UserError('shape', 'params must be a dict of named parameters ({"x": 0.0, "w": [0.0, 0.0]}), got %s' % type(params).__name__, *where)
+        out = []
+        for k, v in params.items():
+            if not isinstance(k, str):
+                raise UserError('shape', 'params keys must be strings, got %r' % (k,), *where)
+            if isinstance(v, bool):
+                raise UserError('shape', 'params.%s must be a number or an array of numbers, got a bool' % k, *where)
+            if isinstance(v, (int, float)):
+                out.append((k, None, 1, [float(v)]))
+                continue
+            shape = None
+            flat = None
+            if hasattr(v, 'detach') and hasattr(v, 'shape'):  # a torch tensor
+                shape = tuple(v.shape)
+                flat = [float(x) for x in v.detach().double().reshape(-1).tolist()]
+            elif hasattr(v, 'shape') and hasattr(v, 'ravel'):  # a NumPy array
+                shape = tuple(v.shape)
+                flat = [float(x) for x in v.astype('float64').ravel().tolist()]
+            elif isinstance(v, (list, tuple)):
+                flat = []
+                for i, x in enumerate(v):
+                    if isinstance(x, bool) or not isinstance(x, (int, float)):
+                        nested = ' (nested lists are not supported: use a tensor or array of that shape, or flatten it)' if isinstance(x, (list, tuple)) else ''
+                        raise UserError('shape', 'params.%s[%d] must be a finite number, got %s%s' % (k, i, type(x).__name__, nested), *where)
+                    flat.append(float(x))
+                shape = (len(flat),)
+            else:
+                raise UserError('shape', 'params.%s must be a number or an array of numbers, got %s' % (k, type(v).__name__), *where)
+            if shape == ():
+                out.append((k, None, 1, flat))
+                continue
+            if len(flat) == 0:
+                raise UserError('shape', 'params.%s is an empty array: give at least one start value' % k, *where)
+            for i, x in enumerate(flat):
+                if not math.isfinite(x):
+                    raise UserError('shape', 'params.%s[%d] must be a finite number, got %r' % (k, i, x), *where)
+            out.append((k, shape, len(flat), flat))
+        if not out:
+            raise UserError('shape', 'params declares no parameters: give at least one, e.g. params = {"x": 0.0}', *where)
+        for k, shape, size, flat in out:
+            if shape is None and not math.isfinite(flat[0]):
+                raise UserError('shape', 'params.%s must be a finite number, got %r' % (k, flat[0]), *where)
+        return out
+
+    def make_views(self, flat):
+        """p as the loss sees it: views into one flat tensor/array (scalars are 0-d)."""
+        p = {}
+        off = 0
+        if len(self.entries) == 1 and self.entries[0][1] is not None and len(self.entries[0][1]) == 1:
+            return {self.entries[0][0]: flat}  # one vector parameter: the flat tensor itself (no view in the graph)
+        for k, shape, size, _ in self.entries:
+            if shape is None:
+                p[k] = flat[off]
+            else:
+                p[k] = flat[off:off + size].reshape(shape) if len(shape) != 1 else flat[off:off + size]
+            off += size
+        return p
+
+    def np_params(self, flat):
+        """p for NumPy-mode calls: float for scalars, float64 arrays (fresh copies) otherwise."""
+        p = {}
+        off = 0
+        for k, shape, size, _ in self.entries:
+            if shape is None:
+                p[k] = float(flat[off])
+            elif self.np is not None:
+                p[k] = self.np.array(flat[off:off + size], dtype=self.np.float64).reshape(shape)  # a copy the loss may change
+            else:
+                p[k] = list(flat[off:off + size])
+            off += size
+        return p
+
+    def describe(self):
+        g = self.module.__dict__
+        def plain(v):
+            if v is None:
+                return None
+            if isinstance(v, dict):
+                return {str(a): plain(b) for a, b in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [plain(x) for x in v]
+            if hasattr(v, 'tolist'):
+                return plain(v.tolist())
+            if isinstance(v, float) and not math.isfinite(v):
+                return repr(v)
+            return v
+        try:
+            from importlib.metadata import version as pkg_version
+        except ImportError:
+            pkg_version = None
+        torch_version = None
+        if self.torch is not None:
+            torch_version = self.torch.__version__
+        elif importlib.util.find_spec('torch') is not None and pkg_version:
+            try:
+                torch_version = pkg_version('torch')
+            except Exception:
+                torch_version = 'installed'
+        numpy_version = self.np.__version__ if self.np is not None else None
+        present = {k: (k in g) for k in KNOWN}
+        return {
+            'interpreter': sys.executable,
+            'python': '%d.%d.%d' % sys.version_info[:3],
+            'torch': torch_version,
+            'torchUsed': self.torch is not None,
+            'numpy': numpy_version,
+            'params': [[k, size if shape is not None else None, flat, list(shape) if shape else None] for k, shape, size, flat in self.entries],
+            'name': plain(g.get('name')),
+            'hasGrad': self.grad_fn is not None,
+            'lossArgs': self.loss_args,
+            'rows': self.n_rows,
+            'batchSize': plain(g.get('batch_size')) if present['batch_size'] else None,
+            'validation': plain(g.get('validation')) if present['validation'] else None,
+            'domain': plain(g.get('domain')) if present['domain'] else None,
+            'minimum': plain(g.get('minimum')) if present['minimum'] else None,
+            'gradient': plain(g.get('gradient')) if present['gradient'] else None,
+            'lines': {k: list(v) for k, v in self.lines.items()},
+            'lossLine': self.loss_fn.__code__.co_firstlineno if hasattr(self.loss_fn, '__code__') else None,
+            'files': sorted({os.path.realpath(m.__file__) for m in list(sys.modules.values())
+                             if getattr(m, '__file__', None) and os.path.realpath(m.__file__).startswith(os.path.dirname(self.path) + os.sep)
+                             and 'site-packages' not in m.__file__ and 'dist-packages' not in m.__file__}),
+        }
+
+    # ------------------------------------------------------------------ evaluation
+    def batch_of(self, idx_bytes, m):
+        if m < 0 or self.data is None:
+            return self.data
+        if idx_bytes == self.last_idx:
+            return self.last_batch
+        d = self.data
+        if self.torch is not None and isinstance(d, self.torch.Tensor):
+            b = d[self.torch.frombuffer(idx_bytes, dtype=self.torch.int32).long()]
+        elif isinstance(d, tuple):
+            idx = struct.unpack('<%di' % m, idx_bytes)
+            b = tuple(self.index(x, idx, idx_bytes) for x in d)
+        else:
+            idx = struct.unpack('<%di' % m, idx_bytes)
+            b = self.index(d, idx, idx_bytes)
+        self.last_idx, self.last_batch = idx_bytes, b
+        return b
+
+    def index(self, d, idx, idx_bytes):
+        if self.torch is not None and isinstance(d, self.torch.Tensor):
+            return d[self.torch.frombuffer(idx_bytes, dtype=self.torch.int32).long()]
+        if self.np is not None and isinstance(d, self.np.ndarray):
+            return d[self.np.frombuffer(idx_bytes, dtype='<i4')]
+        return [d[i] for i in idx]
+
+    def call_loss(self, p, batch):
+        return self.loss_fn(p, batch) if self.loss_args >= 2 else self.loss_fn(p)
+
+    def scalar(self, v, what='loss()'):
+        """The loss value as a float; a wrong type is reported like a *.loss.ts loss that does not return a number."""
+        t = self.torch
+        if t is not None and isinstance(v, t.Tensor):
+            if v.numel() != 1:
+                raise UserError('not-a-number', '%s returned a tensor of shape %s{at}; it must return a number (a 0-d tensor or a float)' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
+            return v
+        if isinstance(v, bool) or v is None or isinstance(v, (str, bytes, list, tuple, dict)):
+            got = 'None (a missing return?)' if v is None else 'a %s' % type(v).__name__
+            raise UserError('not-a-number', '%s returned %s{at}; it must return a number' % (what, got), *self.lines.get('loss', (None, None)))
+        if hasattr(v, 'shape') and getattr(v, 'size', 1) != 1:
+            raise UserError('not-a-number', '%s returned an array of shape %s{at}; it must return a number' % (what, tuple(v.shape)), *self.lines.get('loss', (None, None)))
+        try:
+            return float(v)
+        except Exception:
+            raise UserError('not-a-number', '%s returned a %s{at}; it must return a number' % (what, type(v).__name__), *self.lines.get('loss', (None, None)))
+
+    def value(self, flat_bytes, batch):
+        """Plain loss at the point (no gradient)."""
+        if self.torch is not None:
+            t = self.torch
+            with t.no_grad():
+                x = t.frombuffer(flat_bytes, dtype=t.float64)
+                v = self.scalar(self.call_loss(self.make_views(x), batch))
+                return float(v)
+        if self.np is not None:
+            flat = self.np.frombuffer(flat_bytes, dtype='<f8')
+        else:
+            flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+        return float(self.scalar(self.call_loss(self.np_params(flat), batch)))
+
+    def autograd(self, flat_bytes, batch):
+        t = self.torch
+        X = self.X
+        with t.no_grad():
+            X.copy_(t.frombuffer(flat_bytes, dtype=t.float64))
+        X.grad = None
+        v = self.scalar(self.call_loss(self.views, batch))
+        if isinstance(v, float):
+            return struct.pack('<d', v) + bytes(8 * self.dim)
+        v = v.reshape(())
+        if v.dtype != t.float64:
+            v = v.double()
+        if v.requires_grad:
+            v.backward()
+        g = X.grad
+        out = struct.pack('<d', float(v.detach()))
+        return out + (g.numpy().tobytes() if g is not None else bytes(8 * self.dim))
+
+    def grad_export(self, flat_bytes, batch):
+        value = self.value(flat_bytes, batch)
+        flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+        if self.torch is not None:
+            t = self.torch
+            p = self.make_views(t.tensor(flat, dtype=t.float64))
+        else:
+            p = self.np_params(flat)
+        where = self.lines.get('grad', (None, None))
+        g = self.grad_fn(p, batch) if self.arity(self.grad_fn) >= 2 else self.grad_fn(p)
+        if not isinstance(g, dict):
+            raise UserError('shape', 'grad() returned %s; it must return a dict shaped like params (%s)' % (type(g).__name__, ', '.join(e[0] for e in self.entries)), *where)
+        for k in g:
+            if k not in {e[0] for e in self.entries}:
+                raise UserError('shape', 'grad() returned an entry "%s" that params does not declare' % k, *where)
+        out = [value]
+        for k, shape, size, _ in self.entries:
+            if k not in g:
+                raise UserError('shape', 'grad() has no entry "%s" (params declares it)' % k, *where)
+            v = g[k]
+            if hasattr(v, 'detach'):
+                v = v.detach().double().reshape(-1).tolist()
+            elif hasattr(v, 'ravel'):
+                v = v.astype('float64').ravel().tolist()
+            if shape is None:
+                if isinstance(v, list) and len(v) == 1:
+                    v = v[0]
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    raise UserError('not-a-number', 'grad()["%s"] must be a number (params["%s"] is a number), got %s' % (k, k, type(v).__name__), *where)
+                out.append(float(v))
+            else:
+                if not isinstance(v, (list, tuple)):
+                    raise UserError('shape', 'grad()["%s"] must be an array of %d numbers, got %s' % (k, size, type(v).__name__), *where)
+                if len(v) != size:
+                    raise UserError('shape', 'grad()["%s"] has %d values, params["%s"] has %d' % (k, len(v), k, size), *where)
+                out.extend(float(x) for x in v)
+        return struct.pack('<%dd' % len(out), *out)
+
+    def numeric(self, flat_bytes, batch):
+        """Central differences, the extension's formula: h = cbrt(eps) * max(1, |x_i|)."""
+        value = self.value(flat_bytes, batch)
+        x = bytearray(flat_bytes)
+        flat = list(struct.unpack('<%dd' % self.dim, flat_bytes))
+        h = sys.float_info.epsilon ** (1.0 / 3.0)
+        out = [value]
+        for i in range(self.dim):
+            xi = flat[i]
+            hi = h * max(1.0, abs(xi))
+            xp, xm = xi + hi, xi - hi
+            struct.pack_into('<d', x, 8 * i, xp)
+            fp = self.value(bytes(x), batch)
+            struct.pack_into('<d', x, 8 * i, xm)
+            fm = self.value(bytes(x), batch)
+            struct.pack_into('<d', x, 8 * i, xi)
+            out.append((fp - fm) / (xp - xm))
+        return struct.pack('<%dd' % len(out), *out)
+
+    def grid(self, flat_bytes, batch):
+        pts = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+        out = []
+        for j in range(0, len(pts), 2):
+            try:
+                v = self.value(struct.pack('<2d', pts[j], pts[j + 1]), batch)
+            except Exception:
+                v = float('nan')
+            out.append(v)
+        return struct.pack('<%dd' % len(out), *out)
+
+    # ------------------------------------------------------------------ loop
+    def error_reply(self, e, step):
+        if isinstance(e, UserError):
+            self.reply_json({'kind': e.kind, 'message': e.message, 'line': e.line, 'column': e.column})
+            return
+        line, col = self.user_line(e.__traceback__)
+        self.reply_json({'kind': 'threw', 'exception': self.thrown(e), 'line': line, 'column': col})
+
+    def serve(self):
+        try:
+            self.load()
+            ok = True
+        except UserError as e:
+            err, ok = e, False
+        except BaseException as e:  # SystemExit, KeyboardInterrupt in top-level code
+            line, col = self.user_line(e.__traceback__)
+            err, ok = UserError('threw', 'the loss file threw while loading: %s' % self.thrown(e), line, col), False
+        handlers = {OP_AUTOGRAD: self.autograd, OP_GRAD_EXPORT: self.grad_export, OP_NUMERIC: self.numeric, OP_GRID: self.grid}
+        while True:
+            op, n, m, step = HEADER.unpack(self.read_exact(HEADER.size))
+            flat = self.read_exact(8 * n) if n > 0 else b''
+            idx = self.read_exact(4 * m) if m > 0 else b''
+            if op == OP_EXIT:
+                return
+            if not ok:
+                self.error_reply(err, step)
+                continue
+            try:
+                if op == OP_DESCRIBE:
+                    self.reply_json(self.describe(), status=2)
+                    continue
+                batch = self.batch_of(idx, m)
+                if op == OP_VALUE:
+                    self.reply_doubles(struct.pack('<d', self.value(flat, batch)))
+                else:
+                    self.reply_doubles(handlers[op](flat, batch))
+            except Exception as e:
+                self.error_reply(e, step)
+
+
+if __name__ == '__main__':
+    # The protocol descriptors are inherited blocking pipe ends; the file's own output stays on 1 and 2.
+    fin, fout = int(sys.argv[2]), int(sys.argv[3])
+    os.set_blocking(fin, True)
+    os.set_blocking(fout, True)
+    Bridge(sys.argv[1], fin, fout).serve()
