@@ -4,3 +4,4 @@ export * from './simulation';
 export * from './optimizers/registry';
 export { PYTORCH, EPS_INSIDE_SQRT } from './optimizers/common';
 export * from './losses/builtins';
+export { decomposeEffectiveLr, formulaParts, inspectStep, RecordingCursor, renderFormula, type InspectedTerm, type LrDecomposition } from './optimizers/explain';

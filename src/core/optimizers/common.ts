@@ -5,9 +5,11 @@
 import {
   HyperparameterError,
   type Convention,
+  type EquationTerm,
   type HyperValue,
   type HyperparameterSpec,
   type Hyperparameters,
+  type LrFactorsDefinition,
   type Optimizer,
   type OptimizerDefinition,
   type OptimizerName,
@@ -50,6 +52,10 @@ export interface OptimizerSpec<H> {
   readonly initTensors?: (params: Float64Array, h: H) => Record<string, Float64Array>;
   readonly initScalars?: (h: H) => Record<string, number>;
   readonly kernel: Kernel<H>;
+  /** The effective learning rate decomposed (schedule × bias correction × preconditioner). */
+  readonly lrFactors: LrFactorsDefinition;
+  /** The update equations of a configuration, for the step inspector. */
+  readonly stepEquations: (h: H) => readonly EquationTerm[];
 }
 
 /** Hyperparameter spec shorthands. */
@@ -184,6 +190,8 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
     stateNames: spec.stateNames,
     scalarStateNames,
     extraDiagnosticNames,
+    lrFactors: spec.lrFactors,
+    stepEquations: (h: Hyperparameters) => spec.stepEquations(h as H),
     create,
   });
 }
