@@ -15,8 +15,10 @@ import type {
   RunSpec,
   RunStatus,
   SessionConfig,
+  StepInspection,
   ToWebview,
 } from '../../protocol/messages';
+import { buildStepInspection } from '../../protocol/inspector';
 import { defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
 import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
@@ -165,6 +167,17 @@ export class Session {
       links: this.host.links?.() ?? null,
       trusted: this.host.trusted(),
     };
+  }
+
+  /**
+   * The step inspector for run `runId` (null or unknown: the first run with data) at the slider's `step` and
+   * parameter `param`, from the full-resolution recording (null: no run with data).
+   */
+  inspect(runId: string | null, step: number, param: number): StepInspection | null {
+    const runs = this.runs;
+    const rec = runs.find((r) => r.runId === runId) ?? runs[0];
+    if (!rec) return null;
+    return buildStepInspection(rec, this.labels().get(rec.runId) ?? rec.optimizer, this._loss?.paramNames ?? [], step, param);
   }
 
   /** A notice the panel shows with the next snapshot (e.g. what a restored configuration dropped). */
