@@ -9,6 +9,7 @@ import { Chart, registerChartJs } from './charts/registerChartJs';
 import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
 import { Model } from './model';
 import { ParamPicker } from './ui/paramPicker';
+import { StepInspector } from './ui/stepInspector';
 import { renderStepTable } from './ui/stepTable';
 import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
 import { Toolbar } from './ui/toolbar';
@@ -190,6 +191,18 @@ valuesBody.setAttribute('role', 'region');
 valuesBody.setAttribute('aria-label', 'Values at the selected step');
 valuesCard.append(valuesBody);
 cards.effectiveLr.root.after(valuesCard);
+// Step inspector: the optimizer's equations at the slider's step, numbers from the host.
+const inspector = new StepInspector((seq, r) => post({ type: 'view/inspectStep', seq, runId: r.runId, step: r.step, param: r.param }));
+const inspectorCard = el('section', 'card card-wide');
+inspectorCard.id = 'card-stepInspector';
+{
+  const head = el('div', 'card-head');
+  const title = el('h2', 'card-title', 'Step inspector');
+  const info = infoTip('tip-stepInspector', 'The optimizer\'s exact update (PyTorch\'s operation order) for the selected run and parameter at the slider\'s step, with that step\'s numbers filled in: inputs first, then each term, its formula, the formula with numbers and its value (✓: the recording holds exactly this value). Below, the effective learning rate decomposed into schedule × bias correction × preconditioner, and the share of parameters whose denominator ε dominates. Generated from the optimizer definitions in the core.', 'About the step inspector');
+  head.append(title, info.button, info.tip, inspector.controls);
+  inspectorCard.append(head, inspector.body);
+}
+valuesCard.after(inspectorCard);
 app.append(toolbar.root, picker.root, scrub, grid);
 
 const charts = new Charts(
@@ -213,6 +226,15 @@ Object.defineProperty(window, '__optimizerDiagnostics', {
     /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
     form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
     hover: () => cursor.hover,
+    /** The step inspector's last answer from the host (StepInspection) and what it asked for. */
+    inspector: () => ({ inspection: inspector.last, runId: inspector.runId, param: inspector.param }),
+    /** Points the step inspector at a run (null: the first) and a parameter, as its pickers do. */
+    inspect: (runId: string | null, param: number) => {
+      inspector.runId = runId;
+      inspector.param = param;
+      inspector.updateControls(model);
+      inspector.ask(model, ui.step);
+    },
   }),
   enumerable: false,
 });
@@ -330,6 +352,7 @@ function updateCards(): void {
   for (const id of CARD_IDS) cards[id].root.classList.toggle('focused', ui.focus === id);
   valuesCard.classList.toggle('focused-follow', ui.focus === 'effectiveLr');
   valuesCard.hidden = model.orderedRuns().length === 0;
+  inspectorCard.hidden = valuesCard.hidden;
 }
 
 /**
@@ -396,6 +419,8 @@ function render(cause: string, t0 = performance.now()): void {
   const tCharts = performance.now();
   const firstTimings = { ...charts.timings };
   renderStepTable(valuesBody, model, ui.step);
+  inspector.updateControls(model);
+  inspector.ask(model, ui.step);
   const tEnd = performance.now();
   const syncMs = tEnd - t0;
   afterNextPaint(() => {
@@ -470,6 +495,7 @@ function setStep(step: number, fromLink = false): void {
   updateScrubber();
   charts.redrawMarkers(model, ui);
   renderStepTable(valuesBody, model, ui.step);
+  inspector.ask(model, ui.step);
   persistUiSoon();
   if (!fromLink) linkSoon({ step: ui.step });
 }
@@ -740,6 +766,9 @@ function onMessage(msg: ToWebview): void {
       toolbar.setPending(false);
       if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize')) toolbar.setProblems(msg.problems);
       scheduleRender(msg.type, t0);
+      return;
+    case 'view/didInspectStep':
+      inspector.receive(msg.seq, msg.inspection);
       return;
     case 'export/captureCharts': {
       let images: { chart: string; dataUrl: string }[] = [];

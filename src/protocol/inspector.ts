@@ -12,6 +12,8 @@ import type { RecordingColumns } from './simulation';
 /** Significant digits of the numbers printed into the equations. */
 export const INSPECTOR_DIGITS = 6;
 
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
 /** Per-step row of step `step` (1-based): the row with that step, or the nearest recorded one before it. */
 function rowOf(rec: RecordingColumns, step: number): number {
   const col = rec.scalarState['step'];
@@ -43,8 +45,8 @@ export function buildStepInspection(rec: RecordingColumns, label: string, paramN
     formula: x.input ? x.formula : renderFormula(x.formula, (s) => s),
     filled: x.input ? '' : renderFormula(x.formula, (s) => show(values.get(s) ?? NaN)),
     input: x.input,
-    value: x.value,
-    recorded: x.recorded,
+    value: finite(x.value),
+    recorded: finite(x.recorded),
   }));
   const def = getOptimizerDefinition(rec.optimizer).lrFactors;
   const out = new Float64Array(5);
@@ -65,7 +67,7 @@ export function buildStepInspection(rec: RecordingColumns, label: string, paramN
     direction: def.direction,
     schedule: out[0]!, biasCorrection: out[1]!, preconditioner: out[2]!, rawDirection: out[3]!,
     alpha: out[0]! * out[1]! * out[2]!,
-    epsDominance: counted ? dominated / counted : NaN,
+    epsDominance: counted ? dominated / counted : null,
     definitions: { schedule: def.schedule, biasCorrection: def.biasCorrection, preconditioner: def.preconditioner, epsDominance: def.epsDominance },
   };
   const note = t !== step ? (step < 1 ? `step ${step} is the start point: showing step ${t}, the first update` : `step ${step} is not recorded (downsampled or past the run's end): showing step ${t}`) : null;

@@ -249,9 +249,10 @@ export interface InspectedLine {
   /** The formula with every term replaced by its value at the step (empty for inputs). */
   readonly filled: string;
   readonly input: boolean;
-  readonly value: number;
-  /** The value the recording holds for this term (NaN: none). */
-  readonly recorded: number;
+  /** The value at the step (null: not finite, or not available, e.g. the state before a step of a downsampled run). Messages are JSON: NaN would arrive as null anyway. */
+  readonly value: number | null;
+  /** The value the recording holds for this term (null: it holds none). */
+  readonly recorded: number | null;
 }
 
 /** The effective learning rate of the inspected step and parameter, decomposed (README "Diagnostics: definitions"). */
@@ -264,8 +265,8 @@ export interface InspectedFactors {
   readonly rawDirection: number;
   /** schedule × biasCorrection × preconditioner. */
   readonly alpha: number;
-  /** Share of the parameters whose denominator is ε-dominated at this step (NaN: no ε / not used). */
-  readonly epsDominance: number;
+  /** Share of the parameters whose denominator is ε-dominated at this step (null: no ε, or ε not used at this step). */
+  readonly epsDominance: number | null;
   readonly definitions: { readonly schedule: string; readonly biasCorrection: string; readonly preconditioner: string; readonly epsDominance: string | null };
 }
 

@@ -43,8 +43,8 @@ test('Adam on the canyon, step 1, by hand: g = (−8, 20), m = 0.1 g, v = 0.001 
   assert.equal(line(x, 'bias_correction2').value, 1 - 0.999);
   assert.equal(line(x, 'step_size').value, 0.1 / (1 - 0.9));
   // √v / √bc2 = √0.064 / √0.001 = 8 (to rounding), + ε.
-  assert.ok(Math.abs(line(x, 'denom').value - (8 + 1e-8)) < 1e-12);
-  assert.ok(Math.abs(line(x, 'Δθ').value - 0.1) < 1e-9);
+  assert.ok(Math.abs(line(x, 'denom').value! - (8 + 1e-8)) < 1e-12);
+  assert.ok(Math.abs(line(x, 'Δθ').value! - 0.1) < 1e-9);
   assert.equal(line(x, 'Δθ').recorded, rec.update[0]);
   // The printed equation: m_t = β1·m_{t−1} + (1 − β1)·g with the numbers.
   assert.equal(line(x, 'm_t').formula, 'β1·m_{t−1} + (1 − β1)·g');
@@ -83,7 +83,7 @@ for (const name of OPTIMIZER_NAMES) {
         assert.equal(line(ins, 'Δθ').value, rec.update[k]);
         assert.equal(line(ins, 'α').value, rec.effectiveLr[k]);
         for (const l of ins.lines) {
-          if (!Number.isNaN(l.recorded)) assert.equal(l.value, l.recorded, `${name} step ${step}: ${l.symbol} = ${l.formula}`);
+          if (l.recorded !== null) assert.equal(l.value, l.recorded, `${name} step ${step}: ${l.symbol} = ${l.formula}`);
           // Each state the optimizer keeps is printed with the recorded value after the step.
           if (l.name && rec.state[l.name] && !l.input) assert.equal(l.value, rec.state[l.name]![k], `${name}: ${l.name}`);
           if (!l.input) assert.ok(!l.filled.includes('{') && l.filled.length > 0, `${name}: unrendered reference in ${l.symbol} = ${l.filled}`);
@@ -112,5 +112,5 @@ test('step inspector: step 0 shows step 1, a step past the end the last step, an
   const ins = buildStepInspection(ds, 'a', ['x', 'y'], 1500, 0);
   assert.ok(ins.step <= 1500 && ins.step > 1000, `shown ${ins.step}`);
   if (ins.step !== 1500) assert.match(ins.note ?? '', /not recorded/);
-  for (const l of ins.lines) if (!Number.isNaN(l.recorded) && !Number.isNaN(l.value)) assert.equal(l.value, l.recorded, l.symbol);
+  for (const l of ins.lines) if (l.recorded !== null && l.value !== null) assert.equal(l.value, l.recorded, l.symbol);
 });
