@@ -5,3 +5,4 @@ export * from './optimizers/registry';
 export { PYTORCH, EPS_INSIDE_SQRT } from './optimizers/common';
 export * from './losses/builtins';
 export { decomposeEffectiveLr, formulaParts, inspectStep, RecordingCursor, renderFormula, type InspectedTerm, type LrDecomposition } from './optimizers/explain';
+export { jacobi, planePoint, projectOntoPlane, topEigen, trajectoryPlane, type PathRows, type TrajectoryPlane } from './pca';

@@ -68,7 +68,7 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await measure('wide');
   // And in a narrow column (< 600 px: the panel's narrow layout).
   const original = ctx.page.viewportSize();
-  await ctx.page.setViewportSize({ width: 1000, height: 900 });
+  await ctx.page.setViewportSize({ width: 860, height: 900 });
   try {
     await waitInWebview(frame, `document.body.classList.contains('narrow')`, 20_000);
     await measure('narrow');
