@@ -122,6 +122,19 @@ export interface Landscape {
   readonly start: readonly [number, number];
   /** True when the colour scale is log(f − f_min). */
   readonly logScale: boolean;
+  /** N-parameter losses: the landscape is over the trajectories' PCA plane (x, y = PC1, PC2 coordinates). */
+  readonly plane?: PlaneInfo;
+}
+
+/** The PCA plane of an N-parameter landscape (README "Diagnostics: definitions", PCA plane). */
+export interface PlaneInfo {
+  /** Share of Σ‖θ_t − θ_final(run 1)‖² along PC1 and PC2. */
+  readonly explained: readonly [number, number];
+  /** Rows (points of every run's path) the plane was fitted to. */
+  readonly rows: number;
+  readonly runs: number;
+  /** Which Gram matrix was decomposed: 'rows' (m × m) or 'params' (n × n). */
+  readonly gram: 'rows' | 'params';
 }
 
 /** Settings the panel reads (settings.ts maps `optimizerDiagnostics.*` onto this). */
