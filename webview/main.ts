@@ -3,7 +3,7 @@
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
 import type { ChartSummary, ExportFormat, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
-import { Charts, momentViews, stateNamesOf } from './charts/charts';
+import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
 import { cursor } from './charts/plugins';
 import { Chart, registerChartJs } from './charts/registerChartJs';
 import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
@@ -247,7 +247,8 @@ let controlsKey = '';
 function renderCardControls(): void {
   const runs = model.orderedRuns();
   const views = momentViews(runs);
-  const key = `${views.map((v) => v.value).join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}|${ui.logSteps}`;
+  const hasPlane = !!model.landscape?.plane;
+  const key = `${views.map((v) => v.value).join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}|${ui.logSteps}|${hasPlane}|${ui.ndView}`;
   if (key === controlsKey) return;
   controlsKey = key;
   const conv = cards.convergence.controls;
@@ -285,6 +286,18 @@ function renderCardControls(): void {
       render('ui');
     });
     mom.append(d);
+  }
+
+  const land = cards.landscape.controls;
+  land.replaceChildren();
+  if (hasPlane) {
+    const v = dropdown([{ value: 'plane', label: 'PCA plane' }, { value: 'params', label: 'θ over steps' }], ui.ndView ?? 'plane', { title: 'N-parameter loss: the loss on the trajectories\' PCA plane, or the selected parameters over steps', label: 'Landscape view', id: 'nd-view' });
+    v.addEventListener('change', () => {
+      ui.ndView = v.value === 'params' ? 'params' : 'plane';
+      persistUi();
+      render('ui');
+    });
+    land.append(v);
   }
 
   const ss = cards.stepSize.controls;
@@ -333,9 +346,17 @@ function nearestStep(xs: Float64Array, step: number): number {
 }
 
 function updateCards(): void {
-  const nd = model.loss ? model.loss.dim !== 2 && !model.landscape : false;
-  cards.landscape.title.textContent = nd ? 'Parameters over steps' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
-  cards.landscape.info.set(nd ? 'θ_i per step for the selected parameters (use the picker above for large models).' : INFO.landscape);
+  const nd = model.loss ? model.loss.dim !== 2 && !showsLandscape(model, ui) : false;
+  const plane = nd ? undefined : model.landscape?.plane;
+  cards.landscape.title.textContent = nd ? 'Parameters over steps' : plane ? 'Loss landscape in the PCA plane' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
+  cards.landscape.info.set(nd ? 'θ_i per step for the selected parameters (use the picker above for large models).'
+    : plane ? 'N-parameter loss: the plane through the first run\'s final point θ_final (★) spanned by the first two principal components of every run\'s θ_t − θ_final (all compared runs share it). Axes: coordinates along PC1 and PC2, with the share of Σ‖θ_t − θ_final‖² each explains. The filled contour is the loss on that plane, evaluated in the loss process; each run\'s path is projected onto it (a path can leave the plane: the contour is the loss on the plane, not along the path). Recomputed after every run.'
+    : INFO.landscape);
+  const planeNote = plane
+    ? `PCA plane of ${plane.runs} run(s), ${plane.rows.toLocaleString('en-US')} points: PC1 ${(100 * plane.explained[0]).toFixed(1)} %, PC2 ${(100 * plane.explained[1]).toFixed(1)} % of Σ‖θ_t − θ_final‖² (together ${(100 * (plane.explained[0] + plane.explained[1])).toFixed(1)} %).`
+    : '';
+  if (cards.landscape.footer.textContent !== planeNote) cards.landscape.footer.textContent = planeNote;
+  cards.landscape.footer.id = 'landscape-plane';
   const def = model.optimizers.get(model.config.runs.find((r) => r.id === toolbar.activeRun)?.optimizer ?? model.config.runs[0]?.optimizer ?? 'sgd');
   cards.effectiveLr.info.set(`${INFO.effectiveLr}${def ? `\n\n${def.label}: ${def.effectiveLrDefinition}` : ''}`);
   const runs = model.orderedRuns();
