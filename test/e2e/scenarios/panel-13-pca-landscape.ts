@@ -10,10 +10,11 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   const input = ctx.page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill('mlp.loss.ts');
-  await ctx.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 20_000 });
+  // A fresh workbench may still be indexing the folder (run first, this scenario waits for it).
+  await ctx.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'mlp.loss.ts' }).first().waitFor({ state: 'visible', timeout: 90_000 });
   await ctx.page.keyboard.press('Enter');
   const lens = ctx.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Compare' }).first();
-  await lens.waitFor({ state: 'visible', timeout: 30_000 });
+  await lens.waitFor({ state: 'visible', timeout: 90_000 });
   await lens.click();
   await ctx.page.locator('.quick-input-widget .quick-input-title', { hasText: 'optimizers to compare' }).waitFor({ state: 'visible', timeout: 20_000 });
   await ctx.page.waitForTimeout(200);
@@ -24,12 +25,13 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   const info = JSON.parse((await frame.evaluate(`JSON.stringify((() => { const m = window.__optimizerDiagnostics.model(); const l = m.landscape;
     return { dim: m.loss.dim, plane: l.plane, x: l.x, y: l.y, nx: l.nx, ny: l.ny, minima: l.minima, start: l.start,
       finite: Array.from(l.values).filter((v) => Number.isFinite(v)).length,
+      final: m.orderedRuns().map((r) => r.label + ' ' + r.finalLoss + (r.diverged ? ' (diverged)' : '')),
       paths: m.orderedRuns().map((r) => ({ label: r.label, n: r.path ? r.path.x.length : 0, end: r.path ? [r.path.x[r.path.x.length - 1], r.path.y[r.path.y.length - 1]] : null })),
       footer: document.getElementById('landscape-plane').textContent, title: document.querySelector('#card-landscape .card-title').textContent }; })())`)) as string) as {
     dim: number; plane: { explained: [number, number]; rows: number; runs: number; gram: string }; x: [number, number]; y: [number, number]; nx: number; ny: number;
-    minima: { x: number; y: number }[]; start: [number, number]; finite: number; paths: { label: string; n: number; end: [number, number] | null }[]; footer: string; title: string;
+    minima: { x: number; y: number }[]; start: [number, number]; finite: number; paths: { label: string; n: number; end: [number, number] | null }[]; footer: string; title: string; final: string[];
   };
-  ctx.log(`PCA plane: ${JSON.stringify(info.plane)}; window x ${info.x.map((v) => v.toFixed(3)).join('…')} y ${info.y.map((v) => v.toFixed(3)).join('…')}; ${info.finite}/${info.nx * info.ny} finite cells; paths ${info.paths.map((p) => `${p.label}: ${p.n} pts → (${p.end?.map((v) => v.toFixed(3)).join(', ')})`).join('; ')}`);
+  ctx.log(`PCA plane: ${JSON.stringify(info.plane)}; window x ${info.x.map((v) => v.toFixed(3)).join('…')} y ${info.y.map((v) => v.toFixed(3)).join('…')}; ${info.finite}/${info.nx * info.ny} finite cells; paths ${info.paths.map((p) => `${p.label}: ${p.n} pts → (${p.end?.map((v) => (v === null ? 'non-finite' : v.toFixed(3))).join(', ')})`).join('; ')}; final losses ${info.final.join(', ')}`);
   ctx.assert.strictEqual(info.dim, 193);
   ctx.assert.strictEqual(info.plane.runs, 3, 'the plane is fitted to all three runs');
   const [e1, e2] = info.plane.explained;
