@@ -3,12 +3,13 @@
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
 import type { ChartSummary, ExportFormat, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
-import { Charts, momentViews, stateNamesOf } from './charts/charts';
+import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
 import { cursor } from './charts/plugins';
 import { Chart, registerChartJs } from './charts/registerChartJs';
 import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
 import { Model } from './model';
 import { ParamPicker } from './ui/paramPicker';
+import { StepInspector } from './ui/stepInspector';
 import { renderStepTable } from './ui/stepTable';
 import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
 import { Toolbar } from './ui/toolbar';
@@ -190,6 +191,18 @@ valuesBody.setAttribute('role', 'region');
 valuesBody.setAttribute('aria-label', 'Values at the selected step');
 valuesCard.append(valuesBody);
 cards.effectiveLr.root.after(valuesCard);
+// Step inspector: the optimizer's equations at the slider's step, numbers from the host.
+const inspector = new StepInspector((seq, r) => post({ type: 'view/inspectStep', seq, runId: r.runId, step: r.step, param: r.param }));
+const inspectorCard = el('section', 'card card-wide');
+inspectorCard.id = 'card-stepInspector';
+{
+  const head = el('div', 'card-head');
+  const title = el('h2', 'card-title', 'Step inspector');
+  const info = infoTip('tip-stepInspector', 'The optimizer\'s exact update (PyTorch\'s operation order) for the selected run and parameter at the slider\'s step, with that step\'s numbers filled in: inputs first, then each term, its formula, the formula with numbers and its value (✓: the recording holds exactly this value). Below, the effective learning rate decomposed into schedule × bias correction × preconditioner, and the share of parameters whose denominator ε dominates. Generated from the optimizer definitions in the core.', 'About the step inspector');
+  head.append(title, info.button, info.tip, inspector.controls);
+  inspectorCard.append(head, inspector.body);
+}
+valuesCard.after(inspectorCard);
 app.append(toolbar.root, picker.root, scrub, grid);
 
 const charts = new Charts(
@@ -213,6 +226,15 @@ Object.defineProperty(window, '__optimizerDiagnostics', {
     /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
     form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
     hover: () => cursor.hover,
+    /** The step inspector's last answer from the host (StepInspection) and what it asked for. */
+    inspector: () => ({ inspection: inspector.last, runId: inspector.runId, param: inspector.param }),
+    /** Points the step inspector at a run (null: the first) and a parameter, as its pickers do. */
+    inspect: (runId: string | null, param: number) => {
+      inspector.runId = runId;
+      inspector.param = param;
+      inspector.updateControls(model);
+      inspector.ask(model, ui.step);
+    },
   }),
   enumerable: false,
 });
@@ -225,7 +247,8 @@ let controlsKey = '';
 function renderCardControls(): void {
   const runs = model.orderedRuns();
   const views = momentViews(runs);
-  const key = `${views.map((v) => v.value).join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}|${ui.logSteps}`;
+  const hasPlane = !!model.landscape?.plane;
+  const key = `${views.map((v) => v.value).join(',')}|${ui.momentState}|${ui.stepSizeMode}|${ui.showGradNorm}|${ui.convergenceScale}|${ui.logSteps}|${hasPlane}|${ui.ndView}`;
   if (key === controlsKey) return;
   controlsKey = key;
   const conv = cards.convergence.controls;
@@ -263,6 +286,18 @@ function renderCardControls(): void {
       render('ui');
     });
     mom.append(d);
+  }
+
+  const land = cards.landscape.controls;
+  land.replaceChildren();
+  if (hasPlane) {
+    const v = dropdown([{ value: 'plane', label: 'PCA plane' }, { value: 'params', label: 'θ over steps' }], ui.ndView ?? 'plane', { title: 'N-parameter loss: the loss on the trajectories\' PCA plane, or the selected parameters over steps', label: 'Landscape view', id: 'nd-view' });
+    v.addEventListener('change', () => {
+      ui.ndView = v.value === 'params' ? 'params' : 'plane';
+      persistUi();
+      render('ui');
+    });
+    land.append(v);
   }
 
   const ss = cards.stepSize.controls;
@@ -311,9 +346,17 @@ function nearestStep(xs: Float64Array, step: number): number {
 }
 
 function updateCards(): void {
-  const nd = model.loss ? model.loss.dim !== 2 && !model.landscape : false;
-  cards.landscape.title.textContent = nd ? 'Parameters over steps' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
-  cards.landscape.info.set(nd ? 'θ_i per step for the selected parameters (use the picker above for large models).' : INFO.landscape);
+  const nd = model.loss ? model.loss.dim !== 2 && !showsLandscape(model, ui) : false;
+  const plane = nd ? undefined : model.landscape?.plane;
+  cards.landscape.title.textContent = nd ? 'Parameters over steps' : plane ? 'Loss landscape in the PCA plane' : model.landscape ? 'Loss landscape & trajectories' : 'Trajectories';
+  cards.landscape.info.set(nd ? 'θ_i per step for the selected parameters (use the picker above for large models).'
+    : plane ? 'N-parameter loss: the plane through the first run\'s final point θ_final (★) spanned by the first two principal components of every run\'s θ_t − θ_final (all compared runs share it). Axes: coordinates along PC1 and PC2, with the share of Σ‖θ_t − θ_final‖² each explains. The filled contour is the loss on that plane, evaluated in the loss process; each run\'s path is projected onto it (a path can leave the plane: the contour is the loss on the plane, not along the path). Recomputed after every run.'
+    : INFO.landscape);
+  const planeNote = plane
+    ? `PCA plane of ${plane.runs} run(s), ${plane.rows.toLocaleString('en-US')} points: PC1 ${(100 * plane.explained[0]).toFixed(1)} %, PC2 ${(100 * plane.explained[1]).toFixed(1)} % of Σ‖θ_t − θ_final‖² (together ${(100 * (plane.explained[0] + plane.explained[1])).toFixed(1)} %).`
+    : '';
+  if (cards.landscape.footer.textContent !== planeNote) cards.landscape.footer.textContent = planeNote;
+  cards.landscape.footer.id = 'landscape-plane';
   const def = model.optimizers.get(model.config.runs.find((r) => r.id === toolbar.activeRun)?.optimizer ?? model.config.runs[0]?.optimizer ?? 'sgd');
   cards.effectiveLr.info.set(`${INFO.effectiveLr}${def ? `\n\n${def.label}: ${def.effectiveLrDefinition}` : ''}`);
   const runs = model.orderedRuns();
@@ -330,6 +373,7 @@ function updateCards(): void {
   for (const id of CARD_IDS) cards[id].root.classList.toggle('focused', ui.focus === id);
   valuesCard.classList.toggle('focused-follow', ui.focus === 'effectiveLr');
   valuesCard.hidden = model.orderedRuns().length === 0;
+  inspectorCard.hidden = valuesCard.hidden;
 }
 
 /**
@@ -396,6 +440,8 @@ function render(cause: string, t0 = performance.now()): void {
   const tCharts = performance.now();
   const firstTimings = { ...charts.timings };
   renderStepTable(valuesBody, model, ui.step);
+  inspector.updateControls(model);
+  inspector.ask(model, ui.step);
   const tEnd = performance.now();
   const syncMs = tEnd - t0;
   afterNextPaint(() => {
@@ -471,6 +517,7 @@ function setStep(step: number, fromLink = false): void {
   updateScrubber();
   charts.redrawMarkers(model, ui);
   renderStepTable(valuesBody, model, ui.step);
+  inspector.ask(model, ui.step);
   persistUiSoon();
   if (!fromLink) linkSoon({ step: ui.step });
 }
@@ -750,6 +797,9 @@ function onMessage(msg: ToWebview): void {
       toolbar.setPending(false);
       if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize')) toolbar.setProblems(msg.problems);
       scheduleRender(msg.type, t0);
+      return;
+    case 'view/didInspectStep':
+      inspector.receive(msg.seq, msg.inspection);
       return;
     case 'export/captureCharts': {
       let images: { chart: string; dataUrl: string }[] = [];

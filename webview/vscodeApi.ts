@@ -19,6 +19,8 @@ export interface UiState {
   focus: string | null;
   /** Log step axis on every step chart (steps ≥ 1). */
   logSteps?: boolean;
+  /** N-parameter losses: the landscape card shows the PCA plane (default) or θ over steps. */
+  ndView?: 'plane' | 'params';
 }
 
 interface VsCodeApi {

@@ -6,3 +6,5 @@ export { PYTORCH, EPS_INSIDE_SQRT, TFJS, TEXTBOOK, CONVENTIONS, CONVENTION_NAMES
 export * from './losses/builtins';
 export * from './curvature';
 export * from './schedules';
+export { decomposeEffectiveLr, formulaParts, inspectStep, RecordingCursor, renderFormula, type InspectedTerm, type LrDecomposition } from './optimizers/explain';
+export { jacobi, planePoint, projectOntoPlane, topEigen, trajectoryPlane, type PathRows, type TrajectoryPlane } from './pca';

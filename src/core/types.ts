@@ -166,6 +166,76 @@ export interface Optimizer {
   createDiagnostics(dim: number): StepDiagnostics;
 }
 
+/**
+ * One recorded step t of one parameter i, as the effective-LR decomposition and the step inspector read it
+ * (`src/core/optimizers/explain.ts` builds it over a recording). Values that the recording does not hold
+ * (the state before a step in a downsampled recording) are NaN.
+ */
+export interface StepRecord {
+  /** PyTorch's step t (1-based). */
+  readonly t: number;
+  /** Learning rate in effect at step t (after the schedule; the recording's `lr`). */
+  readonly lr: number;
+  readonly h: Hyperparameters;
+  readonly epsInsideSqrt: boolean;
+  /** θ_{t−1,i} (before the step) and θ_{t,i} (after it). */
+  readonly theta: number;
+  readonly next: number;
+  /** ∂f/∂θ_i at θ_{t−1} as the loss returned it (before maximize / weight decay). */
+  readonly grad: number;
+  /** Δθ_i, d_i and α_i as the kernel recorded them. */
+  readonly update: number;
+  readonly direction: number;
+  readonly effectiveLr: number;
+  /** Per-element state after step t / before it (the initial state at t = 1). */
+  state(name: string): number;
+  prev(name: string): number;
+  /** Scalar state after step t / before it. */
+  scalar(name: string): number;
+  prevScalar(name: string): number;
+  extra(name: string): number;
+}
+
+/**
+ * The effective learning rate of one optimizer, decomposed (README "Diagnostics: definitions"):
+ * α_i = schedule × bias correction × preconditioner_i, the factor of the raw direction u_i the step
+ * multiplies (m_t for the Adam family, where the recorded direction is m̂_t = m_t/(1−β1ᵗ)), so that
+ * −α_i·u_i is the step before any decoupled weight decay.
+ */
+export interface LrFactorsDefinition {
+  /** The raw direction u the factors multiply, e.g. `m_t (exp_avg)`. */
+  readonly direction: string;
+  readonly schedule: string;
+  readonly biasCorrection: string;
+  readonly preconditioner: string;
+  /** When a coordinate counts as ε-dominated, or null when the optimizer has no ε. */
+  readonly epsDominance: string | null;
+  /**
+   * Writes [schedule, bias correction, preconditioner, u_i, ε-dominated (1 | 0 | NaN: not applicable)]
+   * for one step and parameter into `out` (length ≥ 5). Allocates nothing.
+   */
+  evaluate(s: StepRecord, out: Float64Array): void;
+}
+
+/**
+ * One line of an optimizer's update equations, as the step inspector shows it. `formula` names other
+ * terms and hyperparameters as `{symbol}` (e.g. `{β1}·{m_{t−1}} + (1−{β1})·{g}`): the inspector prints it
+ * with the braces dropped, and again with each `{symbol}` replaced by that term's value at the step.
+ */
+export interface EquationTerm {
+  readonly symbol: string;
+  /** PyTorch's name where it has one (`exp_avg`, `bias_correction1`, `step_size`, `denom`, `lr`). */
+  readonly name?: string;
+  /** The expression, or for inputs (`input: true`) where the value is read from; a function when it depends on the step. */
+  readonly formula: string | ((s: StepRecord) => string);
+  /** True when `formula` is a description of where the value comes from, not an expression of terms. */
+  readonly input?: boolean;
+  /** The value at the step: `x(symbol)` gives an earlier term's value. Mirrors the kernel's arithmetic. */
+  value(s: StepRecord, x: (symbol: string) => number): number;
+  /** The value the recording holds for this term (state after the step, Δθ), when it holds one. */
+  recorded?(s: StepRecord): number;
+}
+
 /** Static description of an optimizer, for the registry, the CLI, the UI and the docs. */
 export interface OptimizerDefinition {
   readonly name: OptimizerName;
@@ -182,6 +252,10 @@ export interface OptimizerDefinition {
   readonly extraDiagnosticNames: readonly string[];
   /** The forms of the non-PyTorch conventions that define this optimizer. */
   readonly conventions: Readonly<Partial<Record<'tfjs' | 'textbook', ConventionFormInfo>>>;
+  /** The effective learning rate as schedule × bias correction × preconditioner (README "Diagnostics: definitions"). */
+  readonly lrFactors: LrFactorsDefinition;
+  /** The update equations of a configuration, in order, for the step inspector (resolved hyperparameters). */
+  stepEquations(h: Hyperparameters): readonly EquationTerm[];
   /** Validates (throws `HyperparameterError`) and resolves defaults. */
   create(hyperparameters?: Readonly<Record<string, HyperValue | undefined>>, options?: OptimizerOptions): Optimizer;
 }

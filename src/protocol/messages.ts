@@ -194,6 +194,19 @@ export interface Landscape {
   readonly start: readonly [number, number];
   /** True when the colour scale is log(f − f_min). */
   readonly logScale: boolean;
+  /** N-parameter losses: the landscape is over the trajectories' PCA plane (x, y = PC1, PC2 coordinates). */
+  readonly plane?: PlaneInfo;
+}
+
+/** The PCA plane of an N-parameter landscape (README "Diagnostics: definitions", PCA plane). */
+export interface PlaneInfo {
+  /** Share of Σ‖θ_t − θ_final(run 1)‖² along PC1 and PC2. */
+  readonly explained: readonly [number, number];
+  /** Rows (points of every run's path) the plane was fitted to. */
+  readonly rows: number;
+  readonly runs: number;
+  /** Which Gram matrix was decomposed: 'rows' (m × m) or 'params' (n × n). */
+  readonly gram: 'rows' | 'params';
 }
 
 /** Settings the panel reads (settings.ts maps `optimizerDiagnostics.*` onto this). */
@@ -316,6 +329,52 @@ export type ExportFormat = 'csv' | 'json' | 'png' | 'torch';
 /** Sections the host can ask the webview to reveal. */
 export type ViewSection = 'effectiveLr' | 'convergence' | 'landscape' | 'moments' | 'stepSize';
 
+/** One line of the step inspector: an equation of the optimizer with the step's numbers filled in. */
+export interface InspectedLine {
+  readonly symbol: string;
+  /** PyTorch's name (`exp_avg`, `bias_correction1`, `step_size`, `denom`), or null. */
+  readonly name: string | null;
+  /** The formula (braces dropped) or, for inputs, where the value is read from. */
+  readonly formula: string;
+  /** The formula with every term replaced by its value at the step (empty for inputs). */
+  readonly filled: string;
+  readonly input: boolean;
+  /** The value at the step (null: not finite, or not available, e.g. the state before a step of a downsampled run). Messages are JSON: NaN would arrive as null anyway. */
+  readonly value: number | null;
+  /** The value the recording holds for this term (null: it holds none). */
+  readonly recorded: number | null;
+}
+
+/** The effective learning rate of the inspected step and parameter, decomposed (README "Diagnostics: definitions"). */
+export interface InspectedFactors {
+  readonly direction: string;
+  readonly schedule: number;
+  readonly biasCorrection: number;
+  readonly preconditioner: number;
+  /** u_i, the raw direction the factors multiply. */
+  readonly rawDirection: number;
+  /** schedule × biasCorrection × preconditioner. */
+  readonly alpha: number;
+  /** Share of the parameters whose denominator is ε-dominated at this step (null: no ε, or ε not used at this step). */
+  readonly epsDominance: number | null;
+  readonly definitions: { readonly schedule: string; readonly biasCorrection: string; readonly preconditioner: string; readonly epsDominance: string | null };
+}
+
+/** The step inspector's content for one run, step and parameter, computed on the host from the recording. */
+export interface StepInspection {
+  readonly runId: string;
+  readonly label: string;
+  readonly optimizer: OptimizerName;
+  /** The step t shown (1-based); the slider's step, or the nearest recorded step at or before it. */
+  readonly step: number;
+  readonly param: number;
+  readonly paramName: string;
+  readonly lines: readonly InspectedLine[];
+  readonly factors: InspectedFactors | null;
+  /** Why the step shown differs from the one asked for, or why there is nothing to show; null otherwise. */
+  readonly note: string | null;
+}
+
 // #endregion
 
 // #region Host → webview
@@ -343,7 +402,9 @@ export type ToWebview =
   | { readonly type: 'run/didValidate'; readonly seq: number; readonly problems: readonly FieldProblem[]; readonly previews?: readonly SchedulePreview[] }
   /** A request from the panel was refused (nothing ran or changed): say why, in the panel. */
   | { readonly type: 'run/didReject'; readonly message: string; readonly problems: readonly FieldProblem[] }
-  | { readonly type: 'export/captureCharts'; readonly requestId: string };
+  | { readonly type: 'export/captureCharts'; readonly requestId: string }
+  /** The answer to `view/inspectStep` (null: no run with data). */
+  | { readonly type: 'view/didInspectStep'; readonly seq: number; readonly inspection: StepInspection | null };
 
 // #endregion
 
@@ -366,6 +427,8 @@ export type FromWebview =
   /** Side by side: this panel's step slider or hover crosshair moved (relayed to the group). */
   | { readonly type: 'view/linkStep'; readonly step?: number; readonly hover?: number | null }
   | { readonly type: 'export/run'; readonly format: ExportFormat }
+  /** The step inspector: the update equations of run `runId` (null: the first run) at `step` for parameter `param`. */
+  | { readonly type: 'view/inspectStep'; readonly seq: number; readonly runId: string | null; readonly step: number; readonly param: number }
   | { readonly type: 'export/didCaptureCharts'; readonly requestId: string; readonly images: readonly ChartImage[] };
 
 export type FromWebviewType = FromWebview['type'];
@@ -695,6 +758,12 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       if (hover !== undefined && hover !== null && !isInt(hover, 0, LIMITS.maxSteps)) return undefined;
       if (step === undefined && hover === undefined) return undefined;
       return { type: 'view/linkStep', ...(step !== undefined ? { step: step as number } : {}), ...(hover !== undefined ? { hover: hover as number | null } : {}) };
+    }
+    case 'view/inspectStep': {
+      const runId = m['runId'];
+      if (!isInt(m['seq'], 0, Number.MAX_SAFE_INTEGER) || !isInt(m['step'], 0, LIMITS.maxSteps) || !isInt(m['param'], 0, 1e9)) return undefined;
+      if (runId !== null && !isId(runId)) return undefined;
+      return { type: 'view/inspectStep', seq: m['seq'], runId: runId as string | null, step: m['step'], param: m['param'] };
     }
     case 'export/run':
       return m['format'] === 'csv' || m['format'] === 'json' || m['format'] === 'png' || m['format'] === 'torch' ? { type: 'export/run', format: m['format'] } : undefined;

@@ -240,6 +240,18 @@ export interface GridRequest {
    * running into the watchdog (which would restart the worker). Default: no budget besides the watchdog.
    */
   readonly budgetMs?: number;
+  /**
+   * A plane through parameter space (N-parameter losses, the PCA landscape): cell (x_i, y_j) is the loss at
+   * origin + x_i·u + y_j·v. Without it the loss must have 2 parameters and (x, y) are θ itself.
+   */
+  readonly plane?: GridPlane;
+}
+
+/** θ(a, b) = origin + a·u + b·v (all of the loss's length). */
+export interface GridPlane {
+  readonly origin: readonly number[];
+  readonly u: readonly number[];
+  readonly v: readonly number[];
 }
 
 export const MAX_GRID_SIDE = 1000;

@@ -17,6 +17,7 @@ import {
   formatLossError,
   type FromWorkerMessage,
   type GradientMode,
+  type GridPlane,
   type GridRequest,
   type HessianRequest,
   MAX_GRID_SIDE,
@@ -247,6 +248,19 @@ export function ownGridRequest(v: unknown): GridRequest {
   };
   const budget = field<number>(v, 'budgetMs');
   const mode = field<GradientMode>(v, 'gradientMode');
+  const pl = field<object>(v, 'plane');
+  let plane: GridPlane | undefined;
+  if (pl !== undefined) {
+    const vec = (k: string): number[] => {
+      const r = pl && typeof pl === 'object' ? field<unknown>(pl, k) : undefined;
+      if (!isArray(r)) throw lossError('internal', `grid plane ${k} must be an array`);
+      const out: number[] = [];
+      for (let i = 0; i < r.length; i++) out.push(Number(r[i]));
+      if (!out.every((x) => Number.isFinite(x))) throw lossError('internal', `grid plane ${k} must be finite numbers`);
+      return out;
+    };
+    plane = bare({ origin: vec('origin'), u: vec('u'), v: vec('v') });
+  }
   return bare({
     requestId: String(field(v, 'requestId')),
     loss: ownLossRef(field(v, 'loss')),
@@ -255,6 +269,7 @@ export function ownGridRequest(v: unknown): GridRequest {
     ny: field<number>(v, 'ny') as number,
     ...(budget !== undefined ? { budgetMs: budget } : {}),
     ...(mode !== undefined ? { gradientMode: mode } : {}),
+    ...(plane !== undefined ? { plane } : {}),
   });
 }
 
@@ -278,7 +293,30 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
       if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) throw lossError('internal', `grid window must be finite [min, max] ranges, got ${JSON.stringify(w)}`);
     }
     let f: (x: number, y: number) => number;
-    if (req.loss.kind === 'builtin') {
+    const plane = req.plane;
+    if (plane) {
+      // The loss on a plane through parameter space: θ = origin + x·u + y·v.
+      const n = plane.origin.length;
+      if (plane.u.length !== n || plane.v.length !== n || n === 0) throw lossError('internal', `grid plane vectors must have one length, got ${n}, ${plane.u.length}, ${plane.v.length}`);
+      let value: (p: Float64Array) => number;
+      if (req.loss.kind === 'builtin') {
+        const b = Object.hasOwn(BUILTIN_LOSSES, req.loss.name) ? BUILTIN_LOSSES[req.loss.name] : undefined;
+        if (!b) throw lossError('internal', `unknown built-in loss ${req.loss.name}`);
+        const scratch = new Float64Array(2);
+        value = (p) => b.evaluate(p[0]!, p[1]!, scratch);
+        if (n !== 2) throw lossError('shape', `a plane of ${n} parameters for the 2-parameter loss ${b.name}`);
+      } else {
+        if (!loaded) throw lossError('internal', 'no loss file loaded for the grid');
+        if (loaded.dim !== n) throw lossError('shape', `a plane of ${n} parameters for ${loaded.name}, which has ${loaded.dim}`, { file: req.loss.path });
+        value = (p) => loaded.value(p);
+      }
+      const p = new Float64Array(n);
+      const { origin: o, u, v } = plane;
+      f = (x, y) => {
+        for (let i = 0; i < n; i++) p[i] = o[i]! + x * u[i]! + y * v[i]!;
+        return value(p);
+      };
+    } else if (req.loss.kind === 'builtin') {
       const b = Object.hasOwn(BUILTIN_LOSSES, req.loss.name) ? BUILTIN_LOSSES[req.loss.name] : undefined;
       if (!b) throw lossError('internal', `unknown built-in loss ${req.loss.name}`);
       const scratch = new Float64Array(2);

@@ -320,7 +320,7 @@ export class Charts {
     if (!this.last) return;
     const { model, ui, visible } = this.last;
     const ids = new Set(['convergence', 'effectiveLr', 'moments', 'stepSize']);
-    if (!(model.loss?.dim === 2 || model.landscape)) ids.add('landscape');
+    if (!showsLandscape(model, ui)) ids.add('landscape');
     this.render(model, ui, visible, ids);
   }
 
@@ -340,7 +340,7 @@ export class Charts {
     };
     if (want('convergence')) timed('convergence', () => this.renderConvergence(model, runs, ui, maxStep, visible('convergence')));
     if (want('landscape')) {
-      timed('landscape', () => (model.loss?.dim === 2 || model.landscape
+      timed('landscape', () => (showsLandscape(model, ui)
         ? this.renderLandscape(model, runs, ui, visible('landscape'))
         : this.renderParamValues(model, runs, ui, maxStep, visible('landscape'))));
     }
@@ -472,7 +472,9 @@ export class Charts {
     const l: Landscape | null = model.landscape;
     const layer = landscapeLayers.get(chart);
     if (!layer || layer.landscape !== l) landscapeLayers.set(chart, { landscape: l, image: l ? landscapeImage(l, t) : null });
-    const names = model.loss?.paramNames ?? ['θ₀', 'θ₁'];
+    const pc = l?.plane;
+    const pct = (v: number) => `${(100 * v).toFixed(v < 0.001 ? 3 : 1)} % of variance`;
+    const names = pc ? [`PC1 (${pct(pc.explained[0])})`, `PC2 (${pct(pc.explained[1])})`] : model.loss?.paramNames ?? ['θ₀', 'θ₁'];
     const datasets: ScatterDs[] = [];
     runs.forEach((r, k) => {
       if (!r.path) return;
@@ -771,4 +773,9 @@ function summarize(chart: Chart, visible: boolean, yScale: 'linear' | 'logarithm
     yScale,
     visible,
   };
+}
+
+/** The landscape card draws a landscape (2-D losses, or the PCA plane unless θ over steps is chosen) rather than θ over steps. */
+export function showsLandscape(model: Model, ui: UiState): boolean {
+  return model.loss?.dim === 2 || (!!model.landscape && !(model.landscape.plane && ui.ndView === 'params'));
 }

@@ -2,6 +2,7 @@
 
 import { defineOptimizer, flag, num } from './common';
 import { tfjsAdagrad } from './tfjs';
+import { alphaTerm, commonInputs, gradOf, gradTerm, hyper, input, stepTerms, term } from './terms';
 
 interface AdagradH extends Record<string, number | boolean> {
   lr: number; lr_decay: number; weight_decay: number; initial_accumulator_value: number; eps: number; maximize: boolean;
@@ -31,6 +32,35 @@ export const adagrad = defineOptimizer<AdagradH>({
     tfjs: tfjsAdagrad,
     textbook: { equations: 's_t = s_{t−1} + g²;  θ ← θ − η g / (√s_t + ε)   (as PyTorch: ε outside the root, s_0 = 0)', defaults: {}, epsInsideSqrt: false },
   },
+  lrFactors: {
+    direction: 'u = g: the recorded direction d',
+    schedule: 'η_t / (1 + (t−1)·lr_decay) (lr after any schedule, then AdaGrad\'s own decay)',
+    biasCorrection: '1 (the sum is not an average: nothing to correct)',
+    preconditioner: '1/(√s_t + ε) (ε-inside-√ convention: 1/√(s_t + ε))',
+    epsDominance: 'ε > √s_t (ε-inside-√ convention: ε > s_t)',
+    evaluate(s, out) {
+      const eps = s.h['eps'] as number;
+      const sum = s.state('sum');
+      out[0] = s.lr / (1 + (s.t - 1) * (s.h['lr_decay'] as number));
+      out[1] = 1;
+      out[2] = 1 / (s.epsInsideSqrt ? Math.sqrt(sum + eps) : Math.sqrt(sum) + eps);
+      out[3] = gradOf(s);
+      out[4] = sum !== sum ? NaN : (s.epsInsideSqrt ? eps > sum : eps > Math.sqrt(sum)) ? 1 : 0;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    hyper('lr_decay', 'lr_decay'),
+    hyper('ε', 'eps'),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    term('clr', '{η} / (1 + ({t} − 1)·{lr_decay})', (_s, x) => x('η') / (1 + (x('t') - 1) * x('lr_decay')), { name: 'clr' }),
+    input('s_{t−1}', 'sum before the step (initial_accumulator_value at t = 1)', (s) => s.prev('sum')),
+    term('s_t', '{s_{t−1}} + {g}²', (_s, x) => x('s_{t−1}') + x('g') * x('g'), { name: 'sum', recorded: (s) => s.state('sum') }),
+    term('denom', (s) => (s.epsInsideSqrt ? '√({s_t} + {ε})' : '√{s_t} + {ε}'), (s, x) => (s.epsInsideSqrt ? Math.sqrt(x('s_t') + x('ε')) : Math.sqrt(x('s_t')) + x('ε')), { name: 'std' }),
+    alphaTerm('{clr}/{denom}', (_s, x) => x('clr') / x('denom')),
+    ...stepTerms('{θ_{t−1}} − {clr}·{g}/{denom}', (_s, x) => x('θ_{t−1}') + -x('clr') * (x('g') / x('denom'))),
+  ],
   validate(h, fail) {
     if (h.lr_decay < 0) fail('lr_decay', `must be >= 0, got ${h.lr_decay}`);
     if (h.initial_accumulator_value < 0) fail('initial_accumulator_value', `must be >= 0, got ${h.initial_accumulator_value}`);

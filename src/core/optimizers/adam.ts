@@ -2,6 +2,7 @@
 // Operation order follows torch 1.13's single-tensor functions (NAdam: the corrected formula of the
 // foreach path, which current PyTorch uses everywhere; see README "NAdam").
 
+import type { EquationTerm, LrFactorsDefinition, StepRecord } from '../types';
 import type { StepDiagnostics } from '../types';
 import { defineOptimizer, flag, num, pair, powInt, rules } from './common';
 import { tfjsAdam, tfjsAdamax } from './tfjs';
@@ -11,6 +12,7 @@ const adamTextbook = {
   defaults: {},
   epsInsideSqrt: true,
 };
+import { alphaTerm, commonInputs, gradOf, gradTerm, hyper, input, stepTerms, term } from './terms';
 
 type Pair = readonly [number, number];
 
@@ -128,6 +130,88 @@ const adamEquations = (decoupled: boolean) => [
 
 const adamEffLr = 'α = η / (√v̂_t + ε) with v̂_t = v*_t/(1−β2^t), on d = m̂_t = m_t/(1−β1^t) (bias_correction = false: v̂ = v*, m̂ = m).';
 
+
+const betaOf = (s: StepRecord, k: 0 | 1) => (s.h['betas'] as Pair)[k];
+
+/** m_t and v_t as the Adam family updates them, with their inputs (state before the step). */
+function momentTerms(): EquationTerm[] {
+  return [
+    input('m_{t−1}', 'exp_avg before the step', (s) => s.prev('exp_avg')),
+    term('m_t', '{β1}·{m_{t−1}} + (1 − {β1})·{g}', (_s, x) => x('β1') * x('m_{t−1}') + (1 - x('β1')) * x('g'),
+      { name: 'exp_avg', recorded: (s) => s.state('exp_avg') }),
+    input('v_{t−1}', 'exp_avg_sq before the step', (s) => s.prev('exp_avg_sq')),
+    term('v_t', '{β2}·{v_{t−1}} + (1 − {β2})·{g}²', (_s, x) => x('β2') * x('v_{t−1}') + (1 - x('β2')) * (x('g') * x('g')),
+      { name: 'exp_avg_sq', recorded: (s) => s.state('exp_avg_sq') }),
+  ];
+}
+/** The bias corrections, or 1 with bias_correction = false (m̂ = m, v̂ = v*). */
+const bc1Term = (corrected = true) => corrected
+  ? term('bias_correction1', '1 − {β1}^{t}', (_s, x) => 1 - powInt(x('β1'), x('t')), { name: 'bias_correction1' })
+  : term('bias_correction1', '1   (bias_correction = false)', () => 1, { name: 'bias_correction1' });
+const bc2Term = (corrected = true) => corrected
+  ? term('bias_correction2', '1 − {β2}^{t}', (_s, x) => 1 - powInt(x('β2'), x('t')), { name: 'bias_correction2' })
+  : term('bias_correction2', '1   (bias_correction = false)', () => 1, { name: 'bias_correction2' });
+
+/** Adam / AdamW / AMSGrad: α = lr_t · 1/(1−β1ᵗ) · 1/(√v̂ + ε) on u = m_t. */
+const adamFactors: LrFactorsDefinition = {
+  direction: 'u = m_t (exp_avg); the recorded direction is m̂_t = m_t/(1−β1ᵗ), so α·m_t = effectiveLr·m̂_t',
+  schedule: 'η_t (lr after any schedule)',
+  biasCorrection: '1/(1−β1ᵗ) (the first moment\'s; the second moment\'s is inside v̂)',
+  preconditioner: '1/(√v̂_t + ε), v̂_t = v*_t/(1−β2ᵗ) (v* = max_exp_avg_sq with amsgrad, else exp_avg_sq); ε-inside-√ convention: 1/√(v̂_t + ε)',
+  epsDominance: 'ε > √v̂_t (ε-inside-√ convention: ε > v̂_t)',
+  evaluate(s, out) {
+    const t = s.t;
+    const eps = s.h['eps'] as number;
+    // bias_correction = false: both factors are 1 (m̂ = m, v̂ = v*)
+    const corrected = s.h['bias_correction'] !== false;
+    const bc1 = corrected ? 1 - powInt(betaOf(s, 0), t) : 1;
+    const bc2 = corrected ? 1 - powInt(betaOf(s, 1), t) : 1;
+    const v = s.h['amsgrad'] === true ? s.state('max_exp_avg_sq') : s.state('exp_avg_sq');
+    const root = Math.sqrt(v) / Math.sqrt(bc2);
+    const denom = s.epsInsideSqrt ? Math.sqrt(v / bc2 + eps) : root + eps;
+    out[0] = s.lr;
+    out[1] = 1 / bc1;
+    out[2] = 1 / denom;
+    out[3] = s.state('exp_avg');
+    out[4] = v !== v ? NaN : (s.epsInsideSqrt ? eps > v / bc2 : eps > root) ? 1 : 0;
+  },
+};
+
+function adamEquationTerms(h: AdamH, decoupled: boolean): EquationTerm[] {
+  const coupled = !decoupled && h.weight_decay !== 0;
+  return [
+    ...commonInputs(),
+    hyper('β1', 'betas', 0),
+    hyper('β2', 'betas', 1),
+    hyper('ε', 'eps'),
+    ...(decoupled || coupled ? [hyper('λ', 'weight_decay')] : []),
+    ...(decoupled ? [term('θ′', '{θ_{t−1}}·(1 − {η}·{λ})   (decoupled weight decay)', (_s, x) => x('θ_{t−1}') * (1 - x('η') * x('λ')))] : []),
+    gradTerm(h.maximize, coupled),
+    ...momentTerms(),
+    ...(h.amsgrad
+      ? [
+          input('v*_{t−1}', 'max_exp_avg_sq before the step', (s) => s.prev('max_exp_avg_sq')),
+          term('v*_t', 'max({v*_{t−1}}, {v_t})', (_s, x) => {
+            const a = x('v*_{t−1}');
+            const b = x('v_t');
+            return b !== b ? b : a > b ? a : b;
+          }, { name: 'max_exp_avg_sq', recorded: (s) => s.state('max_exp_avg_sq') }),
+        ]
+      : [term('v*_t', '{v_t}', (_s, x) => x('v_t'))]),
+    bc1Term(h.bias_correction !== false),
+    bc2Term(h.bias_correction !== false),
+    term('step_size', '{η} / {bias_correction1}', (_s, x) => x('η') / x('bias_correction1'), { name: 'step_size' }),
+    term('denom', (s) => (s.epsInsideSqrt ? '√({v*_t}/{bias_correction2} + {ε})' : '√{v*_t} / √{bias_correction2} + {ε}'),
+      (s, x) => (s.epsInsideSqrt ? Math.sqrt(x('v*_t') / x('bias_correction2') + x('ε')) : Math.sqrt(x('v*_t')) / Math.sqrt(x('bias_correction2')) + x('ε')),
+      { name: 'denom' }),
+    term('m̂_t', '{m_t} / {bias_correction1}', (_s, x) => x('m_t') / x('bias_correction1'), { name: 'exp_avg_hat', recorded: (s) => s.extra('exp_avg_hat') }),
+    term('v̂_t', '{v*_t} / {bias_correction2}', (_s, x) => x('v*_t') / x('bias_correction2'), { name: 'exp_avg_sq_hat', recorded: (s) => s.extra('exp_avg_sq_hat') }),
+    alphaTerm('{η} / {denom}', (_s, x) => x('η') / x('denom')),
+    ...stepTerms(decoupled ? '{θ′} − {step_size}·{m_t}/{denom}' : '{θ_{t−1}} − {step_size}·{m_t}/{denom}',
+      (_s, x) => (decoupled ? x('θ′') : x('θ_{t−1}')) + -x('step_size') * (x('m_t') / x('denom'))),
+  ];
+}
+
 export const adam = defineOptimizer<AdamH>({
   name: 'adam',
   label: 'Adam / AMSGrad',
@@ -146,6 +230,8 @@ export const adam = defineOptimizer<AdamH>({
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
   conventions: { tfjs: tfjsAdam, textbook: adamTextbook },
+  lrFactors: adamFactors,
+  stepEquations: (h) => adamEquationTerms(h, false),
   kernel: adamKernel(false),
 });
 
@@ -167,6 +253,8 @@ export const adamw = defineOptimizer<AdamH>({
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
   conventions: { textbook: { ...adamTextbook, equations: `θ ← θ (1 − η λ) first, then ${adamTextbook.equations}` } },
+  lrFactors: { ...adamFactors, direction: `${adamFactors.direction}; the decay θ(1 − ηλ) is outside α` },
+  stepEquations: (h) => adamEquationTerms(h, true),
   kernel: adamKernel(true),
 });
 
@@ -198,6 +286,44 @@ export const adamax = defineOptimizer<AdamaxH>({
   extraDiagnosticNames: ['exp_avg_hat'],
   conventions: { tfjs: tfjsAdamax },
   validate: (h, fail) => rules.betas(h, fail),
+  lrFactors: {
+    direction: 'u = m_t (exp_avg); the recorded direction is m̂_t = m_t/(1−β1ᵗ)',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1/(1−β1ᵗ) (the infinity norm u_t needs none)',
+    preconditioner: '1/u_t, u_t = max(β2 u_{t−1}, |g| + ε) (exp_inf)',
+    epsDominance: 'u_t < 2ε, i.e. ε is more than half of the denominator u_t (as ε > √v̂ is for Adam)',
+    evaluate(s, out) {
+      const eps = s.h['eps'] as number;
+      const u = s.state('exp_inf');
+      out[0] = s.lr;
+      out[1] = s.h['bias_correction'] === false ? 1 : 1 / (1 - powInt(betaOf(s, 0), s.t));
+      out[2] = 1 / u;
+      out[3] = s.state('exp_avg');
+      out[4] = u !== u ? NaN : u < 2 * eps ? 1 : 0;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    hyper('β1', 'betas', 0),
+    hyper('β2', 'betas', 1),
+    hyper('ε', 'eps'),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    input('m_{t−1}', 'exp_avg before the step', (s) => s.prev('exp_avg')),
+    term('m_t', '{β1}·{m_{t−1}} + (1 − {β1})·{g}', (_s, x) => x('β1') * x('m_{t−1}') + (1 - x('β1')) * x('g'),
+      { name: 'exp_avg', recorded: (s) => s.state('exp_avg') }),
+    input('u_{t−1}', 'exp_inf before the step', (s) => s.prev('exp_inf')),
+    term('u_t', 'max({β2}·{u_{t−1}}, |{g}| + {ε})', (_s, x) => {
+      const a = x('β2') * x('u_{t−1}');
+      const b = Math.abs(x('g')) + x('ε');
+      return a > b ? a : b !== b ? b : a !== a ? a : b;
+    }, { name: 'exp_inf', recorded: (s) => s.state('exp_inf') }),
+    bc1Term(h.bias_correction !== false),
+    term('clr', '{η} / {bias_correction1}', (_s, x) => x('η') / x('bias_correction1'), { name: 'clr' }),
+    term('m̂_t', '{m_t} / {bias_correction1}', (_s, x) => x('m_t') / x('bias_correction1'), { name: 'exp_avg_hat', recorded: (s) => s.extra('exp_avg_hat') }),
+    alphaTerm('{η} / {u_t}', (_s, x) => x('η') / x('u_t')),
+    ...stepTerms('{θ_{t−1}} − {clr}·{m_t}/{u_t}', (_s, x) => x('θ_{t−1}') + -x('clr') * (x('m_t') / x('u_t'))),
+  ],
   kernel(grad, state, params, diag, lr, h) {
     const b1 = h.betas[0];
     const b2 = h.betas[1];
@@ -264,6 +390,54 @@ export const nadam = defineOptimizer<NadamH>({
     if (h.momentum_decay < 0) fail('momentum_decay', `must be >= 0, got ${h.momentum_decay}`);
   },
   initScalars: () => ({ mu_product: 1 }),
+  lrFactors: {
+    direction: 'u = (1−μ_t)/(1−Π_t)·g + μ_{t+1}/(1−Π_t μ_{t+1})·m_t: the recorded direction d (NAdam\'s two momentum corrections are in it)',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1 (the first-moment corrections (1−Π) are in the direction; the second moment\'s is inside v̂)',
+    preconditioner: '1/(√v̂_t + ε), v̂_t = v_t/(1−β2ᵗ); ε-inside-√ convention: 1/√(v̂_t + ε)',
+    epsDominance: 'ε > √v̂_t (ε-inside-√ convention: ε > v̂_t)',
+    evaluate(s, out) {
+      const t = s.t;
+      const eps = s.h['eps'] as number;
+      const b1 = betaOf(s, 0);
+      const psi = s.h['momentum_decay'] as number;
+      const bc2 = 1 - powInt(betaOf(s, 1), t);
+      const v = s.state('exp_avg_sq');
+      const root = Math.sqrt(v) / Math.sqrt(bc2);
+      const D = s.epsInsideSqrt ? Math.sqrt(v / bc2 + eps) : root + eps;
+      const mu = b1 * (1 - 0.5 * 0.96 ** (t * psi));
+      const muNext = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi));
+      const prod = s.scalar('mu_product');
+      out[0] = s.lr;
+      out[1] = 1;
+      out[2] = 1 / D;
+      out[3] = ((1 - mu) / (1 - prod)) * gradOf(s) + (muNext / (1 - prod * muNext)) * s.state('exp_avg');
+      out[4] = v !== v ? NaN : (s.epsInsideSqrt ? eps > v / bc2 : eps > root) ? 1 : 0;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    hyper('β1', 'betas', 0),
+    hyper('β2', 'betas', 1),
+    hyper('ε', 'eps'),
+    hyper('ψ', 'momentum_decay'),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    term('μ_t', '{β1}·(1 − ½·0.96^({t}·{ψ}))', (_s, x) => x('β1') * (1 - 0.5 * 0.96 ** (x('t') * x('ψ')))),
+    term('μ_{t+1}', '{β1}·(1 − ½·0.96^(({t}+1)·{ψ}))', (_s, x) => x('β1') * (1 - 0.5 * 0.96 ** ((x('t') + 1) * x('ψ')))),
+    input('Π_{t−1}', 'mu_product before the step (1 at t = 1)', (s) => s.prevScalar('mu_product')),
+    term('Π_t', '{Π_{t−1}}·{μ_t}', (_s, x) => x('Π_{t−1}') * x('μ_t'), { name: 'mu_product', recorded: (s) => s.scalar('mu_product') }),
+    ...momentTerms(),
+    bc2Term(),
+    term('denom', (s) => (s.epsInsideSqrt ? '√({v_t}/{bias_correction2} + {ε})' : '√{v_t} / √{bias_correction2} + {ε}'),
+      (s, x) => (s.epsInsideSqrt ? Math.sqrt(x('v_t') / x('bias_correction2') + x('ε')) : Math.sqrt(x('v_t')) / Math.sqrt(x('bias_correction2')) + x('ε')),
+      { name: 'denom' }),
+    term('c_g', '{η}·(1 − {μ_t}) / (1 − {Π_t})', (_s, x) => (x('η') * (1 - x('μ_t'))) / (1 - x('Π_t'))),
+    term('c_m', '{η}·{μ_{t+1}} / (1 − {Π_t}·{μ_{t+1}})', (_s, x) => (x('η') * x('μ_{t+1}')) / (1 - x('Π_t') * x('μ_{t+1}'))),
+    alphaTerm('{η} / {denom}', (_s, x) => x('η') / x('denom')),
+    ...stepTerms('{θ_{t−1}} − {c_g}·{g}/{denom} − {c_m}·{m_t}/{denom}',
+      (_s, x) => x('θ_{t−1}') + -x('c_g') * (x('g') / x('denom')) + -x('c_m') * (x('m_t') / x('denom'))),
+  ],
   kernel(grad, state, params, diag, lr, h, convention) {
     const b1 = h.betas[0];
     const b2 = h.betas[1];
@@ -317,6 +491,13 @@ interface RadamH extends Record<string, number | boolean | Pair> {
   lr: number; betas: Pair; eps: number; weight_decay: number; maximize: boolean;
 }
 
+/** RAdam's branch at step t: the variance estimate is used once ρ_t > 5. */
+function radamAdaptive(s: StepRecord): boolean {
+  const b2 = betaOf(s, 1);
+  const rhoInf = 2 / (1 - b2) - 1;
+  return rhoInf - (2 * s.t * powInt(b2, s.t)) / (1 - powInt(b2, s.t)) > 5;
+}
+
 export const radam = defineOptimizer<RadamH>({
   name: 'radam',
   label: 'RAdam',
@@ -338,6 +519,58 @@ export const radam = defineOptimizer<RadamH>({
   stateNames: ['exp_avg', 'exp_avg_sq'],
   extraDiagnosticNames: ['exp_avg_hat', 'exp_avg_sq_hat'],
   validate: (h, fail) => rules.betas(h, fail),
+  lrFactors: {
+    direction: 'u = m_t (exp_avg); the recorded direction is m̂_t = m_t/(1−β1ᵗ)',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1/(1−β1ᵗ)',
+    preconditioner: 'ρ_t > 5: r_t·√(1−β2ᵗ)/(√v_t + ε) (the rectification r_t and the second moment\'s correction, ε outside as PyTorch adds it to √v_t); ρ_t ≤ 5: 1',
+    epsDominance: 'ρ_t > 5: ε > √v_t (ε-inside-√: ε > v_t); not applicable (NaN) while ρ_t ≤ 5, when ε is not used',
+    evaluate(s, out) {
+      const t = s.t;
+      const eps = s.h['eps'] as number;
+      const b2 = betaOf(s, 1);
+      const bc2 = 1 - powInt(b2, t);
+      const rhoInf = 2 / (1 - b2) - 1;
+      const rhoT = rhoInf - (2 * t * powInt(b2, t)) / bc2;
+      const v = s.state('exp_avg_sq');
+      out[0] = s.lr;
+      out[1] = 1 / (1 - powInt(betaOf(s, 0), t));
+      out[3] = s.state('exp_avg');
+      if (rhoT > 5) {
+        const rect = Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
+        out[2] = (rect * Math.sqrt(bc2)) / (s.epsInsideSqrt ? Math.sqrt(v + eps) : Math.sqrt(v) + eps);
+        out[4] = v !== v ? NaN : (s.epsInsideSqrt ? eps > v : eps > Math.sqrt(v)) ? 1 : 0;
+      } else {
+        out[2] = 1;
+        out[4] = NaN;
+      }
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    hyper('β1', 'betas', 0),
+    hyper('β2', 'betas', 1),
+    hyper('ε', 'eps'),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    ...momentTerms(),
+    bc1Term(),
+    bc2Term(),
+    term('m̂_t', '{m_t} / {bias_correction1}', (_s, x) => x('m_t') / x('bias_correction1'), { name: 'exp_avg_hat', recorded: (s) => s.extra('exp_avg_hat') }),
+    term('ρ∞', '2/(1 − {β2}) − 1', (_s, x) => 2 / (1 - x('β2')) - 1, { name: 'rho_inf' }),
+    term('ρ_t', '{ρ∞} − 2·{t}·{β2}^{t} / {bias_correction2}', (_s, x) => x('ρ∞') - (2 * x('t') * powInt(x('β2'), x('t'))) / x('bias_correction2'), { name: 'rho_t' }),
+    term('r_t', (s) => `√(({ρ_t}−4)({ρ_t}−2){ρ∞} / (({ρ∞}−4)({ρ∞}−2){ρ_t}))${radamAdaptive(s) ? '' : '   (ρ_t ≤ 5: not used)'}`,
+      (s, x) => (radamAdaptive(s) ? Math.sqrt(((x('ρ_t') - 4) * (x('ρ_t') - 2) * x('ρ∞')) / ((x('ρ∞') - 4) * (x('ρ∞') - 2) * x('ρ_t'))) : NaN), { name: 'rect' }),
+    term('denom', (s) => `${s.epsInsideSqrt ? '√({v_t} + {ε})' : '√{v_t} + {ε}'}${radamAdaptive(s) ? '' : '   (ρ_t ≤ 5: not used)'}`,
+      (s, x) => (radamAdaptive(s) ? (s.epsInsideSqrt ? Math.sqrt(x('v_t') + x('ε')) : Math.sqrt(x('v_t')) + x('ε')) : NaN)),
+    term('adaptive_lr', (s) => `√{bias_correction2} / {denom}${radamAdaptive(s) ? '' : '   (ρ_t ≤ 5: not used)'}`,
+      (s, x) => (radamAdaptive(s) ? Math.sqrt(x('bias_correction2')) / x('denom') : NaN), { name: 'adaptive_lr' }),
+    alphaTerm((s) => (radamAdaptive(s) ? '{η}·{adaptive_lr}·{r_t}' : '{η}   (ρ_t ≤ 5: un-adapted)'),
+      (s, x) => (radamAdaptive(s) ? x('η') * x('adaptive_lr') * x('r_t') : x('η'))),
+    ...stepTerms('{θ_{t−1}} − {m̂_t}·{α}', (s, x) => (radamAdaptive(s)
+      ? x('θ_{t−1}') + -1 * (x('m̂_t') * x('η') * x('adaptive_lr') * x('r_t'))
+      : x('θ_{t−1}') + -1 * (x('m̂_t') * x('η')))),
+  ],
   kernel(grad, state, params, diag, lr, h, convention) {
     const b1 = h.betas[0];
     const b2 = h.betas[1];

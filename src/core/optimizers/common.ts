@@ -8,9 +8,11 @@ import {
   type ConventionFormInfo,
   type ConventionName,
   type Dtype,
+  type EquationTerm,
   type HyperValue,
   type HyperparameterSpec,
   type Hyperparameters,
+  type LrFactorsDefinition,
   type Optimizer,
   type OptimizerDefinition,
   type OptimizerName,
@@ -127,6 +129,10 @@ export interface OptimizerSpec<H> {
   readonly kernel: Kernel<H>;
   /** Forms under the tfjs and textbook conventions (absent: the convention does not define this optimizer). */
   readonly conventions?: Partial<Record<'tfjs' | 'textbook', ConventionForm<H>>>;
+  /** The effective learning rate decomposed (schedule × bias correction × preconditioner). */
+  readonly lrFactors: LrFactorsDefinition;
+  /** The update equations of a configuration, for the step inspector. */
+  readonly stepEquations: (h: H) => readonly EquationTerm[];
 }
 
 /** Hyperparameter spec shorthands. */
@@ -311,6 +317,8 @@ export function defineOptimizer<H extends Record<string, HyperValue>>(spec: Opti
         Object.entries(spec.conventions ?? {}).map(([k, f]) => [k, Object.freeze({ equations: f!.equations, defaults: Object.freeze({ ...f!.defaults }) })]),
       ),
     ),
+    lrFactors: spec.lrFactors,
+    stepEquations: (h: Hyperparameters) => spec.stepEquations(h as H),
     create,
   });
 }

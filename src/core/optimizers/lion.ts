@@ -2,6 +2,7 @@
 // Order as lion-pytorch: decoupled decay, then the sign step, then the EMA update.
 
 import { defineOptimizer, flag, num, pair, rules, sign } from './common';
+import { alphaTerm, commonInputs, gradTerm, hyper, input, stepTerms, term } from './terms';
 
 interface LionH extends Record<string, number | boolean | readonly [number, number]> {
   lr: number; betas: readonly [number, number]; weight_decay: number; maximize: boolean;
@@ -25,6 +26,36 @@ export const lion = defineOptimizer<LionH>({
   ].join('\n'),
   effectiveLrDefinition: 'α = η on d = sign(c_t); the decay θ(1 − ηλ) is applied outside α.',
   stateNames: ['exp_avg'],
+  lrFactors: {
+    direction: 'u = sign(c_t): the recorded direction d',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1',
+    preconditioner: '1 (every coordinate moves by exactly η_t, plus the decoupled decay)',
+    epsDominance: null,
+    evaluate(s, out) {
+      const b1 = (s.h['betas'] as readonly [number, number])[0];
+      const g = s.h['maximize'] === true ? -s.grad : s.grad;
+      out[0] = s.lr;
+      out[1] = 1;
+      out[2] = 1;
+      out[3] = sign(b1 * s.prev('exp_avg') + (1 - b1) * g);
+      out[4] = NaN;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    hyper('β1', 'betas', 0),
+    hyper('β2', 'betas', 1),
+    hyper('λ', 'weight_decay'),
+    gradTerm(h.maximize, false),
+    input('m_{t−1}', 'exp_avg before the step', (s) => s.prev('exp_avg')),
+    term('c_t', '{β1}·{m_{t−1}} + (1 − {β1})·{g}', (_s, x) => x('β1') * x('m_{t−1}') + (1 - x('β1')) * x('g')),
+    term('d', 'sign({c_t})', (_s, x) => sign(x('c_t')), { recorded: (s) => s.direction }),
+    term('m_t', '{β2}·{m_{t−1}} + (1 − {β2})·{g}', (_s, x) => x('β2') * x('m_{t−1}') + (1 - x('β2')) * x('g'),
+      { name: 'exp_avg', recorded: (s) => s.state('exp_avg') }),
+    alphaTerm('{η}', (_s, x) => x('η')),
+    ...stepTerms('{θ_{t−1}}·(1 − {η}·{λ}) − {η}·{d}', (_s, x) => x('θ_{t−1}') * (1 - x('η') * x('λ')) + -x('η') * x('d')),
+  ],
   validate: (h, fail) => rules.betas(h, fail, 'betas', true),
   kernel(grad, state, params, diag, lr, h) {
     const b1 = h.betas[0];

@@ -1,6 +1,7 @@
 // Rprop: torch 1.13 `_single_tensor_rprop` (torch/optim/rprop.py:196-219).
 
 import { defineOptimizer, flag, num, pair, sign } from './common';
+import { alphaTerm, commonInputs, gradTerm, hyper, input, stepTerms, term } from './terms';
 
 interface RpropH extends Record<string, number | boolean | readonly [number, number]> {
   lr: number; etas: readonly [number, number]; step_sizes: readonly [number, number]; maximize: boolean;
@@ -24,6 +25,44 @@ export const rprop = defineOptimizer<RpropH>({
   ].join('\n'),
   effectiveLrDefinition: 'α = s_t (the per-parameter step size) on d = sign(g̃_t); equivalently s_t/|g| on g.',
   stateNames: ['prev', 'step_size'],
+  lrFactors: {
+    direction: 'u = sign(g̃_t): the recorded direction d',
+    schedule: '1 (lr only sets the initial step size s₀; a schedule does not reach Rprop\'s per-parameter sizes)',
+    biasCorrection: '1',
+    preconditioner: 's_t, the per-parameter step size (step_size)',
+    epsDominance: null,
+    evaluate(s, out) {
+      const etaminus = (s.h['etas'] as readonly [number, number])[0];
+      const g = s.h['maximize'] === true ? -s.grad : s.grad;
+      const sg = sign(g * s.prev('prev'));
+      const factor = sg > 0 ? (s.h['etas'] as readonly [number, number])[1] : sg < 0 ? etaminus : 1;
+      out[0] = 1;
+      out[1] = 1;
+      out[2] = s.state('step_size');
+      out[3] = sign(factor === etaminus ? 0 : g);
+      out[4] = NaN;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(false),
+    hyper('η−', 'etas', 0),
+    hyper('η+', 'etas', 1),
+    hyper('s_min', 'step_sizes', 0),
+    hyper('s_max', 'step_sizes', 1),
+    gradTerm(h.maximize, false),
+    input('prev_{t−1}', 'prev before the step', (s) => s.prev('prev')),
+    term('σ', 'sign({g}·{prev_{t−1}})', (_s, x) => sign(x('g') * x('prev_{t−1}'))),
+    term('factor', '{η+} if σ > 0, {η−} if σ < 0, 1 if σ = 0', (_s, x) => (x('σ') > 0 ? x('η+') : x('σ') < 0 ? x('η−') : 1)),
+    input('s_{t−1}', 'step_size before the step (lr at t = 1)', (s) => s.prev('step_size')),
+    term('s_t', 'clamp({s_{t−1}}·{factor}, {s_min}, {s_max})', (_s, x) => {
+      const v = x('s_{t−1}') * x('factor');
+      return v < x('s_min') ? x('s_min') : v > x('s_max') ? x('s_max') : v;
+    }, { name: 'step_size', recorded: (s) => s.state('step_size') }),
+    term('g̃', '0 if σ < 0, else {g}', (_s, x) => (x('factor') === x('η−') ? 0 : x('g')), { name: 'prev', recorded: (s) => s.state('prev') }),
+    term('d', 'sign({g̃})', (_s, x) => sign(x('g̃')), { recorded: (s) => s.direction }),
+    alphaTerm('{s_t}', (_s, x) => x('s_t')),
+    ...stepTerms('{θ_{t−1}} − {d}·{s_t}', (_s, x) => x('θ_{t−1}') + -1 * (x('d') * x('s_t'))),
+  ],
   validate(h, fail) {
     const em = h.etas[0];
     const ep = h.etas[1];

@@ -3,6 +3,7 @@
 
 import { defineOptimizer, flag, num, sign } from './common';
 import { tfjsSgd } from './tfjs';
+import { alphaTerm, commonInputs, gradOf, gradTerm, hyper, input, stepTerms, term } from './terms';
 
 interface SgdH extends Record<string, number | boolean> {
   lr: number; momentum: number; dampening: number; weight_decay: number; nesterov: boolean; maximize: boolean;
@@ -33,6 +34,42 @@ export const sgd = defineOptimizer<SgdH>({
     tfjs: tfjsSgd,
     textbook: { equations: 'as PyTorch: θ ← θ − η g;  momentum: b_t = μ b_{t−1} + g, θ ← θ − η b_t  (b_1 = g)', defaults: {}, epsInsideSqrt: false },
   },
+  lrFactors: {
+    direction: 'u = g (plain), b_t (heavy ball), g + μ b_t (Nesterov): the recorded direction d',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1 (no moment estimate is bias-corrected)',
+    preconditioner: '1 (no preconditioner)',
+    epsDominance: null,
+    evaluate(s, out) {
+      const mu = s.h['momentum'] as number;
+      const g = gradOf(s);
+      const b = s.state('momentum_buffer');
+      out[0] = s.lr;
+      out[1] = 1;
+      out[2] = 1;
+      out[3] = mu === 0 ? g : s.h['nesterov'] === true ? g + mu * b : b;
+      out[4] = NaN;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    ...(h.momentum !== 0 ? [hyper('μ', 'momentum'), hyper('δ', 'dampening')] : []),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    ...(h.momentum !== 0
+      ? [
+          input('b_{t−1}', 'momentum_buffer before the step', (s) => s.prev('momentum_buffer')),
+          term('b_t', (s) => (s.t === 1 ? '{g}   (first step: b_1 = g)' : '{μ}·{b_{t−1}} + (1 − {δ})·{g}'),
+            (s, x) => (s.t === 1 ? x('g') : x('μ') * x('b_{t−1}') + (1 - x('δ')) * x('g')),
+            { name: 'momentum_buffer', recorded: (s) => s.state('momentum_buffer') }),
+          h.nesterov
+            ? term('u', '{g} + {μ}·{b_t}', (_s, x) => x('g') + x('μ') * x('b_t'), { recorded: (s) => s.direction })
+            : term('u', '{b_t}', (_s, x) => x('b_t'), { recorded: (s) => s.direction }),
+        ]
+      : [term('u', '{g}', (_s, x) => x('g'), { recorded: (s) => s.direction })]),
+    alphaTerm('{η}', (_s, x) => x('η')),
+    ...stepTerms('{θ_{t−1}} − {η}·{u}', (_s, x) => x('θ_{t−1}') + -x('η') * x('u')),
+  ],
   validate(h, fail) {
     if (h.momentum < 0) fail('momentum', `must be >= 0, got ${h.momentum}`);
     if (h.dampening < 0) fail('dampening', `must be >= 0, got ${h.dampening}`);
@@ -88,6 +125,36 @@ export const signsgd = defineOptimizer<SignH>({
   effectiveLrDefinition: 'α = η on d = sign(g) (or sign(m_t) with momentum).',
   stateNames: ['momentum_buffer'],
   activeStateNames: (h) => (h.momentum !== 0 ? ['momentum_buffer'] : []),
+  lrFactors: {
+    direction: 'u = sign(g) (sign(m_t) with momentum): the recorded direction d',
+    schedule: 'η_t (lr after any schedule)',
+    biasCorrection: '1',
+    preconditioner: '1 (every coordinate moves by exactly η_t)',
+    epsDominance: null,
+    evaluate(s, out) {
+      out[0] = s.lr;
+      out[1] = 1;
+      out[2] = 1;
+      out[3] = sign((s.h['momentum'] as number) !== 0 ? s.state('momentum_buffer') : gradOf(s));
+      out[4] = NaN;
+    },
+  },
+  stepEquations: (h) => [
+    ...commonInputs(),
+    ...(h.momentum !== 0 ? [hyper('β', 'momentum')] : []),
+    ...(h.weight_decay !== 0 ? [hyper('λ', 'weight_decay')] : []),
+    gradTerm(h.maximize, h.weight_decay !== 0),
+    ...(h.momentum !== 0
+      ? [
+          input('m_{t−1}', 'momentum_buffer before the step', (s) => s.prev('momentum_buffer')),
+          term('m_t', '{β}·{m_{t−1}} + (1 − {β})·{g}', (_s, x) => x('β') * x('m_{t−1}') + (1 - x('β')) * x('g'),
+            { name: 'momentum_buffer', recorded: (s) => s.state('momentum_buffer') }),
+          term('d', 'sign({m_t})', (_s, x) => sign(x('m_t')), { recorded: (s) => s.direction }),
+        ]
+      : [term('d', 'sign({g})', (_s, x) => sign(x('g')), { recorded: (s) => s.direction })]),
+    alphaTerm('{η}', (_s, x) => x('η')),
+    ...stepTerms('{θ_{t−1}} − {η}·{d}', (_s, x) => x('θ_{t−1}') + -x('η') * x('d')),
+  ],
   validate(h, fail) {
     if (h.momentum < 0 || h.momentum >= 1) fail('momentum', `must be in [0, 1), got ${h.momentum}`);
   },

@@ -273,6 +273,9 @@ export class DiagnosticsPanel extends Disposable {
       case 'export/run':
         this.deps.exportRun(this, msg.format);
         return;
+      case 'view/inspectStep':
+        this.post({ type: 'view/didInspectStep', seq: msg.seq, inspection: this.session.inspect(msg.runId, msg.step, msg.param) });
+        return;
       case 'export/didCaptureCharts': {
         const c = this.captures.get(msg.requestId);
         if (!c) return;

@@ -56,6 +56,16 @@ export class PanelManager extends Disposable {
       settings: () => panelSettings(readSettings()),
       trusted: opts.trusted,
       landscape: (info) => (info.ref.kind === 'file' ? fileLandscape(info, opts.runners, (m) => opts.log.warn(m)) : landscapeFor(info)),
+      planeGrid: async (info, plane, window, nx, ny) => {
+        const runner = opts.runners;
+        if (!runner.grid) return null;
+        try {
+          return await runner.grid({ loss: info.ref, window, nx, ny, plane });
+        } catch (e) {
+          opts.log.warn(`No PCA-plane landscape for ${info.name}: ${(e as { error?: { message?: string } }).error?.message ?? (e instanceof Error ? e.message : String(e))}`);
+          return null;
+        }
+      },
       lossResult: (ref, error) => opts.problems.set(ref, error),
       progress: (title, cancel) => progressNotification(title, cancel),
       log: (m) => opts.log.info(m),

@@ -15,11 +15,14 @@ import type {
   RunSpec,
   RunStatus,
   SessionConfig,
+  StepInspection,
   ToWebview,
 } from '../../protocol/messages';
+import { buildStepInspection } from '../../protocol/inspector';
+import { PLANE_NX, PLANE_NY, planeLandscape, planeLayout, projectedPath, type PlaneLayout } from '../../protocol/planeLandscape';
 import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
-import type { LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
+import type { GridPlane, LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 import { toLossError, type Runner } from '../run/runnerApi';
 import { checkRunSchedule } from './validate';
 
@@ -39,6 +42,11 @@ export interface SessionHost {
   trusted(): boolean;
   /** Landscape of a 2-parameter loss (built-ins: grid computed on the host; loss files: by the worker), or null. Must not reject. */
   landscape(loss: LossInfo): Landscape | null | Promise<Landscape | null>;
+  /**
+   * N-parameter losses: loss values over a plane through parameter space (the PCA landscape), evaluated
+   * where the loss runs (loss files: the loss process); null when it cannot be computed. Must not reject.
+   */
+  planeGrid?(loss: LossInfo, plane: GridPlane, window: { x: readonly [number, number]; y: readonly [number, number] }, nx: number, ny: number): Promise<Float64Array | null>;
   /** A run of a loss ended: error (Problems view) or null (clear it). */
   lossResult?(ref: LossRef, error: LossError | null): void;
   /** Long runs: a cancellable progress notification; called after the run has taken a while. */
@@ -83,6 +91,8 @@ export class Session {
   private _config: SessionConfig;
   private _loss: LossInfo | null = null;
   private _landscape: Landscape | null = null;
+  /** N-parameter losses: the PCA plane of the last finished runs (paths are projected onto it). */
+  private _plane: PlaneLayout | null = null;
   private readonly recordings = new Map<string, RecordingColumns>();
   private readonly seriesCache = new Map<string, RunSeries>();
   private selected: number[] = [];
@@ -169,6 +179,17 @@ export class Session {
     };
   }
 
+  /**
+   * The step inspector for run `runId` (null or unknown: the first run with data) at the slider's `step` and
+   * parameter `param`, from the full-resolution recording (null: no run with data).
+   */
+  inspect(runId: string | null, step: number, param: number): StepInspection | null {
+    const runs = this.runs;
+    const rec = runs.find((r) => r.runId === runId) ?? runs[0];
+    if (!rec) return null;
+    return buildStepInspection(rec, this.labels().get(rec.runId) ?? rec.optimizer, this._loss?.paramNames ?? [], step, param);
+  }
+
   /** A notice the panel shows with the next snapshot (e.g. what a restored configuration dropped). */
   notice: string | null = null;
 
@@ -180,15 +201,17 @@ export class Session {
     const cached = this.seriesCache.get(rec.runId);
     if (cached) return cached;
     const labels = this.labels();
-    const s = buildRunSeries(rec, {
+    const s: RunSeries = buildRunSeries(rec, {
       threshold: this.threshold(),
       paramNames: this._loss?.paramNames ?? [],
       selected: this.selected,
       label: labels.get(rec.runId) ?? rec.optimizer,
       ...(this._loss?.window ? { window: this._loss.window } : {}),
     });
-    this.seriesCache.set(rec.runId, s);
-    return s;
+    const plane = this._plane;
+    const out = plane && rec.dim === plane.plane.dim ? { ...s, path: projectedPath(rec, plane, this.threshold()) } : s;
+    this.seriesCache.set(rec.runId, out);
+    return out;
   }
 
   private invalidateSeries(): void {
@@ -433,7 +456,10 @@ export class Session {
       const status = result.cancelled
         ? this.setStatus('cancelled', requestId, result.note ?? 'Stopped')
         : this.setStatus('done', requestId, `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms${samplingNote(result.runs)}`);
-      if (lossMoved || pending.length || result.cancelled) {
+      // N-parameter losses: the PCA plane of these runs and the loss over it (from the loss process).
+      const planeMoved = await this.updatePlane(isCurrent);
+      if (this.disposed || this.abort !== abort) return;
+      if (lossMoved || pending.length || result.cancelled || planeMoved) {
         outbox = [];
         this.host.post({ type: 'run/snapshot', snapshot: this.snapshot() });
       } else {
@@ -482,10 +508,37 @@ export class Session {
     return true;
   }
 
+  /**
+   * Refits the PCA plane of an N-parameter loss to the current runs and evaluates the loss over it; returns
+   * whether the landscape changed (a snapshot is due). Without a grid (it failed) the paths are still projected.
+   */
+  private async updatePlane(isCurrent: () => boolean): Promise<boolean> {
+    const loss = this._loss;
+    const layout = loss && loss.dim > 2 && this.host.planeGrid ? planeLayout(this.runs) : null;
+    if (!loss || !layout) {
+      const had = this._plane !== null;
+      this._plane = null;
+      if (had) {
+        this._landscape = null;
+        this.invalidateSeries();
+      }
+      return had;
+    }
+    const values = await this.host.planeGrid!(loss, layout.grid, layout.window, PLANE_NX, PLANE_NY);
+    if (!isCurrent()) return false;
+    this._plane = layout;
+    this._landscape = values && values.length === PLANE_NX * PLANE_NY && values.some((v) => Number.isFinite(v))
+      ? planeLandscape(layout, values, PLANE_NX, PLANE_NY, this.runs[0]!)
+      : null;
+    this.invalidateSeries();
+    return true;
+  }
+
   private async setLoss(info: LossInfo): Promise<void> {
     const changed = !this._loss || this._loss.dim !== info.dim;
+    if (changed) this._plane = null;
     this._loss = info;
-    this._landscape = info.dim === 2 ? await this.host.landscape(info) : null;
+    this._landscape = info.dim === 2 ? await this.host.landscape(info) : this._plane ? this._landscape : null;
     if (changed) {
       this.userSelected = false;
       this.selected = this.defaultSelection(info.dim);

@@ -1,5 +1,6 @@
 // A loss file with 193 parameters, opened from its CodeLens: open examples/mlp.loss.ts in the editor,
-// click "Simulate" above `export default`; the panel shows parameters over steps and per-parameter
+// click "Simulate" above `export default`; the panel shows parameters over steps (the landscape card's
+// "θ over steps" view) and per-parameter
 // charts for the top 6 by |θ| (not 193 lines); the parameter picker adds the output bias b2.
 import type { ScenarioContext } from '../context';
 import { panelWebview, readCharts, screenshot, waitInWebview, webviewScreenshot } from '../panelHelpers';
@@ -19,8 +20,12 @@ export default async function (ctx: ScenarioContext): Promise<void> {
 
   const { frame, view } = await panelWebview(ctx);
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().loss && od.model().loss.dim === 193 && od.chart('effectiveLr').data.datasets.length === 6`, 90_000);
+  // N parameters: the card shows the PCA-plane landscape (panel-13-pca-landscape); θ over steps is its other view.
+  await waitInWebview(frame, `!!document.getElementById('nd-view')`, 60_000);
+  await frame.evaluate(`(() => { const d = document.getElementById('nd-view'); d.value = 'params'; d.dispatchEvent(new Event('change')); })()`);
+  await waitInWebview(frame, `od.chart('landscape').config.type === 'line'`, 20_000);
   const charts = await readCharts(frame);
-  ctx.assert.strictEqual(charts['landscape']!.type, 'line', 'N parameters: values over steps, not a landscape');
+  ctx.assert.strictEqual(charts['landscape']!.type, 'line', 'N parameters, θ over steps chosen: values over steps');
   ctx.assert.strictEqual(charts['landscape']!.datasets.length, 6);
   ctx.assert.ok(await view.frame.locator('.param-picker').isVisible(), 'parameter picker shown');
   const boxes = await view.frame.locator('.picker-list vscode-checkbox').count();

@@ -26,6 +26,14 @@ export function optimizerDocs(): string {
     out.push('', `#### \`${d.name}\` — ${d.label}`, '');
     out.push('```text', d.equations, '```', '');
     out.push(`Effective learning rate: ${d.effectiveLrDefinition}`, '');
+    const f = d.lrFactors;
+    out.push(
+      `Decomposed, α = schedule × bias correction × preconditioner on ${f.direction}:`, '',
+      `- schedule: ${f.schedule}`,
+      `- bias correction: ${f.biasCorrection}`,
+      `- preconditioner: ${f.preconditioner}`,
+      `- ε-dominated coordinate: ${f.epsDominance ?? 'not applicable (no ε)'}`, '',
+    );
     out.push('| hyperparameter | default | meaning |', '|---|---|---|');
     for (const h of d.hyperparameters) out.push(`| \`${h.name}\` | ${show(h.default)} | ${h.description.replace(/\|/g, '\\|')} |`);
   }
