@@ -3,6 +3,7 @@
 // hydrated again with `run/snapshot` when it comes back), validates every inbound message, and
 // forwards the session's stream.
 import * as vscode from 'vscode';
+import { packFloat64Arrays } from '../../protocol/packBuffers';
 import {
   LIMITS,
   parseFromWebview,
@@ -137,7 +138,8 @@ export class DiagnosticsPanel extends Disposable {
   /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
   post(msg: ToWebview): void {
     if (this.isDisposed || !this.ready) return;
-    void this.panel.webview.postMessage(msg).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
+    // every Float64Array of the message in one buffer (the transport loses buffers past a few hundred)
+    void this.panel.webview.postMessage(packFloat64Arrays(msg)).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
   }
 
   setLinks(links: AxisLinks | null): void {

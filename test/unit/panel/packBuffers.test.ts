@@ -1,0 +1,34 @@
+// packFloat64Arrays: every Float64Array of a host → webview message becomes a view of one buffer (the
+// webview transport drops buffers past a few hundred per message), values and structure unchanged.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { packFloat64Arrays } from '../../../src/protocol/packBuffers';
+
+test('300 series of a message end up as views of a single buffer, with the same values, and the input is untouched', () => {
+  const runs = Array.from({ length: 3 }, (_, r) => ({
+    runId: `r${r + 1}`,
+    label: 'Adam',
+    loss: { x: Float64Array.from([0, 1, 2]), y: Float64Array.from([r, NaN, -Infinity]) },
+    params: Array.from({ length: 50 }, (_, i) => ({ index: i, x: new Float64Array([i]), y: new Float64Array(0) })),
+    path: null,
+  }));
+  const msg = { type: 'run/snapshot', snapshot: { runs, landscape: { contours: [Float64Array.of(1, 2, 3, 4)] }, flag: true, n: 3 } };
+  const packed = packFloat64Arrays(msg);
+  const arrays: Float64Array[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Float64Array) arrays.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(packed);
+  assert.equal(arrays.length, 3 * (2 + 50 * 2) + 1);
+  assert.equal(new Set(arrays.map((a) => a.buffer)).size, 1, 'one buffer');
+  assert.deepEqual(packed, msg, 'same structure and values (NaN and ±∞ included)');
+  assert.notEqual(packed.snapshot.runs[0]!.loss.y.buffer, msg.snapshot.runs[0]!.loss.y.buffer, 'a copy: the cached input keeps its own arrays');
+  assert.equal(msg.snapshot.runs[2]!.loss.y[0], 2);
+});
+
+test('a message without Float64Arrays is passed through as it is', () => {
+  const msg = { type: 'run/didProgress', requestId: 'q1', runId: 'r1', done: 3, total: 10 };
+  assert.equal(packFloat64Arrays(msg), msg);
+});
