@@ -37,6 +37,8 @@ import { builtinInfo, builtinProblemWith } from '../loss/resolve';
 /** Slices aim at this much wall time, so progress and cancel arrive promptly. */
 const SLICE_TARGET_MS = 30;
 const MAX_SLICE_STEPS = 2000;
+/** In-process runs with steps × parameters up to this run in one slice (no yield, one progress message). */
+const ONE_SLICE_WORK = 200_000;
 
 export interface EngineIO {
   post(msg: FromWorkerMessage, transfer?: ArrayBuffer[]): void;
@@ -444,7 +446,9 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
       return;
     }
     let busy = performance.now() - t0;
-    let sliceSteps = Math.max(1, io.firstSlice ?? 1);
+    // A small in-process run (a live edit of a built-in: about a millisecond) is one slice with no yield:
+    // each yield costs a turn of the extension host's event loop, many times the run itself.
+    let sliceSteps = Math.max(1, io.inProcess && req.steps * problem.dim <= ONE_SLICE_WORK ? req.steps : io.firstSlice ?? 1);
     let error: LossError | undefined;
     while (!sim.finished) {
       const s0 = performance.now();
@@ -459,6 +463,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
       busy += dt;
       sliceSteps = Math.max(1, Math.min(MAX_SLICE_STEPS, Math.round((sliceSteps * SLICE_TARGET_MS) / Math.max(dt, 0.5))));
       io.post({ type: 'sim/didProgress', requestId, runId: rc.id, stepsCompleted: sim.recording.stepsCompleted, stepsRequested: req.steps });
+      if (sim.finished) break; // nothing to wait for: the run's result follows at once
       await pause();
       if (io.cancelled(requestId)) {
         if (!sim.finished) sim.recording.stopReason = `cancelled at step ${sim.recording.stepsCompleted}`;
