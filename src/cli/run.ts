@@ -202,7 +202,7 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
     ...(args.schedule ? { schedule: args.schedule } : {}),
     ...(args.then.length ? { then: args.then } : {}),
   };
-  const { info, runs } = await execute(args, [config], false, args.curvature ? { curvature: args.curvature } : {});
+  const { info, runs } = await execute(args, [config], false, { ...(args.curvature ? { curvature: args.curvature } : {}), ...(args.endpoint ? { endpoint: true } : {}) });
   const rec = runs[0]!;
   const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
@@ -263,6 +263,7 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
           : `completed ${n} steps; final loss ${fmt(rec.loss[m - 1]!)}`,
     );
     if (rec.curvature) lines.push(...curvatureLines(rec.curvature, stepOf));
+    if (rec.endpoint) lines.push(...endpointLines([{ label: rec.optimizer, endpoint: rec.endpoint }]));
     out.stdout(lines.join('\n') + '\n');
   }
   if (rec.error) throw new RunError(formatLossError(rec.error));
@@ -432,7 +433,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
 }
 
 /** compare's end-point table: train/held-out gap, sharpness λ_max(H) and ε-flatness of every run. */
-function endpointLines(rows: readonly CompareRow[]): string[] {
+function endpointLines(rows: readonly Pick<CompareRow, 'label' | 'endpoint'>[]): string[] {
   const e0 = rows.find((r) => r.endpoint)?.endpoint;
   if (!e0) return [];
   const held = rows.some((r) => r.endpoint?.heldout_loss !== null && r.endpoint?.heldout_loss !== undefined);

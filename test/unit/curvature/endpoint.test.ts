@@ -151,3 +151,18 @@ export default { name: 'diag quad', params, loss(p: typeof params) { let s = 0; 
     }
   });
 });
+
+describe('simulate --endpoint', () => {
+  const run = (...a: string[]) => spawnSync(process.execPath, [join(repoRoot(), 'dist', 'cli.js'), ...a], { encoding: 'utf8' });
+  test('canyon f = x² + 10y² (H = diag(2, 20)): trajectory.endpoint.sharpness = 20 (analytic); compare refuses the flag', () => {
+    const r = run('simulate', '--loss', 'canyon', '--optimizer', 'sgd', '--lr', '0.01', '--steps', '10', '--endpoint', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const e = JSON.parse(r.stdout).trajectory.endpoint;
+    close(e.sharpness, 20, 'λ_max');
+    assert.equal(e.sharpness_method, 'analytic');
+    assert.equal(e.heldout_loss, null);
+    const bad = run('compare', '--loss', 'canyon', '--steps', '5', '--optimizers', 'sgd', '--endpoint');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--endpoint belongs to "simulate"/);
+  });
+});
