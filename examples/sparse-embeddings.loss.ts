@@ -8,14 +8,13 @@ import type { LossDefinition } from './optimizer-diagnostics';
 const FEATURES = 200;
 const ROWS = 600;
 
-// mulberry32, seeded: the data set is the same on every load (top-level code runs twice: plain and AD).
+// A seeded Park–Miller generator (48271 · a mod 2³¹ − 1, exact in doubles): the data set is the same on every
+// load (top-level code runs twice: plain and AD), and it uses only what the PyTorch export translates.
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
+  let a = seed % 2147483647;
   return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    a = (a * 48271) % 2147483647;
+    return a / 2147483647;
   };
 }
 const rand = prng(20261202);
@@ -27,15 +26,15 @@ const wTrue = Array.from({ length: FEATURES }, () => (rand() < 0.5 ? -1 : 1) * (
 const ACTIVE: number[][] = [];
 const rows = Array.from({ length: ROWS }, (_, id) => {
   const active: number[] = [];
-  for (let j = 0; j < FEATURES; j++) if (rand() < presence[j]!) active.push(j);
+  for (let j = 0; j < FEATURES; j++) if (rand() < presence[j]) active.push(j);
   ACTIVE.push(active);
   let z = -0.5;
-  for (const j of active) z += wTrue[j]!;
+  for (const j of active) z += wTrue[j];
   const label = rand() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
   return { id, label };
 });
 
-const params = { w: new Array<number>(FEATURES).fill(0), b: 0 };
+const params = { w: Array.from({ length: FEATURES }, () => 0), b: 0 };
 
 export default {
   name: 'Sparse bag-of-features logistic regression (201 parameters)',
@@ -46,7 +45,7 @@ export default {
     let sum = 0;
     for (const r of batch) {
       let z = p.b;
-      for (const j of ACTIVE[r.id]!) z += p.w[j]!;
+      for (const j of ACTIVE[r.id]) z += p.w[j];
       // binary cross-entropy with logits, log(1 + e^z) − y·z, without overflow
       sum += Math.max(z, 0) - r.label * z + Math.log1p(Math.exp(-Math.abs(z)));
     }

@@ -444,7 +444,7 @@ function endpointLines(rows: readonly Pick<CompareRow, 'label' | 'endpoint'>[]):
   const table = [header, ...rows.map((r) => {
     const e = r.endpoint;
     if (!e) return [r.label, 'not finite', ...(held ? ['', ''] : []), '', '', ''];
-    return [r.label, fmt(e.train_loss), ...(held ? [cell(e.heldout_loss), cell(e.gap)] : []), cell(e.sharpness), fmt(e.flatness), fmt(e.rho)];
+    return [r.label, fmt(e.train_loss), ...(held ? [cell(e.heldout_loss), cell(e.gap)] : []), e.sharpness_converged === false ? `≥ ${cell(e.sharpness)} (Lanczos not converged)` : cell(e.sharpness), fmt(e.flatness), fmt(e.rho)];
   })];
   const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
   for (const r of table) lines.push(r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  '));

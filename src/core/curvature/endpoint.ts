@@ -7,6 +7,8 @@ import { lanczosExtremes, symmetricEigenvalues } from './eigen';
 
 /** Dense eigenvalues up to this many parameters; Lanczos above. */
 export const ENDPOINT_DENSE_MAX = 200;
+/** Most Hessian-vector products Lanczos may use for λ_max (n > ENDPOINT_DENSE_MAX). */
+export const ENDPOINT_LANCZOS_MAX = 300;
 /** Default number of random perturbations and their relative norm ρ/‖θ‖. */
 export const FLATNESS_SAMPLES = 20;
 export const FLATNESS_RHO = 0.05;
@@ -24,6 +26,8 @@ export interface EndpointReport {
   readonly sharpness_method: HessianMethod | null;
   /** 'dense' (all eigenvalues of the n × n Hessian) or 'lanczos' (n > ENDPOINT_DENSE_MAX). */
   readonly sharpness_solver: 'dense' | 'lanczos' | null;
+  /** Lanczos: whether λ_max met the tolerance 1e-11·‖T‖ within ENDPOINT_LANCZOS_MAX products (else the Ritz value reached); dense: true. */
+  readonly sharpness_converged: boolean | null;
   /** Mean of f(θ + ρu_s) − f(θ) over the samples (full-batch f). */
   readonly flatness: number;
   /** ρ = rho_fraction · ‖θ‖₂. */
@@ -56,17 +60,20 @@ export function endpointReport(problem: Problem, x: Float64Array, options: Endpo
   const held = problem.validationLoss ? problem.validationLoss(x) : null;
   let sharpness: number | null = null;
   let solver: 'dense' | 'lanczos' | null = null;
+  let converged: boolean | null = null;
   const method = problem.hessianMethod && (problem.hvp || problem.hessian) ? problem.hessianMethod : null;
   if (method) {
     if (n <= ENDPOINT_DENSE_MAX || !problem.hvp) {
       const ev = symmetricEigenvalues(denseHessian(problem, x), n);
       sharpness = ev[n - 1]!;
       solver = 'dense';
+      converged = true;
     } else {
       const hvp = problem.hvp.bind(problem);
-      const r = lanczosExtremes((v, out) => hvp(x, v, out), n, { k: 1, maxIterations: n, tol: 1e-11 });
+      const r = lanczosExtremes((v, out) => hvp(x, v, out), n, { k: 1, which: 'largest', maxIterations: Math.min(n, ENDPOINT_LANCZOS_MAX), tol: 1e-11 });
       sharpness = r.largest[0]!;
       solver = 'lanczos';
+      converged = r.converged;
     }
   }
   let norm = 0;
@@ -92,6 +99,7 @@ export function endpointReport(problem: Problem, x: Float64Array, options: Endpo
     sharpness,
     sharpness_method: method,
     sharpness_solver: solver,
+    sharpness_converged: converged,
     flatness: S > 0 ? sum / S : 0,
     rho,
     rho_fraction: frac,

@@ -102,6 +102,7 @@ describe('endpoint report', () => {
     const x = Float64Array.from(c, (v, i) => v + (i === 0 ? 2 : 0)); // f(x) = ½ · 1 · 2² = 2
     const r = endpointReport(quadratic(H, c, { validation: () => 2.5 }), x, { seed: 0, gaussian: gaussianSource(mulberry32(1)) });
     assert.equal(r.sharpness_solver, 'lanczos');
+    assert.equal(r.sharpness_converged, true);
     close(r.sharpness!, 250, 'λ_max', 1e-9);
     close(r.train_loss, 2, 'train');
     close(r.gap!, 0.5, 'gap');
