@@ -69,6 +69,8 @@ export interface SimulateArgs extends CommonOptions {
   then: SegmentConfig[];
   /** `--curvature [--curvature-every K]`: trajectory.curvature, eigenvalues at every K-th point. */
   curvature?: { every: number };
+  /** `--endpoint`: trajectory.endpoint, the end point's gap, sharpness and ε-flatness (README "Generalisation"). */
+  endpoint?: boolean;
 }
 
 /** `hessian --loss L [--at v1,...] [--json] [--top-k K]`. */
@@ -137,7 +139,7 @@ const flagName = (hyper: string) => hyper.replace(/_/g, '-');
 const hyperName = (flag: string) => flag.replace(/-/g, '_');
 
 const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every', 'export-torch', 'format', 'python']);
-const SWITCHES = new Set(['json', 'csv', 'help', 'curvature']);
+const SWITCHES = new Set(['json', 'csv', 'help', 'curvature', 'endpoint']);
 /** The flags of `hessian`. */
 const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
 
@@ -462,8 +464,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const withSchedules = then.map((t, k) => (schedules[k + 1] ? { ...t, schedule: schedules[k + 1]! } : t));
     if (values.has('curvature-every') && !switches.has('curvature')) throw new UsageError('--curvature-every needs --curvature');
     const curvature = switches.has('curvature') ? { every: values.has('curvature-every') ? parseInteger('curvature-every', values.get('curvature-every')!, 1) : 1 } : undefined;
-    return { ...common, command: 'simulate', optimizer, ...(schedules[0] ? { schedule: schedules[0] } : {}), then: withSchedules, ...(curvature ? { curvature } : {}) };
+    return { ...common, command: 'simulate', optimizer, ...(schedules[0] ? { schedule: schedules[0] } : {}), then: withSchedules, ...(curvature ? { curvature } : {}), ...(switches.has('endpoint') ? { endpoint: true } : {}) };
   }
+  if (switches.has('endpoint')) throw new UsageError('--endpoint belongs to "simulate" (compare always reports the end point)');
   if (switches.has('curvature') || values.has('curvature-every')) throw new UsageError('--curvature belongs to "simulate"');
   if (scheduleGroups.length > 1) throw new UsageError('--then belongs to "simulate" (one run that switches optimizer); compare runs each optimizer throughout');
 
@@ -612,6 +615,8 @@ export function helpText(topic?: string): string {
     '  --curvature                       simulate: add trajectory.curvature (λ_max, λ_min, preconditioned λ_max,',
     '                                    stability threshold, step quality α; README "Curvature and stability")',
     '  --curvature-every K               eigenvalues at every K-th recorded point only (default 1)',
+    '  --endpoint                        simulate: add trajectory.endpoint (train/held-out gap, sharpness λ_max(H),',
+    '                                    ε-flatness at the last step; README "Generalisation"); compare always has it',
     '  --schedule "CLASS k=v ..."        a torch.optim.lr_scheduler, e.g. "CosineAnnealingLR T_max=200 eta_min=1e-3",',
     '                                    stepped after every optimizer step; lists comma-separated (milestones=50,120).',
     '                                    Several --schedule flags: a ChainedScheduler, or with',

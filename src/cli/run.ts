@@ -29,7 +29,7 @@ import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
 import { refuseBeforeRun, torchExportScript, TorchExportError } from '../loss/torchExport';
 import { UsageError, type CommonOptions, type CompareArgs, type HessianArgs, type SimulateArgs } from './args';
-import { MAX_DENSE_HESSIAN, type CurvatureSeries, type HessianReport } from '../core/curvature';
+import { MAX_DENSE_HESSIAN, type CurvatureSeries, type EndpointReport, type HessianReport } from '../core/curvature';
 
 /** What a command gets back: the loss and one recording per run, or the first user error. */
 export interface Executed {
@@ -37,7 +37,7 @@ export interface Executed {
   readonly runs: readonly RecordingColumns[];
 }
 
-export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean, extra?: { curvature?: { every: number } }) => Promise<Executed>;
+export type Executor = (opts: CommonOptions, runs: readonly RunConfig[], trajectoryOnly: boolean, extra?: { curvature?: { every: number }; endpoint?: boolean }) => Promise<Executed>;
 
 /** The optimizer options of --convention and --dtype. */
 function optionsOf(opts: Pick<CommonOptions, 'convention' | 'dtype'>): OptimizerOptions {
@@ -102,6 +102,7 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
         ...(opts.dtype !== undefined ? { dtype: opts.dtype } : {}),
         trajectoryOnly,
         ...(extra?.curvature ? { curvature: extra.curvature } : {}),
+        ...(extra?.endpoint ? { endpoint: true } : {}),
       });
       return { info: result.loss, runs: result.runs };
     } finally {
@@ -201,7 +202,7 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
     ...(args.schedule ? { schedule: args.schedule } : {}),
     ...(args.then.length ? { then: args.then } : {}),
   };
-  const { info, runs } = await execute(args, [config], false, args.curvature ? { curvature: args.curvature } : {});
+  const { info, runs } = await execute(args, [config], false, { ...(args.curvature ? { curvature: args.curvature } : {}), ...(args.endpoint ? { endpoint: true } : {}) });
   const rec = runs[0]!;
   const meta = { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) };
   const json = () => joinChunks(trajectoryJsonChunks(rec, meta), ['\n']);
@@ -262,6 +263,7 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
           : `completed ${n} steps; final loss ${fmt(rec.loss[m - 1]!)}`,
     );
     if (rec.curvature) lines.push(...curvatureLines(rec.curvature, stepOf));
+    if (rec.endpoint) lines.push(...endpointLines([{ label: rec.optimizer, endpoint: rec.endpoint }]));
     out.stdout(lines.join('\n') + '\n');
   }
   if (rec.error) throw new RunError(formatLossError(rec.error));
@@ -351,6 +353,8 @@ export interface CompareRow {
   diverged: boolean;
   stopReason: string | null;
   stepsCompleted: number;
+  /** Generalisation at the run's last row (README "Generalisation"); null when not computed (non-finite end point). */
+  endpoint: EndpointReport | null;
 }
 
 /**
@@ -370,7 +374,7 @@ export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | u
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
   for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters, args.schedule, args);
   const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label, ...(args.schedule ? { schedule: args.schedule } : {}) }));
-  const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv));
+  const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv), { endpoint: true });
   const fMin = fMinOf(info);
   const rows: CompareRow[] = runs.map((rec, k) => {
     let best = Infinity;
@@ -384,6 +388,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
       diverged: rec.diverged,
       stopReason: rec.stopReason,
       stepsCompleted: rec.stepsCompleted,
+      endpoint: rec.endpoint ?? null,
     };
   });
   // { loss, tolerance, summary, runs: [one simulate document per run] }, streamed run by run.
@@ -419,11 +424,31 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
       lines.push(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
       if (k === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
     });
+    lines.push(...endpointLines(rows));
     out.stdout(lines.join('\n') + '\n');
   }
   const failed = runs.find((r) => r.error);
   if (failed) throw new RunError(formatLossError(failed.error!));
   return rows;
+}
+
+/** compare's end-point table: train/held-out gap, sharpness λ_max(H) and ε-flatness of every run. */
+function endpointLines(rows: readonly Pick<CompareRow, 'label' | 'endpoint'>[]): string[] {
+  const e0 = rows.find((r) => r.endpoint)?.endpoint;
+  if (!e0) return [];
+  const held = rows.some((r) => r.endpoint?.heldout_loss !== null && r.endpoint?.heldout_loss !== undefined);
+  const method = e0.sharpness_method ? `${e0.sharpness_method} Hessian, ${e0.sharpness_solver}` : 'no second derivatives';
+  const lines = ['', `end point (train loss full batch; λ_max(H): ${method}; ε-flatness: mean f(θ+δ) − f(θ) over ${e0.samples} seeded directions, ‖δ‖ = ${e0.rho_fraction}‖θ‖, seed ${e0.seed}):`];
+  const header = ['optimizer', 'train loss', ...(held ? ['held-out loss', 'gap'] : []), 'λ_max(H)', 'ε-flatness', 'ρ'];
+  const cell = (v: number | null | undefined) => (v === null || v === undefined ? '' : fmt(v));
+  const table = [header, ...rows.map((r) => {
+    const e = r.endpoint;
+    if (!e) return [r.label, 'not finite', ...(held ? ['', ''] : []), '', '', ''];
+    return [r.label, fmt(e.train_loss), ...(held ? [cell(e.heldout_loss), cell(e.gap)] : []), e.sharpness_converged === false ? `≥ ${cell(e.sharpness)} (Lanczos not converged)` : cell(e.sharpness), fmt(e.flatness), fmt(e.rho)];
+  })];
+  const widths = header.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
+  for (const r of table) lines.push(r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  '));
+  return lines;
 }
 
 /** The run's convention and dtype for the JSON document (written only when not the defaults). */

@@ -13,6 +13,7 @@
 
 import { describeSampling, recordedRows, type RecordingData } from './simulation';
 import type { CurvatureSeries } from './curvature/curvature';
+import type { EndpointReport } from './curvature/endpoint';
 import type { HyperValue } from './types';
 import { formatSchedulerSpec, type ScheduleConfig } from './schedules';
 
@@ -95,6 +96,8 @@ export interface TrajectoryJson {
     validation_loss?: JsonNumber[];
     /** `simulate --curvature` (README "Curvature and stability"). */
     curvature?: CurvatureSeries;
+    /** `simulate --endpoint` (README "Generalisation"). */
+    endpoint?: EndpointReport;
   };
 }
 
@@ -200,6 +203,7 @@ export function toTrajectoryJson(run: ColumnarRun, meta: TrajectoryMeta): Trajec
       diagnostics,
       ...(run.validationLoss ? { validation_loss: values(run.validationLoss, m) } : {}),
       ...(run.curvature ? { curvature: run.curvature } : {}),
+      ...(run.endpoint ? { endpoint: run.endpoint } : {}),
     },
   };
 }
@@ -294,6 +298,7 @@ export function* trajectoryJsonChunks(run: ColumnarRun, meta: TrajectoryMeta): G
     yield* valuesJson(run.validationLoss, m);
   }
   if (run.curvature) yield `,"curvature":${JSON.stringify(run.curvature)}`;
+  if (run.endpoint) yield `,"endpoint":${JSON.stringify(run.endpoint)}`;
   yield '}}';
 }
 

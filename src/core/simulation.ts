@@ -11,6 +11,7 @@
 
 import type { HyperValue, Optimizer, OptimizerName, OptimizerState, Problem, StepContext, StepDiagnostics } from './types';
 import type { CurvatureSeries } from './curvature/curvature';
+import type { EndpointReport } from './curvature/endpoint';
 import { createScheduler, paramGroup, type ParamGroup, type Scheduler } from './schedules/schedulers';
 import { checkSchedule, type ScheduleConfig } from './schedules';
 
@@ -115,6 +116,8 @@ export interface RecordingData {
   readonly sampling?: RecordingSampling;
   /** Curvature along the run (computed on request after it: computeCurvature), one entry per params row. */
   readonly curvature?: CurvatureSeries;
+  /** Generalisation at the last row (computed on request after the run: endpointReport). */
+  readonly endpoint?: EndpointReport;
 }
 
 /** One run's data as the engine fills it (preallocated for every requested step). */

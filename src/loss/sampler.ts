@@ -41,7 +41,7 @@ export function mulberry32(seed: number): Rng {
 }
 
 /** Independent streams derived from one seed. */
-export const STREAM = { shuffle: 1, noise: 2, validation: 3, gradcheck: 4 } as const;
+export const STREAM = { shuffle: 1, noise: 2, validation: 3, gradcheck: 4, flatness: 5 } as const;
 
 /** Fisher–Yates shuffle of 0..n-1. */
 export function permutation(n: number, rng: Rng): Uint32Array {

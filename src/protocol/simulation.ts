@@ -73,6 +73,11 @@ export interface SimulationRequest {
    * point, α at every step; returned as RecordingColumns.curvature. Absent: not computed.
    */
   readonly curvature?: { readonly every: number };
+  /**
+   * The end-point report of each run (README "Generalisation"): train/held-out gap, sharpness λ_max(H),
+   * ε-flatness; returned as RecordingColumns.endpoint. Absent: not computed.
+   */
+  readonly endpoint?: boolean;
 }
 
 /** What the UI needs to know about a loss (labels, plot window, minima). */

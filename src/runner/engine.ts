@@ -12,7 +12,8 @@
 // (seconds per call) reports progress after every step.
 
 import { BUILTIN_LOSSES, HyperparameterError, getConvention, Simulation, ScheduleError, createScheduledOptimizer, createSegments, type Optimizer, type Problem, type Recording, type ScheduleConfig, type SegmentSpec } from '../core';
-import { computeCurvature, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries } from '../core/curvature';
+import { computeCurvature, endpointReport, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries, type EndpointReport } from '../core/curvature';
+import { gaussianSource, hash32, mulberry32, STREAM } from '../loss/sampler';
 import {
   formatLossError,
   type FromWorkerMessage,
@@ -187,6 +188,7 @@ export function ownRequest(v: unknown): SimulationRequest {
     ...opt('convention'),
     ...opt('dtype'),
     ...ownCurvature(field(v, 'curvature')),
+    ...(field(v, 'endpoint') === true ? { endpoint: true } : {}),
   });
 }
 
@@ -481,7 +483,18 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
         error = toLossError(e, file);
       }
     }
-    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true, curvature);
+    let endpoint: EndpointReport | undefined;
+    if (req.endpoint && !error && sim.recording.stepsCompleted >= 0) {
+      try {
+        io.beat?.({ phase: 'curvature', detail: 'end point' });
+        const rec = sim.recording;
+        const x = rec.params.slice(rec.stepsCompleted * rec.dim, (rec.stepsCompleted + 1) * rec.dim);
+        if (x.every((v) => Number.isFinite(v))) endpoint = endpointAt(problem, x, req.seed);
+      } catch (e) {
+        error = toLossError(e, file);
+      }
+    }
+    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true, curvature, endpoint);
     io.post({ type: 'sim/didFinishRun', requestId, recording: columns }, transfer);
   }
   io.post({ type: 'sim/didFinish', requestId, cancelled: io.cancelled(requestId) });
@@ -497,7 +510,16 @@ function stopOnError(rec: Recording, error: LossError): void {
 }
 
 /** The recording as exact-length columns: copies whose buffers are transferred, or (in process) views over the recording. */
-function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean, curvature?: CurvatureSeries) {
+/**
+ * The end-point report (README "Generalisation"): perturbation directions from the request's seed
+ * (default 0) on their own stream, gaussianSource(mulberry32(hash32(seed, STREAM.flatness))).
+ */
+export function endpointAt(problem: Problem, x: Float64Array, seed: number | undefined): EndpointReport {
+  const s = Math.trunc(seed ?? 0);
+  return endpointReport(problem, x, { seed: s, gaussian: gaussianSource(mulberry32(hash32(s, STREAM.flatness))) });
+}
+
+function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean, curvature?: CurvatureSeries, endpoint?: EndpointReport) {
   const n = rec.stepsCompleted;
   const dim = rec.dim;
   const transfer: ArrayBuffer[] = [];
@@ -543,6 +565,7 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     ...(rec.sampling ? { sampling: rec.sampling } : {}),
     ...(error ? { error } : {}),
     ...(curvature ? { curvature } : {}),
+    ...(endpoint ? { endpoint } : {}),
   };
   return { columns, transfer };
 }

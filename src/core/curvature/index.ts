@@ -3,3 +3,4 @@ export { jacobiEigen, symmetricEigenvalues, tridiagonalQL, lanczosExtremes, type
 export { stabilityThreshold, preconditioner, isAdaptive, type StabilityThreshold, type SharpnessKind } from './stability';
 export { computeCurvature, denseHessian, numericHvp, stepAlpha, type CurvatureSeries, type CurvatureOptions } from './curvature';
 export { hessianReport, MAX_DENSE_HESSIAN, type HessianReport } from './report';
+export { endpointReport, ENDPOINT_DENSE_MAX, ENDPOINT_LANCZOS_MAX, FLATNESS_SAMPLES, FLATNESS_RHO, type EndpointReport, type EndpointOptions } from './endpoint';
