@@ -124,6 +124,17 @@ describe('optimizer-diagnostics run FILE.optdiag.json', () => {
     });
   });
 
+  test('the README\'s example run file runs (compare of its two runs, the first switching to SGD at step 100)', () => {
+    withDir((dir) => {
+      const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+      const section = readme.slice(readme.indexOf('## Run files (`*.optdiag.json`)'));
+      const example = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+      const doc = json(cli('run', write(dir, example), '--json'));
+      assert.deepEqual(doc.summary.map((s: { label: string }) => s.label), ['adam', 'sgd']);
+      assert.equal(doc.runs[0].steps_completed, 300);
+    });
+  });
+
   test('usage errors: no file, a missing file, a flag the file decides', () => {
     const none = cli('run');
     assert.equal(none.code, 2);
