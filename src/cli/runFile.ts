@@ -50,6 +50,9 @@ export function runFileOptions(args: RunFileArgs, file: RunFile): CommonOptions 
 
 export async function runRunFile(args: RunFileArgs, out: Output): Promise<void> {
   const file = readRunFile(args.file);
+  if (file.config.loss.kind === 'builtin' && file.config.batchSize !== undefined) {
+    throw new UsageError(`${args.file}: batchSize: applies to loss files with data, not to the built-in ${file.config.loss.name}`);
+  }
   const common = runFileOptions(args, file);
   const execute = workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python);
   const runs = file.config.runs;

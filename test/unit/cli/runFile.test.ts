@@ -110,6 +110,7 @@ describe('optimizer-diagnostics run FILE.optdiag.json', () => {
         [{ version: 1, loss: { builtin: 'rosenbrock' }, steps: 10, runs: [{ optimizer: 'adam', hyperparameters: { lr: -1 } }] }, /: runs\[0\]\.hyperparameters\.lr: adam: invalid lr: /],
         [{ version: 1, loss: { builtin: 'rosenbrock' }, steps: 10, runs: [{ optimizer: 'adamm' }] }, /: runs\[0\]\.optimizer: unknown optimizer "adamm"/],
         [{ version: 2, loss: { builtin: 'rosenbrock' }, steps: 10, runs: [] }, /: version: this file is version 2, newer than this build/],
+        [{ version: 1, loss: { builtin: 'rosenbrock' }, steps: 10, batchSize: 4, runs: [{ optimizer: 'sgd' }] }, /: batchSize: applies to loss files with data, not to the built-in rosenbrock$/m],
         ['{"version": 1,\n "steps": 10,,}', /: not valid JSON at line 2 column 14: unexpected "," /],
       ];
       for (const [doc, re] of cases) {
