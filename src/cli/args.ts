@@ -89,6 +89,9 @@ export interface RunSpec {
   optimizer: OptimizerName;
   hyperparameters: Record<string, HyperValue>;
   label: string;
+  /** This run's own schedule and switches (run files; the flags give every run the same --schedule). */
+  schedule?: ScheduleConfig;
+  then?: SegmentConfig[];
 }
 
 export interface CompareArgs extends CommonOptions {
@@ -126,7 +129,20 @@ export interface LrFindArgs extends CommonOptions {
   maxLr: number;
 }
 
-export type ParsedArgs = SimulateArgs | CompareArgs | SweepArgs | LrFindArgs | HessianArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
+/** `run FILE.optdiag.json [--json|--csv] [--out F]`: exactly what a run file says (README "Run files"). */
+export interface RunFileArgs {
+  command: 'run';
+  file: string;
+  json: boolean;
+  csv: boolean;
+  out?: string;
+  timeoutMs: number;
+  memoryBudgetMb: number;
+  memoryLimitMb: number;
+  python?: string;
+}
+
+export type ParsedArgs = SimulateArgs | CompareArgs | SweepArgs | LrFindArgs | HessianArgs | RunFileArgs | { command: 'help'; topic?: string } | { command: 'list' } | { command: 'version' };
 
 /** Every hyperparameter name of every optimizer → its spec (one flag serves all optimizers that take it). */
 const HYPER_FLAGS: ReadonlyMap<string, HyperparameterSpec> = (() => {
@@ -275,8 +291,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (command === '--version' || command === 'version') return { command: 'version' };
   if (command === 'list') return { command: 'list' };
   if (command === 'hessian') return parseHessianArgs(rest);
+  if (command === 'run') return parseRunFileArgs(rest);
   if (command !== 'simulate' && command !== 'compare' && command !== 'sweep' && command !== 'lr-find') {
-    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, sweep, lr-find, hessian, list, help)`);
+    throw new UsageError(`unknown command ${quoteValue(command)} (commands: simulate, compare, sweep, lr-find, hessian, run, list, help)`);
   }
   const values = new Map<string, string>();
   const runs: string[] = [];
@@ -520,6 +537,66 @@ export function parseGridAxis(text: string, specs: readonly HyperparameterSpec[]
   return axis;
 }
 
+const RUN_VALUED = new Set(['out', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'python']);
+
+function parseRunFileArgs(rest: readonly string[]): RunFileArgs {
+  const values = new Map<string, string>();
+  const files: string[] = [];
+  let json = false;
+  let csv = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(arg);
+    if (!m) {
+      if (arg.startsWith('-')) throw new UsageError(`unexpected argument ${quoteValue(arg)} (flags look like --name value or --name=value)`);
+      files.push(arg);
+      continue;
+    }
+    const name = m[1]!;
+    const value = m[2];
+    if (name === 'json' || name === 'csv') {
+      const on = value === undefined ? true : parseBool(name, value);
+      if (name === 'json') json = on;
+      else csv = on;
+      continue;
+    }
+    if (!RUN_VALUED.has(name)) throw new UsageError(`unknown flag --${name} for run (it takes FILE.optdiag.json, --json, --csv, --out, --timeout, --memory-budget-mb, --memory-limit-mb, --python; everything else is in the file)`);
+    let v = value;
+    if (v === undefined) {
+      const next = rest[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name} needs a value`);
+      v = next;
+      i++;
+    }
+    if (values.has(name)) throw new UsageError(`--${name} given twice`);
+    values.set(name, v);
+  }
+  if (files.length !== 1) throw new UsageError(files.length ? `run takes one run file, got ${files.length}` : 'run needs a run file: optimizer-diagnostics run FILE.optdiag.json [--json] [--out F]');
+  if (json && csv) throw new UsageError('--json and --csv both write to stdout: choose one (and --out FILE for a file)');
+  const out: RunFileArgs = {
+    command: 'run',
+    file: files[0]!,
+    json,
+    csv,
+    timeoutMs: values.has('timeout') ? parseInteger('timeout', values.get('timeout')!, 1, MAX_TIMEOUT_MS) : 10_000,
+    memoryBudgetMb: values.has('memory-budget-mb')
+      ? parseInteger('memory-budget-mb', values.get('memory-budget-mb')!, MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB)
+      : DEFAULT_MEMORY_BUDGET_MB,
+    memoryLimitMb: values.has('memory-limit-mb') ? parseInteger('memory-limit-mb', values.get('memory-limit-mb')!, 64, 65536) : DEFAULT_MEMORY_LIMIT_MB,
+  };
+  if (values.has('out')) {
+    const o = values.get('out')!;
+    if (o.trim() === '') throw new UsageError('--out needs a file name (got an empty value)');
+    out.out = o;
+  }
+  if (values.has('python')) {
+    const py = values.get('python')!;
+    if (py.trim() === '') throw new UsageError('--python needs an interpreter path (got an empty value)');
+    out.python = py;
+  }
+  return out;
+}
+
 function parseHessianArgs(rest: readonly string[]): HessianArgs {
   const values = new Map<string, string>();
   let json = false;
@@ -691,6 +768,16 @@ export function helpText(topic?: string): string {
       '  --gradient auto|autodiff|numeric, --timeout MS, --memory-limit-mb MB   as for simulate',
     ].join('\n');
   }
+  if (topic === 'run') {
+    return [
+      'usage: optimizer-diagnostics run FILE.optdiag.json [--json|--csv] [--out FILE] [--timeout MS] [--memory-budget-mb MB] [--memory-limit-mb MB] [--python PATH]',
+      '',
+      'Runs exactly what a run file (README "Run files") says: its loss (a built-in, or a loss file relative to the',
+      'run file), start point, steps, seed, batch size, gradient noise, convention, dtype and runs (optimizer,',
+      'hyperparameters, schedule, switches). One run prints what simulate prints, several what compare prints',
+      '(--json/--csv/--out as there). A malformed file is one line naming the field (exit 2).',
+    ].join('\n');
+  }
   if (topic === 'schedule' || topic === 'schedules') return scheduleHelp();
   return [
     'usage: optimizer-diagnostics <command> [flags]',
@@ -701,8 +788,9 @@ export function helpText(topic?: string): string {
     '  sweep      a stability map: one optimizer over a grid of one or two hyperparameters',
     '  lr-find    the learning-rate range test, with suggested learning rates',
     '  hessian    the Hessian and its eigenvalues at a point (help hessian)',
+    '  run        run a *.optdiag.json run file (help run)',
     '  list       list the optimizers and built-in losses',
-    '  help [compare|sweep|lr-find|hessian|schedule]',
+    '  help [compare|sweep|lr-find|hessian|run|schedule]',
     '',
     'usage: optimizer-diagnostics simulate --loss NAME|PATH --optimizer NAME --steps N [flags]',
     '',

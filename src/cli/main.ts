@@ -9,6 +9,7 @@ import { listText, runCompare, runHessian, runSimulate, workerExecutor, type Out
 import { runSweep } from './sweep';
 import { runTunedCompare } from './tune';
 import { runLrFind } from './lrFind';
+import { runRunFile } from './runFile';
 import { writeFileAtomic } from '../host/util/atomicWrite';
 import { CliLossError, cliErrorLine } from '../loss/cliErrors';
 import { LossErrorException } from '../loss/errors';
@@ -43,6 +44,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
         return 0;
       case 'hessian':
         await runHessian(args, out);
+        return 0;
+      case 'run':
+        await runRunFile(args, out);
         return 0;
     }
   } catch (e) {

@@ -372,8 +372,14 @@ export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | u
 }
 
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
-  for (const spec of args.runs) checkHyperparameters(spec.optimizer, spec.hyperparameters, args.schedule, args);
-  const configs: RunConfig[] = args.runs.map((spec, k) => ({ id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label, ...(args.schedule ? { schedule: args.schedule } : {}) }));
+  for (const spec of args.runs) {
+    checkHyperparameters(spec.optimizer, spec.hyperparameters, spec.schedule ?? args.schedule, args);
+    for (const t of spec.then ?? []) checkHyperparameters(t.optimizer, t.hyperparameters, t.schedule, args);
+  }
+  const configs: RunConfig[] = args.runs.map((spec, k) => {
+    const schedule = spec.schedule ?? args.schedule;
+    return { id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label, ...(schedule ? { schedule } : {}), ...(spec.then?.length ? { then: spec.then } : {}) };
+  });
   const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv), { endpoint: true });
   const fMin = fMinOf(info);
   const rows: CompareRow[] = runs.map((rec, k) => {
@@ -397,7 +403,8 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     for (let k = 0; k < runs.length; k++) {
       const rec = runs[k]!;
       if (k) yield ',';
-      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(args.schedule ? { schedule: args.schedule } : {}) });
+      const schedule = configs[k]!.schedule;
+      yield* trajectoryJsonChunks(rec, { loss: lossDescription(info), optimizer: rec.optimizer, hyperparameters: rec.hyperparameters, paramNames: info.paramNames, ...conventionMeta(rec), ...(schedule ? { schedule } : {}) });
     }
     yield ']}\n';
   };

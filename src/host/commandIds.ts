@@ -6,4 +6,5 @@ export const COMMANDS = Object.freeze({
   sideBySide: 'optimizerDiagnostics.compareSideBySide',
   newLossFile: 'optimizerDiagnostics.newLossFile',
   exportRun: 'optimizerDiagnostics.exportRun',
+  saveRunConfiguration: 'optimizerDiagnostics.saveRunConfiguration',
 });

@@ -13,6 +13,8 @@ import { defaultHyperparameters, lossHintOf, suggestedSteps } from '../protocol/
 import type { LossRef } from '../protocol/simulation';
 import { COMMANDS } from './commandIds';
 import { exportRun } from './export';
+import { runFileTextFor } from './runFileText';
+import { writeFileAtomic } from './util/atomicWrite';
 import { createLossFile, pickLossFileKind, suggestedFileName } from './newLossFile';
 import type { DiagnosticsPanel } from './panel/diagnosticsPanel';
 import type { PanelManager } from './panel/panelManager';
@@ -226,6 +228,37 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     return { files: files.map((f) => f.fsPath) };
   };
 
+  /** Save Run Configuration: the panel's configuration as a *.optdiag.json run file (README "Run files"). */
+  const saveRunConfiguration = async (arg?: unknown): Promise<{ path: string } | undefined> => {
+    const a = asArgs(arg) as RunArgs & { path?: unknown };
+    const panel = panelFor(a);
+    if (!panel) {
+      void vscode.window.showInformationMessage('Optimizer Diagnostics: open a panel first (Simulate Optimizer or Compare Optimizers), then save its run configuration.');
+      return undefined;
+    }
+    let target: vscode.Uri | undefined = typeof a.path === 'string' ? vscode.Uri.file(a.path) : undefined;
+    if (!target) {
+      const config = panel.session.config;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const stem = `${(config.loss.kind === 'builtin' ? config.loss.name : path.basename(config.loss.path).replace(/\.loss\.\w+$/, '')).replace(/[^\w.-]+/g, '_')}-${config.runs.map((r) => r.optimizer).join('-')}`;
+      target = await vscode.window.showSaveDialog({
+        title: 'Save Run Configuration',
+        filters: { 'Run file': ['optdiag.json'] },
+        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${stem}.optdiag.json`) } : {}),
+      });
+      if (!target) return undefined;
+    }
+    const text = runFileTextFor(panel.session.config, target.fsPath);
+    if (target.scheme === 'file') await writeFileAtomic(target.fsPath, [text]);
+    else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    if (typeof a.path !== 'string') {
+      void vscode.window.showInformationMessage(`Saved ${path.basename(target.fsPath)}`, 'Open').then((p) => {
+        if (p) void vscode.window.showTextDocument(target!);
+      });
+    }
+    return { path: target.fsPath };
+  };
+
   const newLossFile = async (arg?: unknown): Promise<{ path: string } | undefined> => {
     const a = (typeof arg === 'object' && arg !== null ? arg : {}) as { kind?: unknown; path?: unknown; open?: unknown };
     const kind = typeof a.kind === 'string' ? a.kind : await pickLossFileKind();
@@ -262,6 +295,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.inspectStepSizes, wrap('Inspect', inspectStepSizes)),
     vscode.commands.registerCommand(COMMANDS.sideBySide, wrap('Side by side', sideBySide)),
     vscode.commands.registerCommand(COMMANDS.exportRun, wrap('Export', doExport)),
+    vscode.commands.registerCommand(COMMANDS.saveRunConfiguration, wrap('Save Run Configuration', saveRunConfiguration)),
     vscode.commands.registerCommand(COMMANDS.newLossFile, wrap('New Loss File', newLossFile)),
   ];
 }

@@ -1,0 +1,30 @@
+// Save Run Configuration's text: the panel's SessionConfig as a run file, a loss file's absolute path made
+// relative to the run file's folder; reading it back gives the configuration (with the path resolved).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { runFileTextFor } from '../../../src/host/runFileText';
+import { parseRunFile } from '../../../src/protocol/runFile';
+import { torchDefaults } from '../../../src/protocol/runDefaults';
+import type { SessionConfig } from '../../../src/protocol/messages';
+
+const runs = [
+  { id: 'r1', optimizer: 'adam' as const, hyperparameters: { ...torchDefaults('adam'), lr: 0.01 }, schedule: { schedulers: [{ name: 'StepLR' as const, args: { step_size: 10, gamma: 0.5 } }] } },
+  { id: 'r2', optimizer: 'sgd' as const, hyperparameters: torchDefaults('sgd'), then: [{ optimizer: 'adam' as const, hyperparameters: torchDefaults('adam'), fromStep: 20 }] },
+];
+
+test('a loss file is written relative to the run file, and reads back to the same configuration', () => {
+  const root = path.resolve('/work/project');
+  const config: SessionConfig = { loss: { kind: 'file', path: path.join(root, 'losses', 'mlp.loss.ts') }, runs, steps: 50, seed: 3, batchSize: 8 };
+  const runFile = path.join(root, 'runs', 'mlp.optdiag.json');
+  const text = runFileTextFor(config, runFile);
+  assert.deepEqual(JSON.parse(text).loss, { file: '../losses/mlp.loss.ts' });
+  const back = parseRunFile(text);
+  assert.deepEqual({ ...back.config, loss: { kind: 'file', path: path.resolve(path.dirname(runFile), (back.config.loss as { path: string }).path) } }, config);
+});
+
+test('a built-in loss, convention and dtype, and the view round-trip', () => {
+  const config: SessionConfig = { loss: { kind: 'builtin', name: 'rosenbrock' }, runs: [{ id: 'a', optimizer: 'rmsprop', hyperparameters: { ...torchDefaults('rmsprop'), alpha: 0.9, eps: 1e-7 } }], steps: 100, seed: 0, convention: 'tfjs', dtype: 'float32' };
+  const back = parseRunFile(runFileTextFor(config, '/tmp/x.optdiag.json', { step: 5, section: 'moments' }));
+  assert.deepEqual(back, { config, view: { step: 5, section: 'moments' } });
+});
