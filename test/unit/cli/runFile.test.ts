@@ -77,8 +77,9 @@ describe('optimizer-diagnostics run FILE.optdiag.json', () => {
       });
       const doc = json(cli('run', file, '--json'));
       assert.deepEqual(doc.summary.map((s: { label: string }) => s.label), ['adam-step', 'sgd']);
-      const adam = json(cli('simulate', '--loss', 'rosenbrock', '--optimizer', 'adam', '--lr', '0.02', '--steps', '80', '--schedule', 'StepLR step_size=20 gamma=0.5', '--json'));
-      const sgd = json(cli('simulate', '--loss', 'rosenbrock', '--optimizer', 'sgd', '--lr', '0.001', '--momentum', '0.9', '--steps', '80', '--json'));
+      const adam = json(cli('simulate', '--loss', 'rosenbrock', '--optimizer', 'adam', '--lr', '0.02', '--steps', '80', '--schedule', 'StepLR step_size=20 gamma=0.5', '--endpoint', '--json'));
+      const sgd = json(cli('simulate', '--loss', 'rosenbrock', '--optimizer', 'sgd', '--lr', '0.001', '--momentum', '0.9', '--steps', '80', '--endpoint', '--json'));
+      // compare reports every run's end point (gap, sharpness, flatness): simulate does with --endpoint
       assert.deepEqual(doc.runs[0], adam);
       assert.deepEqual(doc.runs[1], sgd);
       const table = cli('run', file);
