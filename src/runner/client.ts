@@ -523,37 +523,8 @@ export class SimulationRunner implements Runner {
     if (refused) return Promise.reject(refused);
     const requestId = `g${++nextId}`;
     const full: GridRequest = { ...ownGridRequest({ ...req, requestId }), budgetMs: req.budgetMs ?? Math.max(1, Math.floor(this.timeoutMs / 2)) };
-    if (full.loss.kind === 'builtin') {
-      return new Promise<Float64Array>((resolve, reject) => {
-        runGrid(full, null, {
-          post: (msg) => {
-            if (msg.type === 'sim/didGrid') resolve(msg.values);
-            else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
-          },
-          cancelled: () => false,
-        });
-      });
-    }
-    const path = full.loss.path;
-    return new Promise<Float64Array>((resolve, reject) => {
-      const p: Pending = {
-        id: requestId,
-        ref: full.loss,
-        what: 'grid',
-        message: { type: 'sim/grid', ...full },
-        progress: {},
-        handle: (msg) => {
-          if (msg.type === 'sim/didGrid') resolve(msg.values);
-          else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
-          else return false;
-          return true;
-        },
-        fail: (error) => reject(new LossErrorException(error)),
-      };
-      const child = this.serviceProcess(path, 'grid');
-      this.onAbort(signal, p, child);
-      child.enqueue(p);
-    });
+    return this.service(full.loss, 'grid', { type: 'sim/grid', ...full }, (msg) => (msg.type === 'sim/didGrid' ? msg.values : undefined),
+      (io) => runGrid(full, null, io), signal);
   }
 
   /**
@@ -565,35 +536,48 @@ export class SimulationRunner implements Runner {
     if (refused) return Promise.reject(refused);
     const requestId = `h${++nextId}`;
     const full = ownHessianRequest({ ...req, requestId });
-    if (full.loss.kind === 'builtin') {
-      const name = full.loss.name;
-      return new Promise<HessianReport>((resolve, reject) => {
-        void runHessian(full, () => resolveBuiltin(name), {
-          post: (msg) => {
-            if (msg.type === 'sim/didHessian') resolve(msg.report);
-            else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
-          },
-          cancelled: () => false,
-        });
-      });
-    }
-    const path = full.loss.path;
-    return new Promise<HessianReport>((resolve, reject) => {
-      const p: Pending = {
-        id: requestId,
-        ref: full.loss,
-        what: 'hessian',
-        message: { type: 'sim/hessian', ...full },
-        progress: {},
-        handle: (msg) => {
-          if (msg.type === 'sim/didHessian') resolve(msg.report);
-          else if (msg.type === 'sim/didFail') reject(new LossErrorException(msg.error));
-          else return false;
+    return this.service(full.loss, 'hessian', { type: 'sim/hessian', ...full }, (msg) => (msg.type === 'sim/didHessian' ? msg.report : undefined),
+      (io) => void runHessian(full, () => resolveBuiltin((full.loss as Extract<LossRef, { kind: 'builtin' }>).name), io), signal);
+  }
+
+  /**
+   * One answer to a service request (grid, hessian): a built-in is answered here by `inProcess`, a loss
+   * file by a loss process (user code never runs here). `answer` picks the result out of a message
+   * (undefined: not the answer); sim/didFail rejects with a LossErrorException.
+   */
+  private service<T>(
+    ref: LossRef,
+    what: 'grid' | 'hessian',
+    message: Extract<ToWorkerMessage, { type: 'sim/grid' | 'sim/hessian' }>,
+    answer: (msg: FromWorkerMessage) => T | undefined,
+    inProcess: (io: EngineIO) => void,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const settle = (msg: FromWorkerMessage): boolean => {
+        if (msg.type === 'sim/didFail') {
+          reject(new LossErrorException(msg.error));
           return true;
-        },
+        }
+        const value = answer(msg);
+        if (value === undefined) return false;
+        resolve(value);
+        return true;
+      };
+      if (ref.kind === 'builtin') {
+        inProcess({ post: (msg) => void settle(msg), cancelled: () => false });
+        return;
+      }
+      const p: Pending = {
+        id: message.requestId,
+        ref,
+        what,
+        message,
+        progress: {},
+        handle: settle,
         fail: (error) => reject(new LossErrorException(error)),
       };
-      const child = this.serviceProcess(path, 'grid');
+      const child = this.serviceProcess(ref.path, 'grid');
       this.onAbort(signal, p, child);
       child.enqueue(p);
     });
