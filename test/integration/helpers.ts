@@ -3,6 +3,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ExtensionApi, PanelTestInfo } from '../../src/host/extension';
+import type { RenderSummary } from '../../src/protocol/messages';
 
 export interface Manifest {
   name: string;
@@ -39,5 +41,31 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 20_000
     if (v) return v as NonNullable<T>;
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The extension's testing API (the suite activated the extension in its suiteSetup). */
+function testing(): ExtensionApi['testing'] {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(extensionId());
+  if (!ext?.isActive) throw new Error('the extension is not active: call activateExtension() in suiteSetup');
+  return ext.exports.testing;
+}
+
+/** The open panel `id` (fails the test when it is not open). */
+export function panel(id: string): PanelTestInfo {
+  const p = testing().panels().find((x) => x.id === id);
+  if (!p) throw new Error(`panel ${id} is not open`);
+  return p;
+}
+
+/** Waits for a render of panelId whose summary passes `accept` (the latest one may already match). */
+export async function rendered(panelId: string, accept: (s: RenderSummary) => boolean, what: string, timeoutMs = 30_000): Promise<RenderSummary> {
+  const api = testing();
+  const last = api.lastRender(panelId);
+  if (last && accept(last)) return last;
+  try {
+    return await api.waitForRender(panelId, accept, timeoutMs);
+  } catch (e) {
+    throw new Error(`${what}: ${(e as Error).message}`);
   }
 }

@@ -6,8 +6,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi, PanelTestInfo } from '../../src/host/extension';
-import { activateExtension, waitFor } from './helpers';
+import type { ExtensionApi } from '../../src/host/extension';
+import { activateExtension, waitFor, panel } from './helpers';
 
 let api: ExtensionApi['testing'];
 
@@ -17,12 +17,6 @@ function workspaceDir(): string {
   const dir = path.join(folder.uri.fsPath, '.od-isolation-tests');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-function panel(id: string): PanelTestInfo {
-  const p = api.panels().find((x) => x.id === id);
-  assert.ok(p, `panel ${id} is open`);
-  return p;
 }
 
 const GOOD = `export default {

@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi, PanelTestInfo } from '../../src/host/extension';
+import type { ExtensionApi } from '../../src/host/extension';
 import type { RenderSummary } from '../../src/protocol/messages';
-import { activateExtension, waitFor } from './helpers';
+import { activateExtension, waitFor, panel, rendered } from './helpers';
 
 let api: ExtensionApi['testing'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'od-panel-'));
@@ -20,23 +20,6 @@ function workspaceDir(): string {
   const dir = path.join(folder.uri.fsPath, '.od-panel-tests');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-function panel(id: string): PanelTestInfo {
-  const p = api.panels().find((x) => x.id === id);
-  assert.ok(p, `panel ${id} is open`);
-  return p;
-}
-
-/** Waits for a render of panelId whose summary passes `accept` (the latest one may already match). */
-async function rendered(panelId: string, accept: (s: RenderSummary) => boolean, what: string, timeoutMs = 30_000): Promise<RenderSummary> {
-  const last = api.lastRender(panelId);
-  if (last && accept(last)) return last;
-  try {
-    return await api.waitForRender(panelId, accept, timeoutMs);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
 }
 
 const LOSS_OK = `export default {

@@ -6,27 +6,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExtensionApi, PanelTestInfo } from '../../src/host/extension';
-import { LIMITS, type RenderSummary } from '../../src/protocol/messages';
-import { activateExtension, waitFor } from './helpers';
+import type { ExtensionApi } from '../../src/host/extension';
+import { LIMITS } from '../../src/protocol/messages';
+import { activateExtension, waitFor, panel, rendered } from './helpers';
 
 let api: ExtensionApi['testing'];
-
-function panel(id: string): PanelTestInfo {
-  const p = api.panels().find((x) => x.id === id);
-  assert.ok(p, `panel ${id} is open`);
-  return p;
-}
-
-async function rendered(panelId: string, accept: (s: RenderSummary) => boolean, what: string, timeoutMs = 30_000): Promise<RenderSummary> {
-  const last = api.lastRender(panelId);
-  if (last && accept(last)) return last;
-  try {
-    return await api.waitForRender(panelId, accept, timeoutMs);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-}
 
 suite('Panel form and placement', function () {
   this.timeout(120_000);

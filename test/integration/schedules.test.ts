@@ -4,20 +4,10 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/host/extension';
-import type { RenderSummary, SessionConfig } from '../../src/protocol/messages';
-import { activateExtension, waitFor } from './helpers';
+import type { SessionConfig } from '../../src/protocol/messages';
+import { activateExtension, waitFor, rendered } from './helpers';
 
 let api: ExtensionApi['testing'];
-
-async function rendered(panelId: string, accept: (s: RenderSummary) => boolean, what: string, timeoutMs = 30_000): Promise<RenderSummary> {
-  const last = api.lastRender(panelId);
-  if (last && accept(last)) return last;
-  try {
-    return await api.waitForRender(panelId, accept, timeoutMs);
-  } catch (e) {
-    throw new Error(`${what}: ${(e as Error).message}`);
-  }
-}
 
 suite('Schedules and switches in the panel', function () {
   this.timeout(120_000);
