@@ -3,7 +3,8 @@
 // LossError pointing at the offending property's line.
 
 import type { PlotWindow } from '../core/types';
-import { lossError } from './errors';
+import type { LossInfo } from '../protocol/simulation';
+import { lossError, LossErrorException } from './errors';
 import type { PropertyLocations } from './locate';
 
 /** One `params` entry: a scalar (size null) or an array of `size` numbers starting at `offset` in the flat vector. */
@@ -240,4 +241,19 @@ export function unflatten(entries: readonly ParamEntry[], flat: ArrayLike<number
     }
   }
   return p;
+}
+
+/**
+ * The declared minimum of a two-parameter loss as LossInfo minima, with its loss value `f` where the
+ * loss evaluates there (a located loss error at the minimum leaves `f` out; other errors propagate).
+ */
+export function declaredMinima(minimum: NormalizedDefinition['minimum'], lossAt: (at: readonly [number, number]) => number): LossInfo['minima'] | undefined {
+  if (!minimum) return undefined;
+  let f: number | undefined;
+  try {
+    f = lossAt([minimum.x, minimum.y]);
+  } catch (e) {
+    if (!(e instanceof LossErrorException)) throw e;
+  }
+  return [f === undefined ? { x: minimum.x, y: minimum.y } : { x: minimum.x, y: minimum.y, f }];
 }

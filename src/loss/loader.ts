@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
 import { prepareAutodiff, prepareAutodiffAsync, numericGradient, type PreparedAutodiff } from './autodiff';
 import { checkRows, loadDataFile, type DataRow } from './data';
-import { defaultExport, normalizeDefinition, type NormalizedDefinition } from './definition';
+import { declaredMinima, defaultExport, normalizeDefinition, type NormalizedDefinition } from './definition';
 import { lossError, LossErrorException } from './errors';
 import { locateDefinition, type PropertyLocations } from './locate';
 import { ModuleLoader, mtimeOf } from './moduleLoader';
@@ -253,17 +253,10 @@ class FileLoss implements LoadedLoss, LossInternals {
       if (this.gradCheck.warning) warnings.push(this.gradCheck.warning);
     }
     const { window, minimum } = this.def;
-    let minima: LossInfo['minima'];
-    if (minimum) {
-      let f: number | undefined;
-      try {
-        reportProgress('the loss at the minimum', undefined, 'describing');
-        f = plainLoss(this, [minimum.x, minimum.y], this.train, undefined);
-      } catch (e) {
-        if (!(e instanceof LossErrorException)) throw e;
-      }
-      minima = [f === undefined ? { x: minimum.x, y: minimum.y } : { x: minimum.x, y: minimum.y, f }];
-    }
+    const minima = declaredMinima(minimum, (at) => {
+      reportProgress('the loss at the minimum', undefined, 'describing');
+      return plainLoss(this, at, this.train, undefined);
+    });
     return {
       ref: { kind: 'file', path: this.file },
       name: this.name,

@@ -16,7 +16,7 @@ import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
-import { normalizeDefinition, type NormalizedDefinition } from './definition';
+import { declaredMinima, normalizeDefinition, type NormalizedDefinition } from './definition';
 import { lossError, LossErrorException } from './errors';
 import type { PropertyLocations } from './locate';
 import { mtimeOf } from './moduleLoader';
@@ -332,16 +332,7 @@ class PythonLoss implements LoadedLoss {
         : `torch is not installed (interpreter ${this.d.interpreter}): gradients are central differences (numeric); install torch there or add a grad(p) function`);
     }
     const { window, minimum } = this.def;
-    let minima: LossInfo['minima'];
-    if (minimum) {
-      let f: number | undefined;
-      try {
-        f = this.plain([minimum.x, minimum.y], this.fullTrain ? null : this.train, undefined);
-      } catch (e) {
-        if (!(e instanceof LossErrorException)) throw e;
-      }
-      minima = [f === undefined ? { x: minimum.x, y: minimum.y } : { x: minimum.x, y: minimum.y, f }];
-    }
+    const minima = declaredMinima(minimum, (at) => this.plain(at, this.fullTrain ? null : this.train, undefined));
     return {
       ref: { kind: 'file', path: this.file },
       name: this.name,
