@@ -11,7 +11,10 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await answerQuickPick(ctx, 'rosenbrock-with-grad.loss.ts', { titleIncludes: 'choose a loss' });
   await answerQuickPick(ctx, 'RMSprop', { titleIncludes: 'choose an optimizer' });
   const { frame, view } = await panelWebview(ctx);
-  ctx.assert.match(await frame.evaluate(`JSON.stringify(window.__optimizerDiagnostics.model().config.loss)`) as string, /rosenbrock-with-grad\.loss\.ts/);
+  // The webview starts from its default session (the canyon) until the host's hydrate message lands,
+  // so wait for the chosen loss rather than reading the first model the frame has.
+  await waitInWebview(frame, `JSON.stringify(od.model().config.loss).includes('rosenbrock-with-grad.loss.ts')`, 30_000)
+    .catch(async (e) => { throw new Error(`${(e as Error).message}; config.loss = ${await frame.evaluate(`JSON.stringify(window.__optimizerDiagnostics.model().config.loss)`)}`); });
   await waitInWebview(frame, `od.model().status.phase === 'done' && od.ui().focus === 'effectiveLr' && od.chart('effectiveLr').data.datasets.length === 2`);
   const card = view.frame.locator('#card-effectiveLr');
   ctx.assert.match((await card.getAttribute('class')) ?? '', /focused/);
