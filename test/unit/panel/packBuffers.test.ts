@@ -32,3 +32,22 @@ test('a message without Float64Arrays is passed through as it is', () => {
   const msg = { type: 'run/didProgress', requestId: 'q1', runId: 'r1', done: 3, total: 10 };
   assert.equal(packFloat64Arrays(msg), msg);
 });
+
+test('equal arrays are packed once: the x columns of a run share one view, and the buffer holds each distinct array once', () => {
+  const steps = Float64Array.from({ length: 500 }, (_, i) => i + 1);
+  const col = (k: number) => ({ x: Float64Array.from(steps), y: Float64Array.from(steps, (s) => Math.sin(s * k)) });
+  const msg = { runs: [{ loss: col(1), gradNorm: col(2), params: [{ value: col(3), grad: col(4) }], path: { x: steps, y: steps, step: steps } }] };
+  const packed = packFloat64Arrays(msg);
+  const r = packed.runs[0]!;
+  assert.deepEqual(packed, msg, 'same values everywhere');
+  assert.equal(r.loss.x, r.gradNorm.x, 'equal contents → one view');
+  assert.equal(r.loss.x, r.params[0]!.value.x);
+  assert.equal(r.path.x, r.loss.x, 'the same object twice → one view');
+  assert.equal(r.loss.x.buffer.byteLength, (500 + 4 * 500) * 8, 'x once + four distinct y columns');
+  // Not merged: same length and ends but different inside; −0 vs 0; different NaN-free values.
+  const a = Float64Array.of(1, 2, 3), b = Float64Array.of(1, 5, 3), z = Float64Array.of(0), nz = Float64Array.of(-0);
+  const p2 = packFloat64Arrays({ a, b, z, nz });
+  assert.notEqual(p2.a, p2.b);
+  assert.deepEqual([...p2.b], [1, 5, 3]);
+  assert.ok(Object.is(p2.nz[0], -0) && Object.is(p2.z[0], 0), '−0 keeps its sign');
+});
