@@ -12,6 +12,7 @@ import { ExtensionLog, type LogEntry } from './log';
 import { PanelManager } from './panel/panelManager';
 import { LossProblems } from './problems';
 import { RunnerHost } from './run/runnerHost';
+import { PoolHost } from './run/poolHost';
 import { readSettings, SECTION } from './settings';
 
 export interface PanelTestInfo {
@@ -75,9 +76,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     pythonFor: async (file) => (await pythonInterpreter(vscode.Uri.file(file))).path,
   });
   const problems = new LossProblems();
+  const pool = new PoolHost({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    settings: () => {
+      const s = readSettings();
+      return { workers: s.workers, timeoutMs: s.workerTimeoutMs, memoryLimitMb: s.memoryLimitMb, trusted: trusted() };
+    },
+    log: (line) => log.info(line),
+  });
   const manager = new PanelManager({
     extensionUri: context.extensionUri,
     runners,
+    pool,
     problems,
     log,
     trusted,
@@ -105,6 +115,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(
     output,
     runners,
+    pool,
     problems,
     manager,
     ...registerCommands({ manager, trusted, logError: (m) => log.error(m) }),

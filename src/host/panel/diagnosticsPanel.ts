@@ -21,6 +21,9 @@ import { Disposable } from '../util/dispose';
 import { panelHtml, webviewOptions } from './html';
 import { Session, type SessionHost } from './session';
 import { configProblems, schedulePreviews } from './validate';
+import { parseMapFromWebview, type MapFromWebview, type MapToWebview } from '../../protocol/sweepMessages';
+import type { RunnerPool } from '../../runner/pool';
+import { StabilityMap } from './sweepSession';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -33,12 +36,16 @@ export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'lin
   exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
   didUpdate(panel: DiagnosticsPanel): void;
   didFocus(panel: DiagnosticsPanel): void;
+  /** The runner pool of the stability map (optimizerDiagnostics.workers workers). */
+  pool?(): RunnerPool;
 }
 
 export class DiagnosticsPanel extends Disposable {
   static readonly viewType = 'optimizerDiagnostics.panel';
 
   readonly session: Session;
+  /** The stability map (sweepSession.ts), when the host has a runner pool. */
+  readonly map: StabilityMap | null;
   private ready = false;
   private pendingReveal: ViewSection | null = null;
   private links: AxisLinks | null = null;
@@ -90,6 +97,23 @@ export class DiagnosticsPanel extends Disposable {
         deps.didUpdate(this);
       },
     });
+    const pool = deps.pool;
+    this.map = pool
+      ? new StabilityMap({
+          post: (m) => this.post(m),
+          config: () => this.session.config,
+          loss: () => this.session.loss,
+          labels: () => this.session.labels(),
+          trusted: () => deps.trusted(),
+          pool: () => pool(),
+          run: (config) => {
+            this.session.notice = null;
+            void this.run(config);
+          },
+          ...(deps.progress ? { progress: deps.progress } : {}),
+          log: deps.log,
+        })
+      : null;
     panel.iconPath = {
       light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
       dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
@@ -109,6 +133,7 @@ export class DiagnosticsPanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     this.session.dispose();
+    this.map?.dispose();
     for (const c of this.captures.values()) {
       clearTimeout(c.timer);
       c.reject(new Error('panel closed'));
@@ -136,7 +161,7 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
-  post(msg: ToWebview): void {
+  post(msg: ToWebview | MapToWebview): void {
     if (this.isDisposed || !this.ready) return;
     // every Float64Array of the message in one buffer (the transport loses buffers past a few hundred)
     void this.panel.webview.postMessage(packFloat64Arrays(msg)).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
@@ -190,12 +215,14 @@ export class DiagnosticsPanel extends Disposable {
 
   /** Tests: feed a message as if the webview had posted it (same validation). Returns whether it was accepted. */
   receiveForTesting(raw: unknown): boolean {
-    const ok = parseFromWebview(raw) !== undefined;
+    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined;
     this.onMessage(raw);
     return ok;
   }
 
   private onMessage(raw: unknown): void {
+    const map = parseMapFromWebview(raw);
+    if (map) return this.handleMap(map);
     const msg = parseFromWebview(raw);
     if (!msg) {
       this.deps.log(`ignored an invalid message from the webview: ${safeType(raw)}`);
@@ -208,6 +235,28 @@ export class DiagnosticsPanel extends Disposable {
       return;
     }
     this.handle(msg);
+  }
+
+  /** The stability map's requests (src/protocol/sweepMessages.ts). */
+  private handleMap(msg: MapFromWebview): void {
+    if (!this.map) {
+      this.deps.log('ignored a stability map request: this host has no runner pool');
+      return;
+    }
+    switch (msg.type) {
+      case 'map/start':
+        void this.map.start(msg.runId, msg.axes);
+        return;
+      case 'map/stop':
+        this.map.stop();
+        return;
+      case 'map/openCell':
+        if (!this.map.openCell(msg.mapId, msg.index)) this.deps.log(`ignored map/openCell: no cell ${msg.index} of map ${msg.mapId}`);
+        return;
+      case 'map/didRender':
+        this.map.rendered(msg.summary);
+        return;
+    }
   }
 
   private handle(msg: FromWebview): void {
