@@ -13,6 +13,8 @@ import { PanelManager } from './panel/panelManager';
 import { LossProblems } from './problems';
 import { RunnerHost } from './run/runnerHost';
 import { PoolHost } from './run/poolHost';
+import type { CellSummary } from '../core/sweep';
+import type { MapRenderSummary } from '../protocol/sweepMessages';
 import { readSettings, SECTION } from './settings';
 
 export interface PanelTestInfo {
@@ -29,6 +31,24 @@ export interface PanelTestInfo {
   /** Run ids with a recording. */
   readonly runs: string[];
   readonly renderCount: number;
+  /** Final loss of each recording (config order), bit for bit. */
+  readonly finalLosses: number[];
+  /** The stability map's state (src/host/panel/sweepSession.ts), or null before the first map. */
+  readonly map: MapTestInfo | null;
+}
+
+export interface MapTestInfo {
+  readonly mapId: string;
+  readonly runId: string;
+  readonly phase: string;
+  readonly message: string;
+  readonly done: number;
+  readonly total: number;
+  readonly batches: number;
+  readonly kernel: string;
+  readonly values: number[][];
+  readonly summaries: (CellSummary | null)[];
+  readonly lastRender: MapRenderSummary | null;
 }
 
 /** Test-only API (returned from activate): lets integration tests observe panels and webview renders. */
@@ -146,6 +166,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         loss: p.session.loss,
         runs: p.session.runs.map((r) => r.runId),
         renderCount: p.renderCount,
+        finalLosses: p.session.runs.map((r) => r.loss[Math.min(r.stepsCompleted, r.loss.length - 1)]!),
+        map: ((s) => (s ? { mapId: s.mapId, runId: s.runId, phase: s.phase, message: s.message, done: s.done, total: s.hyperparameters.length, batches: s.batches, kernel: s.kernel, values: s.values.map((v) => [...v]), summaries: s.summaries, lastRender: s.lastRender } : null))(p.map?.state),
       })),
     lastRender: (panelId) => (panelId ? manager.get(panelId) : manager.current())?.lastRender,
     waitForRender: (panelId, accept = () => true, timeoutMs = 30_000) =>
