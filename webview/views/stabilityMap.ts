@@ -98,6 +98,8 @@ function axisValueOf(hp: Readonly<Record<string, unknown>>, name: string): numbe
 interface AxisForm {
   row: HTMLElement;
   name: ValueElement;
+  /** The hyperparameter chosen (kept here: a toolkit dropdown's value lags its selected option until it has rendered). */
+  selected: string;
   min: ValueElement;
   max: ValueElement;
   scale: ValueElement;
@@ -162,7 +164,7 @@ export class StabilityMapView {
       const scale = dropdown([{ value: 'log', label: 'log' }, { value: 'lin', label: 'lin' }], 'log', { id: `map-axis${k}-scale`, label: `axis ${k + 1} scale`, title: 'Log or linear grid' });
       const count = textField({ size: 3, label: `axis ${k + 1} values`, id: `map-axis${k}-count`, inputmode: 'numeric', title: 'Number of values' });
       row.append(name, min, el('span', 'map-dots', '…'), max, scale, el('span', 'map-times', '×'), count);
-      return { row, name, min, max, scale, count };
+      return { row, name, selected: '', min, max, scale, count };
     };
     this.axisForms = [mk(0), mk(1)];
     this.startButton = button('Map', { appearance: 'primary', id: 'map-start', title: 'Run every cell of the map (on the host; loss files on the runner pool)' });
@@ -253,7 +255,14 @@ export class StabilityMapView {
       const fresh = dropdown(options, a?.name ?? '', { id: `map-axis${k}-name`, label: `${k === 0 ? 'First' : 'Second'} axis: hyperparameter`, title: 'Hyperparameter of this axis' });
       f.name.replaceWith(fresh);
       f.name = fresh;
+      f.selected = a?.name ?? '';
+      const show = (): void => {
+        if (fresh.value !== f.selected) fresh.value = f.selected;
+      };
+      show();
+      requestAnimationFrame(show);
       fresh.addEventListener('change', () => {
+        f.selected = fresh.value;
         const d = defaultMapAxes([fresh.value]).find((x) => x.name === fresh.value) ?? { name: fresh.value, min: 0, max: 0.99, scale: 'lin' as const, count: 48 };
         this.fill(f, fresh.value ? d : null);
       });
@@ -277,7 +286,7 @@ export class StabilityMapView {
   axesFromForm(): MapAxis[] | string {
     const out: MapAxis[] = [];
     for (const [k, f] of this.axisForms.entries()) {
-      const name = f.name.value;
+      const name = f.selected;
       if (!name) continue;
       const min = Number(f.min.value);
       const max = Number(f.max.value);
@@ -407,6 +416,8 @@ export class StabilityMapView {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
+    // At most 24 decades of shade: the slow cells' losses stay distinguishable next to converged ones at 1e-300.
+    lo = Math.max(lo, hi - 24);
     const [br, bg, bb] = this.theme.bgRgb;
     const palette = OUTCOMES.map((_, i) => this.colourOf(i));
     const errorRgb = this.colourOf(-1);
@@ -421,7 +432,7 @@ export class StabilityMapView {
         }
         const rgb = code >= 0 ? palette[code]! : errorRgb;
         let a = 0.9;
-        if (code >= 0 && code !== 4 && Number.isFinite(d.finalLoss[k]!) && hi > lo) a = 1 - 0.72 * ((excess(k) - lo) / (hi - lo));
+        if (code >= 0 && code !== 4 && Number.isFinite(d.finalLoss[k]!) && hi > lo) a = 1 - 0.72 * Math.max(0, (excess(k) - lo) / (hi - lo));
         img.data[o] = br + (rgb[0] - br) * a;
         img.data[o + 1] = bg + (rgb[1] - bg) * a;
         img.data[o + 2] = bb + (rgb[2] - bb) * a;
@@ -487,7 +498,7 @@ export class StabilityMapView {
     };
     const config: ChartConfiguration<'scatter'> = {
       type: 'scatter',
-      data: { datasets: [{ label: 'current run', data: [], pointStyle: 'crossRot', pointRadius: 8, pointHoverRadius: 8, borderWidth: 3, borderColor: t.foreground, backgroundColor: t.foreground }] },
+      data: { datasets: [{ label: 'current run', data: [], pointStyle: 'crossRot', pointRadius: 8, pointHoverRadius: 8, borderWidth: 3, borderColor: t.foreground, backgroundColor: t.foreground, clip: false }] },
       options: {
         animation: false,
         responsive: true,
@@ -498,14 +509,14 @@ export class StabilityMapView {
           x: {
             type: a0.scale === 'log' ? 'logarithmic' : 'linear', min: e0[0]!, max: e0[e0.length - 1]!,
             title: { display: true, text: `${a0.name} (${a0.scale})`, color: t.muted },
-            ticks: { maxRotation: 0, autoSkipPadding: 10, callback: tick },
+            ticks: { maxRotation: 0, autoSkipPadding: 10, includeBounds: false, callback: tick },
             grid: { display: false },
           },
           y: a1 && e1
             ? {
                 type: a1.scale === 'log' ? 'logarithmic' : 'linear', min: e1[0]!, max: e1[e1.length - 1]!,
                 title: { display: true, text: `${a1.name} (${a1.scale})`, color: t.muted },
-                ticks: { callback: tick }, grid: { display: false },
+                ticks: { includeBounds: false, callback: tick }, grid: { display: false },
               }
             : { type: 'linear', min: 0, max: 1, ticks: { display: false }, grid: { display: false }, title: { display: false } },
         },
@@ -629,6 +640,7 @@ export class StabilityMapView {
   private draw(): void {
     const d = this.data;
     this.empty.hidden = !!d;
+    this.empty.classList.toggle('map-empty-hidden', !!d);
     if (!d) return;
     const chart = this.ensureChart(d);
     const m = this.marker();
