@@ -14,6 +14,7 @@ import { renderStepTable } from './ui/stepTable';
 import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
 import { Toolbar } from './ui/toolbar';
 import { StabilityMapView } from './views/stabilityMap';
+import { LrFindView } from './views/lrFind';
 import { getState, post, setState, type UiState } from './vscodeApi';
 
 // Any CSP violation is a bug: report it to the host's output channel (and the console).
@@ -206,6 +207,8 @@ inspectorCard.id = 'card-stepInspector';
 valuesCard.after(inspectorCard);
 const mapView = new StabilityMapView((m) => post(m as unknown as FromWebview), theme);
 inspectorCard.after(mapView.root);
+const lrFindView = new LrFindView((m) => post(m as unknown as FromWebview), theme);
+mapView.root.after(lrFindView.root);
 const mapModel = () => ({ config: model.config, optimizers: model.optimizers, labelOf: (id: string) => model.runs.get(id)?.label ?? model.config.runs.find((r) => r.id === id)?.optimizer ?? id });
 app.append(toolbar.root, picker.root, scrub, grid);
 
@@ -237,6 +240,10 @@ Object.defineProperty(window, '__optimizerDiagnostics', {
     mapStart: (axes?: Parameters<StabilityMapView['start']>[0]) => mapView.start(axes),
     mapHover: (k: number) => mapView.hoverForTesting(k),
     mapOpen: (k: number) => mapView.open(k),
+    /** Find a learning rate (webview/views/lrFind.ts): the last answer and its buttons; start; use a suggestion. */
+    lrFind: () => lrFindView.snapshot(),
+    lrFindStart: () => lrFindView.start(),
+    lrFindUse: (key: 'steepest' | 'valley' | 'minOver10') => lrFindView.use(key),
     /** Points the step inspector at a run (null: the first) and a parameter, as its pickers do. */
     inspect: (runId: string | null, param: number) => {
       inspector.runId = runId;
@@ -429,6 +436,7 @@ function render(cause: string, t0 = performance.now()): void {
   toolbar.update(model);
   picker.update(model);
   mapView.update(mapModel());
+  lrFindView.update({ ...mapModel(), activeRun: ui.activeRun });
   updateScrubber();
   updateCards();
   renderCardControls();
@@ -713,7 +721,7 @@ window.addEventListener('error', (e) => post({ type: 'webview/didError', message
 // #region Messages
 
 function onMessage(msg: ToWebview): void {
-  if (mapView.onMessage(msg)) return;
+  if (mapView.onMessage(msg) || lrFindView.onMessage(msg)) return;
   const t0 = performance.now();
   perf.messages.push({ type: msg.type, at: t0 });
   if (perf.messages.length > 100) perf.messages.shift();

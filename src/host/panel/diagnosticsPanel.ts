@@ -24,6 +24,8 @@ import { configProblems, schedulePreviews } from './validate';
 import { parseMapFromWebview, type MapFromWebview, type MapToWebview } from '../../protocol/sweepMessages';
 import type { RunnerPool } from '../../runner/pool';
 import { StabilityMap } from './sweepSession';
+import { parseLrFindFromWebview, type LrFindToWebview } from '../../protocol/lrFindMessages';
+import { LrFinder } from './lrFindSession';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -46,6 +48,8 @@ export class DiagnosticsPanel extends Disposable {
   readonly session: Session;
   /** The stability map (sweepSession.ts), when the host has a runner pool. */
   readonly map: StabilityMap | null;
+  /** "Find a learning rate" (lrFindSession.ts), when the host has a runner pool. */
+  readonly lrFinder: LrFinder | null;
   private ready = false;
   private pendingReveal: ViewSection | null = null;
   private links: AxisLinks | null = null;
@@ -114,6 +118,9 @@ export class DiagnosticsPanel extends Disposable {
           log: deps.log,
         })
       : null;
+    this.lrFinder = pool
+      ? new LrFinder({ post: (m) => this.post(m), config: () => this.session.config, labels: () => this.session.labels(), trusted: () => deps.trusted(), pool: () => pool() })
+      : null;
     panel.iconPath = {
       light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
       dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
@@ -134,6 +141,7 @@ export class DiagnosticsPanel extends Disposable {
     if (this.isDisposed) return;
     this.session.dispose();
     this.map?.dispose();
+    this.lrFinder?.dispose();
     for (const c of this.captures.values()) {
       clearTimeout(c.timer);
       c.reject(new Error('panel closed'));
@@ -161,7 +169,7 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
-  post(msg: ToWebview | MapToWebview): void {
+  post(msg: ToWebview | MapToWebview | LrFindToWebview): void {
     if (this.isDisposed || !this.ready) return;
     // every Float64Array of the message in one buffer (the transport loses buffers past a few hundred)
     void this.panel.webview.postMessage(packFloat64Arrays(msg)).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
@@ -215,7 +223,7 @@ export class DiagnosticsPanel extends Disposable {
 
   /** Tests: feed a message as if the webview had posted it (same validation). Returns whether it was accepted. */
   receiveForTesting(raw: unknown): boolean {
-    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined;
+    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined || parseLrFindFromWebview(raw) !== undefined;
     this.onMessage(raw);
     return ok;
   }
@@ -223,6 +231,13 @@ export class DiagnosticsPanel extends Disposable {
   private onMessage(raw: unknown): void {
     const map = parseMapFromWebview(raw);
     if (map) return this.handleMap(map);
+    const lrFind = parseLrFindFromWebview(raw);
+    if (lrFind) {
+      if (!this.lrFinder) return this.deps.log('ignored an lr-find request: this host has no runner pool');
+      if (lrFind.type === 'lrFind/stop') return this.lrFinder.stop();
+      void this.lrFinder.start(lrFind.seq, lrFind.runId, lrFind.min, lrFind.max, lrFind.steps);
+      return;
+    }
     const msg = parseFromWebview(raw);
     if (!msg) {
       this.deps.log(`ignored an invalid message from the webview: ${safeType(raw)}`);
