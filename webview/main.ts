@@ -15,6 +15,7 @@ import { button, checkbox, dropdown, registerToolkit, type ValueElement } from '
 import { Toolbar } from './ui/toolbar';
 import { StabilityMapView } from './views/stabilityMap';
 import { LrFindView } from './views/lrFind';
+import { TuneView } from './views/tune';
 import { getState, post, setState, type UiState } from './vscodeApi';
 
 // Any CSP violation is a bug: report it to the host's output channel (and the console).
@@ -209,6 +210,8 @@ const mapView = new StabilityMapView((m) => post(m as unknown as FromWebview), t
 inspectorCard.after(mapView.root);
 const lrFindView = new LrFindView((m) => post(m as unknown as FromWebview), theme);
 mapView.root.after(lrFindView.root);
+const tuneView = new TuneView((m) => post(m as unknown as FromWebview), theme);
+lrFindView.root.after(tuneView.root);
 const mapModel = () => ({ config: model.config, optimizers: model.optimizers, labelOf: (id: string) => model.runs.get(id)?.label ?? model.config.runs.find((r) => r.id === id)?.optimizer ?? id });
 app.append(toolbar.root, picker.root, scrub, grid);
 
@@ -229,7 +232,7 @@ const charts = new Charts(
 // Test/diagnostic hook: lets end-to-end tests read the charts' data (Chart.getChart(canvas).data).
 Object.defineProperty(window, '__optimizerDiagnostics', {
   value: Object.freeze({
-    Chart, chart: (id: string) => (id === 'stabilityMap' ? mapView.chart ?? undefined : charts.get(id)), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
+    Chart, chart: (id: string) => ({ stabilityMap: mapView.chart, lrFind: lrFindView.chart, sensitivity: tuneView.chart } as Record<string, unknown>)[id] ?? charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
     /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
     form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
     hover: () => cursor.hover,
@@ -244,6 +247,9 @@ Object.defineProperty(window, '__optimizerDiagnostics', {
     lrFind: () => lrFindView.snapshot(),
     lrFindStart: () => lrFindView.start(),
     lrFindUse: (key: 'steepest' | 'valley' | 'minOver10') => lrFindView.use(key),
+    /** Tuned comparison (webview/views/tune.ts): the last answer; start with an objective. */
+    tune: () => tuneView.snapshot(),
+    tuneStart: (objective?: string) => tuneView.start(objective),
     /** Points the step inspector at a run (null: the first) and a parameter, as its pickers do. */
     inspect: (runId: string | null, param: number) => {
       inspector.runId = runId;
@@ -437,6 +443,7 @@ function render(cause: string, t0 = performance.now()): void {
   picker.update(model);
   mapView.update(mapModel());
   lrFindView.update({ ...mapModel(), activeRun: ui.activeRun });
+  tuneView.update(model.config);
   updateScrubber();
   updateCards();
   renderCardControls();
@@ -721,7 +728,7 @@ window.addEventListener('error', (e) => post({ type: 'webview/didError', message
 // #region Messages
 
 function onMessage(msg: ToWebview): void {
-  if (mapView.onMessage(msg) || lrFindView.onMessage(msg)) return;
+  if (mapView.onMessage(msg) || lrFindView.onMessage(msg) || tuneView.onMessage(msg)) return;
   const t0 = performance.now();
   perf.messages.push({ type: msg.type, at: t0 });
   if (perf.messages.length > 100) perf.messages.shift();

@@ -26,6 +26,8 @@ import type { RunnerPool } from '../../runner/pool';
 import { StabilityMap } from './sweepSession';
 import { parseLrFindFromWebview, type LrFindToWebview } from '../../protocol/lrFindMessages';
 import { LrFinder } from './lrFindSession';
+import { parseTuneFromWebview, type TuneToWebview } from '../../protocol/tuneMessages';
+import { LrTuner } from './tuneSession';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -50,6 +52,8 @@ export class DiagnosticsPanel extends Disposable {
   readonly map: StabilityMap | null;
   /** "Find a learning rate" (lrFindSession.ts), when the host has a runner pool. */
   readonly lrFinder: LrFinder | null;
+  /** "Tune learning rates first" (tuneSession.ts), when the host has a runner pool. */
+  readonly tuner: LrTuner | null;
   private ready = false;
   private pendingReveal: ViewSection | null = null;
   private links: AxisLinks | null = null;
@@ -121,6 +125,16 @@ export class DiagnosticsPanel extends Disposable {
     this.lrFinder = pool
       ? new LrFinder({ post: (m) => this.post(m), config: () => this.session.config, labels: () => this.session.labels(), trusted: () => deps.trusted(), pool: () => pool() })
       : null;
+    this.tuner = pool
+      ? new LrTuner({
+          post: (m) => this.post(m), config: () => this.session.config, loss: () => this.session.loss, labels: () => this.session.labels(),
+          trusted: () => deps.trusted(), pool: () => pool(),
+          run: (config) => {
+            this.session.notice = null;
+            void this.run(config);
+          },
+        })
+      : null;
     panel.iconPath = {
       light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
       dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
@@ -142,6 +156,7 @@ export class DiagnosticsPanel extends Disposable {
     this.session.dispose();
     this.map?.dispose();
     this.lrFinder?.dispose();
+    this.tuner?.dispose();
     for (const c of this.captures.values()) {
       clearTimeout(c.timer);
       c.reject(new Error('panel closed'));
@@ -169,7 +184,7 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
-  post(msg: ToWebview | MapToWebview | LrFindToWebview): void {
+  post(msg: ToWebview | MapToWebview | LrFindToWebview | TuneToWebview): void {
     if (this.isDisposed || !this.ready) return;
     // every Float64Array of the message in one buffer (the transport loses buffers past a few hundred)
     void this.panel.webview.postMessage(packFloat64Arrays(msg)).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
@@ -223,7 +238,7 @@ export class DiagnosticsPanel extends Disposable {
 
   /** Tests: feed a message as if the webview had posted it (same validation). Returns whether it was accepted. */
   receiveForTesting(raw: unknown): boolean {
-    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined || parseLrFindFromWebview(raw) !== undefined;
+    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined || parseLrFindFromWebview(raw) !== undefined || parseTuneFromWebview(raw) !== undefined;
     this.onMessage(raw);
     return ok;
   }
@@ -231,6 +246,13 @@ export class DiagnosticsPanel extends Disposable {
   private onMessage(raw: unknown): void {
     const map = parseMapFromWebview(raw);
     if (map) return this.handleMap(map);
+    const tune = parseTuneFromWebview(raw);
+    if (tune) {
+      if (!this.tuner) return this.deps.log('ignored a tune request: this host has no runner pool');
+      if (tune.type === 'tune/stop') return this.tuner.stop();
+      void this.tuner.start(tune.seq, tune.objective);
+      return;
+    }
     const lrFind = parseLrFindFromWebview(raw);
     if (lrFind) {
       if (!this.lrFinder) return this.deps.log('ignored an lr-find request: this host has no runner pool');
