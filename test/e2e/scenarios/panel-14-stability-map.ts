@@ -1,4 +1,4 @@
-// Stability map (issue 12 §2): Canyon + SGD, the map card's defaults (lr 1e-4…1 log × momentum 0…0.99 lin,
+// Stability map (issue 12 §2), then Find a learning rate (§4) and the tuned comparison (§3): Canyon + SGD, the map card's defaults (lr 1e-4…1 log × momentum 0…0.99 lin,
 // 48 × 48) started with its Map button. The cells stream in (several batches), and the picture is Distill's
 // "Why Momentum Really Works" region for a quadratic: heavy-ball momentum on f = x² + 10y² (λ_max = 20)
 // is stable exactly for lr < 2(1 + β)/λ_max = 0.1(1 + β), so the diverged/diverging edge moves right as β
@@ -92,6 +92,49 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await waitInWebview(frame, `(() => { const r = window.__optimizerDiagnostics.stabilityMap().rendered; return r && r.marker && r.marker[0] === ${lrs[i]} && r.marker[1] === ${betas[j]}; })()`, 10_000);
   await view.frame.locator('#card-stabilityMap').scrollIntoViewIfNeeded();
   await webviewScreenshot(ctx, view, 'opened');
+
+  // Find a learning rate: the button runs the range test; the curve against lr (log x) with three
+  // suggestions; "Use valley" sets the run's lr and re-runs.
+  await view.frame.locator('#card-lrFind').scrollIntoViewIfNeeded();
+  await view.frame.locator('#lrfind-start').click();
+  await waitInWebview(frame, `(() => { const f = window.__optimizerDiagnostics.lrFind(); return f && f.phase === 'done' && f.buttons.length >= 2; })()`, 60_000);
+  const lf = JSON.parse((await frame.evaluate(`JSON.stringify(window.__optimizerDiagnostics.lrFind())`)) as string) as { lr: number[]; stop: string; steepest: { lr: number } | null; valley: { lr: number } | null; minOver10: { lr: number } | null; buttons: string[]; message: string };
+  ctx.log(`lr-find: ${lf.message}; buttons ${JSON.stringify(lf.buttons)}`);
+  ctx.assert.strictEqual(lf.stop, 'diverged');
+  ctx.assert.ok(lf.lr[lf.lr.length - 1]! > 0.1, 'GD on the canyon stops past 2/λ = 0.1');
+  const lfAxes = JSON.parse((await frame.evaluate(`JSON.stringify((() => { const c = window.__optimizerDiagnostics.chart('lrFind'); return [c.options.scales.x.type, c.data.datasets.map((d) => d.label + ':' + d.data.length)]; })())`)) as string) as [string, string[]];
+  ctx.assert.strictEqual(lfAxes[0], 'logarithmic');
+  ctx.assert.ok(lfAxes[1].filter((l) => /^(steepest|valley|minimum)/.test(l) && l.endsWith(':1')).length >= 2, `suggestions marked: ${lfAxes[1].join(', ')}`);
+  await view.frame.locator('#card-lrFind').scrollIntoViewIfNeeded();
+  await webviewScreenshot(ctx, view, 'lr-find');
+  const before2 = (await frame.evaluate(`window.__optimizerDiagnostics.model().status.requestId`)) as string;
+  await view.frame.locator('#lrfind-use-valley').click();
+  await waitInWebview(frame, `(() => { const m = window.__optimizerDiagnostics.model(); return m.status.phase === 'done' && m.status.requestId !== ${JSON.stringify(before2)} && m.config.runs[0].hyperparameters.lr === ${lf.valley!.lr}; })()`, 30_000);
+  ctx.log(`used valley: the run's lr is ${lf.valley!.lr}`);
+
+  // Compare: Adam added (the toolbar's "+ Add to comparison"), then tune learning rates first (fair comparison).
+  await frame.evaluate(`(() => { const d = document.getElementById('add-optimizer'); d.value = 'adam'; d.dispatchEvent(new Event('change')); })()`);
+  await waitInWebview(frame, `(() => { const m = window.__optimizerDiagnostics.model(); return m.status.phase === 'done' && m.orderedRuns().length === 2; })()`, 30_000);
+  await view.frame.locator('#card-tune').scrollIntoViewIfNeeded();
+  await view.frame.locator('#tune-start').click();
+  await waitInWebview(frame, `(() => { const t = window.__optimizerDiagnostics.tune(); return t && t.phase === 'done'; })()`, 120_000);
+  const tn = JSON.parse((await frame.evaluate(`JSON.stringify(window.__optimizerDiagnostics.tune())`)) as string) as { runs: { label: string; tunedLr: number; lr: number[]; objective: (number | null)[] }[]; table: string; budget: { runsPerOptimizer: number } };
+  ctx.log(`tuned: ${tn.runs.map((r) => `${r.label} lr ${r.tunedLr} (${r.lr.length} runs)`).join('; ')}; table: ${tn.table}`);
+  ctx.assert.strictEqual(tn.runs.length, 2);
+  ctx.assert.ok(tn.runs.every((r) => r.lr.length === 31), 'the same budget for both');
+  // (the run is heavy-ball momentum now, from the clicked cell: no closed form; GD's 1/11 is the unit test's)
+  for (const r of tn.runs) {
+    const finite = r.objective.map((v, k) => [v, r.lr[k]!] as const).filter(([v]) => v !== null) as (readonly [number, number])[];
+    const best = finite.reduce((a, b) => (b[0] < a[0] ? b : a));
+    ctx.assert.strictEqual(r.tunedLr, best[1], `${r.label}: the tuned lr is the best point of its sensitivity curve`);
+  }
+  ctx.assert.match(tn.table, /Budget per optimizer: 19 grid runs \(1e-5…10, three per decade\) \+ 12 golden-section runs = 31 runs of 500 steps/);
+  await waitInWebview(frame, `(() => { const m = window.__optimizerDiagnostics.model(); return m.status.phase === 'done' && m.config.runs[0].hyperparameters.lr === ${tn.runs[0]!.tunedLr} && m.config.runs[1].hyperparameters.lr === ${tn.runs[1]!.tunedLr}; })()`, 30_000);
+  const sens = JSON.parse((await frame.evaluate(`JSON.stringify((() => { const c = window.__optimizerDiagnostics.chart('sensitivity'); return [c.options.scales.x.type, c.data.datasets.map((d) => d.label + ':' + d.data.length)]; })())`)) as string) as [string, string[]];
+  ctx.assert.strictEqual(sens[0], 'logarithmic');
+  ctx.assert.ok(sens[1].some((l) => /tuned lr .*:1$/.test(l)), `tuned point marked: ${sens[1].join(', ')}`);
+  await view.frame.locator('#card-tune').scrollIntoViewIfNeeded();
+  await webviewScreenshot(ctx, view, 'tuned');
 
   // A narrow column: the card wraps its form, the map keeps its axes.
   const size = ctx.page.viewportSize();
