@@ -7,7 +7,7 @@ import type { SessionConfig } from '../../src/protocol/messages';
 import { formatNumber } from '../../src/protocol/format';
 import { LR_FIND_DEFAULTS, type LrFindFinished, type LrFindFromWebview, type LrFindToWebview } from '../../src/protocol/lrFindMessages';
 import { Chart } from '../charts/registerChartJs';
-import { readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
+import { logTickLabel, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, textField, type ValueElement } from '../ui/toolkit';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
@@ -189,8 +189,8 @@ export class LrFindView {
         interaction: { mode: 'nearest', intersect: false },
         plugins: { legend: { display: true, labels: { usePointStyle: true, boxWidth: 10 } } },
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'lr (log)', color: t.muted }, ticks: { maxRotation: 0, autoSkipPadding: 10, callback: (v) => formatNumber(Number(v), 2) }, grid: { color: t.grid } },
-          y: { type: positive ? 'logarithmic' : 'linear', title: { display: true, text: positive ? 'loss (log)' : 'loss', color: t.muted }, ticks: { callback: (v) => formatNumber(Number(v), 3) }, grid: { color: t.grid } },
+          x: { type: 'logarithmic', title: { display: true, text: 'lr (log)', color: t.muted }, ticks: { maxRotation: 0, autoSkipPadding: 10, callback: logTickLabel((v) => formatNumber(v, 2)) }, grid: { color: t.grid } },
+          y: { type: positive ? 'logarithmic' : 'linear', title: { display: true, text: positive ? 'loss (log)' : 'loss', color: t.muted }, ticks: { callback: positive ? logTickLabel((v) => formatNumber(v, 3)) : (v) => formatNumber(Number(v), 3) }, grid: { color: t.grid } },
         },
       },
     };

@@ -8,7 +8,7 @@ import type { OptimizerSchema, SessionConfig } from '../../src/protocol/messages
 import { formatNumber } from '../../src/protocol/format';
 import { MAX_MAP_CELLS, OUTCOMES, defaultMapAxes, type MapAxis, type MapFromWebview, type MapStarted, type MapToWebview, type MapRenderSummary } from '../../src/protocol/sweepMessages';
 import { Chart } from '../charts/registerChartJs';
-import { parseColor, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
+import { logTickLabel, parseColor, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, dropdown, textField, type ValueElement } from '../ui/toolkit';
 
 /** Theme series slot of each outcome (converged green, oscillating yellow, slow blue, diverging orange, diverged red). */
@@ -411,7 +411,7 @@ export class StabilityMapView {
     let hi = -Infinity;
     for (let k = 0; k < d.start.total; k++) {
       const o = d.outcome[k]!;
-      if (Number.isNaN(o) || o === 4 || o < 0 || !Number.isFinite(d.finalLoss[k]!)) continue;
+      if (Number.isNaN(o) || o > 2 || o < 0 || !Number.isFinite(d.finalLoss[k]!)) continue; // converged, oscillating, slow
       const v = excess(k);
       if (v < lo) lo = v;
       if (v > hi) hi = v;
@@ -432,7 +432,7 @@ export class StabilityMapView {
         }
         const rgb = code >= 0 ? palette[code]! : errorRgb;
         let a = 0.9;
-        if (code >= 0 && code !== 4 && Number.isFinite(d.finalLoss[k]!) && hi > lo) a = 1 - 0.72 * Math.max(0, (excess(k) - lo) / (hi - lo));
+        if (code >= 0 && code <= 2 && Number.isFinite(d.finalLoss[k]!) && hi > lo) a = 1 - 0.72 * Math.max(0, (excess(k) - lo) / (hi - lo));
         img.data[o] = br + (rgb[0] - br) * a;
         img.data[o + 1] = bg + (rgb[1] - bg) * a;
         img.data[o + 2] = bb + (rgb[2] - bb) * a;
@@ -509,14 +509,14 @@ export class StabilityMapView {
           x: {
             type: a0.scale === 'log' ? 'logarithmic' : 'linear', min: e0[0]!, max: e0[e0.length - 1]!,
             title: { display: true, text: `${a0.name} (${a0.scale})`, color: t.muted },
-            ticks: { maxRotation: 0, autoSkipPadding: 10, includeBounds: false, callback: tick },
+            ticks: { maxRotation: 0, autoSkipPadding: 10, includeBounds: false, callback: a0.scale === 'log' ? logTickLabel(tick) : tick },
             grid: { display: false },
           },
           y: a1 && e1
             ? {
                 type: a1.scale === 'log' ? 'logarithmic' : 'linear', min: e1[0]!, max: e1[e1.length - 1]!,
                 title: { display: true, text: `${a1.name} (${a1.scale})`, color: t.muted },
-                ticks: { includeBounds: false, callback: tick }, grid: { display: false },
+                ticks: { includeBounds: false, callback: a1.scale === 'log' ? logTickLabel(tick) : tick }, grid: { display: false },
               }
             : { type: 'linear', min: 0, max: 1, ticks: { display: false }, grid: { display: false }, title: { display: false } },
         },

@@ -9,7 +9,7 @@ import { formatNumber } from '../../src/protocol/format';
 import { OBJECTIVES, type TuneFinished, type TuneFromWebview, type TuneToWebview } from '../../src/protocol/tuneMessages';
 import { styleIndex } from '../charts/charts';
 import { Chart } from '../charts/registerChartJs';
-import { DASHES, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
+import { DASHES, logTickLabel, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, dropdown, type ValueElement } from '../ui/toolkit';
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
@@ -30,6 +30,7 @@ export class TuneView {
   chart: ChartT | null = null;
   private theme: Theme;
   private last: TuneFinished | null = null;
+  private clipped = false;
   private seq = 0;
   private config: SessionConfig | null = null;
   private readonly objective: ValueElement;
@@ -158,6 +159,15 @@ export class TuneView {
       });
     });
     const ytitle = OBJECTIVE_LABEL[m.objective]!;
+    // A blown-up but finite run (1e267) would flatten every curve: the log axis ends 100× above the worst
+    // objective of each curve's smallest lr (a run that barely moved); points above it are cut off.
+    let yMax: number | undefined;
+    if (positive) {
+      const ref = Math.max(...m.runs.map((r) => (Number.isFinite(r.objective[0]!) ? r.objective[0]! : 0)));
+      const top = Math.max(...m.runs.flatMap((r) => Array.from(r.objective).filter((v) => Number.isFinite(v))));
+      if (ref > 0 && top > ref * 100) yMax = ref * 100;
+    }
+    this.clipped = yMax !== undefined;
     const config: ChartConfiguration<'line'> = {
       type: 'line',
       data: { datasets },
@@ -166,14 +176,18 @@ export class TuneView {
         interaction: { mode: 'nearest', intersect: false },
         plugins: { legend: { display: true, labels: { usePointStyle: true, boxWidth: 10 } } },
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'lr (log)', color: t.muted }, ticks: { maxRotation: 0, autoSkipPadding: 10, callback: (v) => formatNumber(Number(v), 2) }, grid: { color: t.grid } },
-          y: { type: positive ? 'logarithmic' : 'linear', title: { display: true, text: positive ? `${ytitle} (log)` : ytitle, color: t.muted }, ticks: { callback: (v) => formatNumber(Number(v), 3) }, grid: { color: t.grid } },
+          x: { type: 'logarithmic', title: { display: true, text: 'lr (log)', color: t.muted }, ticks: { maxRotation: 0, autoSkipPadding: 10, callback: logTickLabel((v) => formatNumber(v, 2)) }, grid: { color: t.grid } },
+          y: {
+            type: positive ? 'logarithmic' : 'linear', title: { display: true, text: positive ? `${ytitle} (log)` : ytitle, color: t.muted },
+            ...(yMax !== undefined ? { max: yMax } : {}),
+            ticks: { callback: positive ? logTickLabel((v) => formatNumber(v, 3)) : (v) => formatNumber(Number(v), 3) }, grid: { color: t.grid },
+          },
         },
       },
     };
     this.chart = new Chart(this.canvas, config) as unknown as ChartT;
     const table = el('table', 'step-table');
-    const cap = el('caption', 'tune-budget', `Budget per optimizer: ${m.budget.grid} grid runs (${m.budget.gridText}) + ${m.budget.golden} golden-section runs = ${m.budget.runsPerOptimizer} runs of ${m.steps} steps; objective: ${ytitle}.`);
+    const cap = el('caption', 'tune-budget', `Budget per optimizer: ${m.budget.grid} grid runs (${m.budget.gridText}) + ${m.budget.golden} golden-section runs = ${m.budget.runsPerOptimizer} runs of ${m.steps} steps; objective: ${ytitle}.${this.clipped ? ' The chart cuts off objectives more than 100× above the smallest lr\'s (runs blowing up); not drawn: diverged lrs.' : ' Not drawn: diverged lrs.'}`);
     const thead = el('thead');
     const hr = el('tr');
     for (const h of ['run', 'tuned lr', ytitle, 'runs']) hr.append(el('th', undefined, h));
