@@ -184,7 +184,7 @@ export class StabilityMap {
     const progressTimer = this.host.progress
       ? setTimeout(() => {
           if (isCurrent()) progress = this.host.progress!(`Stability map: ${total} runs × ${config.steps} steps`, () => abort.abort());
-        }, 600)
+        }, 2000) // the card shows progress; the notification is for maps that take a while
       : undefined;
     // The outbox: finished cells not yet posted.
     let out: { k: number; s: CellSummary; error: boolean }[] = [];
