@@ -9,13 +9,8 @@ import { LR_FIND_DEFAULTS, type LrFindFinished, type LrFindFromWebview, type LrF
 import { Chart } from '../charts/registerChartJs';
 import { logTickLabel, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, textField, type ValueElement } from '../ui/toolkit';
+import { el } from './dom';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 const SUGGESTIONS = [
   { key: 'steepest', label: 'steepest', title: 'Steepest descent of the smoothed loss against log lr, after a 10 % burn-in', style: 'triangle' },

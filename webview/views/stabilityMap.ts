@@ -10,6 +10,7 @@ import { MAX_MAP_CELLS, OUTCOMES, defaultMapAxes, type MapAxis, type MapFromWebv
 import { Chart } from '../charts/registerChartJs';
 import { logTickLabel, parseColor, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, dropdown, textField, type ValueElement } from '../ui/toolkit';
+import { el } from './dom';
 
 /** Theme series slot of each outcome (converged green, oscillating yellow, slow blue, diverging orange, diverged red). */
 const OUTCOME_SLOT: Readonly<Record<string, number>> = { converged: 2, oscillating: 3, slow: 0, diverging: 5, diverged: 1 };
@@ -38,12 +39,6 @@ interface MapData {
   dirty: boolean;
 }
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 function edgesOf(values: Float64Array, scale: 'log' | 'lin'): Float64Array {
   const n = values.length;

@@ -11,13 +11,8 @@ import { styleIndex } from '../charts/charts';
 import { Chart } from '../charts/registerChartJs';
 import { DASHES, logTickLabel, readTheme, watchTheme, withAlpha, type Theme } from '../charts/theme';
 import { button, dropdown, type ValueElement } from '../ui/toolkit';
+import { el } from './dom';
 
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
 
 const OBJECTIVE_LABEL: Record<string, string> = {
   'final-loss': 'final loss',
