@@ -2,7 +2,7 @@
 // drew (`webview/didRender`: series, points, ranges, paint time) and keeps UI state in setState.
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
-import type { ChartSummary, ExportFormat, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
+import type { ChartSummary, ExportFormat, FromWebview, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
 import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
 import { cursor } from './charts/plugins';
 import { Chart, registerChartJs } from './charts/registerChartJs';
@@ -13,6 +13,9 @@ import { StepInspector } from './ui/stepInspector';
 import { renderStepTable } from './ui/stepTable';
 import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
 import { Toolbar } from './ui/toolbar';
+import { StabilityMapView } from './views/stabilityMap';
+import { LrFindView } from './views/lrFind';
+import { TuneView } from './views/tune';
 import { getState, post, setState, type UiState } from './vscodeApi';
 
 // Any CSP violation is a bug: report it to the host's output channel (and the console).
@@ -203,6 +206,13 @@ inspectorCard.id = 'card-stepInspector';
   inspectorCard.append(head, inspector.body);
 }
 valuesCard.after(inspectorCard);
+const mapView = new StabilityMapView((m) => post(m as unknown as FromWebview), theme);
+inspectorCard.after(mapView.root);
+const lrFindView = new LrFindView((m) => post(m as unknown as FromWebview), theme);
+mapView.root.after(lrFindView.root);
+const tuneView = new TuneView((m) => post(m as unknown as FromWebview), theme);
+lrFindView.root.after(tuneView.root);
+const mapModel = () => ({ config: model.config, optimizers: model.optimizers, labelOf: (id: string) => model.runs.get(id)?.label ?? model.config.runs.find((r) => r.id === id)?.optimizer ?? id });
 app.append(toolbar.root, picker.root, scrub, grid);
 
 const charts = new Charts(
@@ -222,12 +232,24 @@ const charts = new Charts(
 // Test/diagnostic hook: lets end-to-end tests read the charts' data (Chart.getChart(canvas).data).
 Object.defineProperty(window, '__optimizerDiagnostics', {
   value: Object.freeze({
-    Chart, chart: (id: string) => charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
+    Chart, chart: (id: string) => ({ stabilityMap: mapView.chart, lrFind: lrFindView.chart, sensitivity: tuneView.chart } as Record<string, unknown>)[id] ?? charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
     /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
     form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
     hover: () => cursor.hover,
     /** The step inspector's last answer from the host (StepInspection) and what it asked for. */
     inspector: () => ({ inspection: inspector.last, runId: inspector.runId, param: inspector.param }),
+    /** The stability map (webview/views/stabilityMap.ts): its data, start (axes or the form's), hover and open a cell. */
+    stabilityMap: () => mapView.snapshot(),
+    mapStart: (axes?: Parameters<StabilityMapView['start']>[0]) => mapView.start(axes),
+    mapHover: (k: number) => mapView.hoverForTesting(k),
+    mapOpen: (k: number) => mapView.open(k),
+    /** Find a learning rate (webview/views/lrFind.ts): the last answer and its buttons; start; use a suggestion. */
+    lrFind: () => lrFindView.snapshot(),
+    lrFindStart: () => lrFindView.start(),
+    lrFindUse: (key: 'steepest' | 'valley' | 'minOver10') => lrFindView.use(key),
+    /** Tuned comparison (webview/views/tune.ts): the last answer; start with an objective. */
+    tune: () => tuneView.snapshot(),
+    tuneStart: (objective?: string) => tuneView.start(objective),
     /** Points the step inspector at a run (null: the first) and a parameter, as its pickers do. */
     inspect: (runId: string | null, param: number) => {
       inspector.runId = runId;
@@ -419,6 +441,9 @@ function render(cause: string, t0 = performance.now()): void {
   const tStart = performance.now();
   toolbar.update(model);
   picker.update(model);
+  mapView.update(mapModel());
+  lrFindView.update({ ...mapModel(), activeRun: ui.activeRun });
+  tuneView.update(model.config);
   updateScrubber();
   updateCards();
   renderCardControls();
@@ -703,6 +728,7 @@ window.addEventListener('error', (e) => post({ type: 'webview/didError', message
 // #region Messages
 
 function onMessage(msg: ToWebview): void {
+  if (mapView.onMessage(msg) || lrFindView.onMessage(msg) || tuneView.onMessage(msg)) return;
   const t0 = performance.now();
   perf.messages.push({ type: msg.type, at: t0 });
   if (perf.messages.length > 100) perf.messages.shift();

@@ -12,6 +12,9 @@ import { ExtensionLog, type LogEntry } from './log';
 import { PanelManager } from './panel/panelManager';
 import { LossProblems } from './problems';
 import { RunnerHost } from './run/runnerHost';
+import { PoolHost } from './run/poolHost';
+import type { CellSummary } from '../core/sweep';
+import type { MapRenderSummary } from '../protocol/sweepMessages';
 import { readSettings, SECTION } from './settings';
 
 export interface PanelTestInfo {
@@ -28,6 +31,24 @@ export interface PanelTestInfo {
   /** Run ids with a recording. */
   readonly runs: string[];
   readonly renderCount: number;
+  /** Final loss of each recording (config order), bit for bit. */
+  readonly finalLosses: number[];
+  /** The stability map's state (src/host/panel/sweepSession.ts), or null before the first map. */
+  readonly map: MapTestInfo | null;
+}
+
+export interface MapTestInfo {
+  readonly mapId: string;
+  readonly runId: string;
+  readonly phase: string;
+  readonly message: string;
+  readonly done: number;
+  readonly total: number;
+  readonly batches: number;
+  readonly kernel: string;
+  readonly values: number[][];
+  readonly summaries: (CellSummary | null)[];
+  readonly lastRender: MapRenderSummary | null;
 }
 
 /** Test-only API (returned from activate): lets integration tests observe panels and webview renders. */
@@ -75,9 +96,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     pythonFor: async (file) => (await pythonInterpreter(vscode.Uri.file(file))).path,
   });
   const problems = new LossProblems();
+  const pool = new PoolHost({
+    workerPath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath,
+    settings: () => {
+      const s = readSettings();
+      return { workers: s.workers, timeoutMs: s.workerTimeoutMs, memoryLimitMb: s.memoryLimitMb, trusted: trusted() };
+    },
+    log: (line) => log.info(line),
+  });
   const manager = new PanelManager({
     extensionUri: context.extensionUri,
     runners,
+    pool,
     problems,
     log,
     trusted,
@@ -105,6 +135,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(
     output,
     runners,
+    pool,
     problems,
     manager,
     ...registerCommands({ manager, trusted, logError: (m) => log.error(m) }),
@@ -135,6 +166,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         loss: p.session.loss,
         runs: p.session.runs.map((r) => r.runId),
         renderCount: p.renderCount,
+        finalLosses: p.session.runs.map((r) => r.loss[Math.min(r.stepsCompleted, r.loss.length - 1)]!),
+        map: ((s) => (s ? { mapId: s.mapId, runId: s.runId, phase: s.phase, message: s.message, done: s.done, total: s.hyperparameters.length, batches: s.batches, kernel: s.kernel, values: s.values.map((v) => [...v]), summaries: s.summaries, lastRender: s.lastRender } : null))(p.map?.state),
       })),
     lastRender: (panelId) => (panelId ? manager.get(panelId) : manager.current())?.lastRender,
     waitForRender: (panelId, accept = () => true, timeoutMs = 30_000) =>

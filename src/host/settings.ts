@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { OptimizerName } from '../core/types';
 import { DEFAULT_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, MIN_MEMORY_BUDGET_MB } from '../protocol/memoryBudget';
 import { isOptimizerName, type PanelSettings } from '../protocol/messages';
+import { MAX_WORKERS } from '../runner/pool';
 
 export const SECTION = 'optimizerDiagnostics';
 
@@ -18,6 +19,8 @@ export interface Settings {
   readonly liveUpdate: boolean;
   /** One memory budget (MB) for the recordings of all open panels; longer runs are downsampled. */
   readonly memoryBudgetMb: number;
+  /** Workers of the runner pool that stability maps fan out over (0: the core count). */
+  readonly workers: number;
 }
 
 export const DEFAULTS: Settings = Object.freeze({
@@ -29,6 +32,7 @@ export const DEFAULTS: Settings = Object.freeze({
   decimationThreshold: 1000,
   liveUpdate: true,
   memoryBudgetMb: DEFAULT_MEMORY_BUDGET_MB,
+  workers: 0,
 });
 
 /** Live re-runs only below this much work (steps × runs × parameters): "small problems". */
@@ -49,6 +53,7 @@ export function readSettings(): Settings {
     decimationThreshold: clampInt(c.get('chart.decimationThreshold'), 0, 100_000, DEFAULTS.decimationThreshold),
     liveUpdate: c.get<boolean>('liveUpdate') ?? DEFAULTS.liveUpdate,
     memoryBudgetMb: clampInt(c.get('memoryBudgetMb'), MIN_MEMORY_BUDGET_MB, MAX_MEMORY_BUDGET_MB, DEFAULTS.memoryBudgetMb),
+    workers: clampInt(c.get('workers'), 0, MAX_WORKERS, DEFAULTS.workers),
   };
 }
 

@@ -118,3 +118,16 @@ export function watchTheme(onChange: () => void): void {
   obs.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-kind'] });
   obs.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 }
+
+/**
+ * Tick labels of a logarithmic axis that stay readable in a narrow column: over more than two decades only the
+ * powers of ten are labelled (Chart.js labels 1, 2, 5 of every decade, which collide), else every tick.
+ */
+export function logTickLabel(format: (v: number) => string): (this: { min: number; max: number }, v: number | string) => string {
+  return function (this: { min: number; max: number }, v: number | string): string {
+    const x = Number(v);
+    const span = Math.log10(this.max / this.min);
+    if (span > 2 && Math.abs(Math.log10(x) - Math.round(Math.log10(x))) > 1e-9) return '';
+    return format(x);
+  };
+}

@@ -21,6 +21,13 @@ import { Disposable } from '../util/dispose';
 import { panelHtml, webviewOptions } from './html';
 import { Session, type SessionHost } from './session';
 import { configProblems, schedulePreviews } from './validate';
+import { parseMapFromWebview, type MapFromWebview, type MapToWebview } from '../../protocol/sweepMessages';
+import type { RunnerPool } from '../../runner/pool';
+import { StabilityMap } from './sweepSession';
+import { parseLrFindFromWebview, type LrFindToWebview } from '../../protocol/lrFindMessages';
+import { LrFinder } from './lrFindSession';
+import { parseTuneFromWebview, type TuneToWebview } from '../../protocol/tuneMessages';
+import { LrTuner } from './tuneSession';
 
 export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'links'> {
   readonly extensionUri: vscode.Uri;
@@ -33,12 +40,20 @@ export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'lin
   exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
   didUpdate(panel: DiagnosticsPanel): void;
   didFocus(panel: DiagnosticsPanel): void;
+  /** The runner pool of the stability map (optimizerDiagnostics.workers workers). */
+  pool?(): RunnerPool;
 }
 
 export class DiagnosticsPanel extends Disposable {
   static readonly viewType = 'optimizerDiagnostics.panel';
 
   readonly session: Session;
+  /** The stability map (sweepSession.ts), when the host has a runner pool. */
+  readonly map: StabilityMap | null;
+  /** "Find a learning rate" (lrFindSession.ts), when the host has a runner pool. */
+  readonly lrFinder: LrFinder | null;
+  /** "Tune learning rates first" (tuneSession.ts), when the host has a runner pool. */
+  readonly tuner: LrTuner | null;
   private ready = false;
   private pendingReveal: ViewSection | null = null;
   private links: AxisLinks | null = null;
@@ -90,6 +105,36 @@ export class DiagnosticsPanel extends Disposable {
         deps.didUpdate(this);
       },
     });
+    const pool = deps.pool;
+    this.map = pool
+      ? new StabilityMap({
+          post: (m) => this.post(m),
+          config: () => this.session.config,
+          loss: () => this.session.loss,
+          labels: () => this.session.labels(),
+          trusted: () => deps.trusted(),
+          pool: () => pool(),
+          run: (config) => {
+            this.session.notice = null;
+            void this.run(config);
+          },
+          ...(deps.progress ? { progress: deps.progress } : {}),
+          log: deps.log,
+        })
+      : null;
+    this.lrFinder = pool
+      ? new LrFinder({ post: (m) => this.post(m), config: () => this.session.config, labels: () => this.session.labels(), trusted: () => deps.trusted(), pool: () => pool() })
+      : null;
+    this.tuner = pool
+      ? new LrTuner({
+          post: (m) => this.post(m), config: () => this.session.config, loss: () => this.session.loss, labels: () => this.session.labels(),
+          trusted: () => deps.trusted(), pool: () => pool(),
+          run: (config) => {
+            this.session.notice = null;
+            void this.run(config);
+          },
+        })
+      : null;
     panel.iconPath = {
       light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
       dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
@@ -109,6 +154,9 @@ export class DiagnosticsPanel extends Disposable {
   override dispose(): void {
     if (this.isDisposed) return;
     this.session.dispose();
+    this.map?.dispose();
+    this.lrFinder?.dispose();
+    this.tuner?.dispose();
     for (const c of this.captures.values()) {
       clearTimeout(c.timer);
       c.reject(new Error('panel closed'));
@@ -136,7 +184,7 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Posts when the webview is ready; otherwise drops it (the next snapshot covers it). */
-  post(msg: ToWebview): void {
+  post(msg: ToWebview | MapToWebview | LrFindToWebview | TuneToWebview): void {
     if (this.isDisposed || !this.ready) return;
     // every Float64Array of the message in one buffer (the transport loses buffers past a few hundred)
     void this.panel.webview.postMessage(packFloat64Arrays(msg)).then(undefined, (e: unknown) => this.deps.log(`postMessage failed: ${String(e)}`));
@@ -190,12 +238,28 @@ export class DiagnosticsPanel extends Disposable {
 
   /** Tests: feed a message as if the webview had posted it (same validation). Returns whether it was accepted. */
   receiveForTesting(raw: unknown): boolean {
-    const ok = parseFromWebview(raw) !== undefined;
+    const ok = parseFromWebview(raw) !== undefined || parseMapFromWebview(raw) !== undefined || parseLrFindFromWebview(raw) !== undefined || parseTuneFromWebview(raw) !== undefined;
     this.onMessage(raw);
     return ok;
   }
 
   private onMessage(raw: unknown): void {
+    const map = parseMapFromWebview(raw);
+    if (map) return this.handleMap(map);
+    const tune = parseTuneFromWebview(raw);
+    if (tune) {
+      if (!this.tuner) return this.deps.log('ignored a tune request: this host has no runner pool');
+      if (tune.type === 'tune/stop') return this.tuner.stop();
+      void this.tuner.start(tune.seq, tune.objective);
+      return;
+    }
+    const lrFind = parseLrFindFromWebview(raw);
+    if (lrFind) {
+      if (!this.lrFinder) return this.deps.log('ignored an lr-find request: this host has no runner pool');
+      if (lrFind.type === 'lrFind/stop') return this.lrFinder.stop();
+      void this.lrFinder.start(lrFind.seq, lrFind.runId, lrFind.min, lrFind.max, lrFind.steps);
+      return;
+    }
     const msg = parseFromWebview(raw);
     if (!msg) {
       this.deps.log(`ignored an invalid message from the webview: ${safeType(raw)}`);
@@ -208,6 +272,28 @@ export class DiagnosticsPanel extends Disposable {
       return;
     }
     this.handle(msg);
+  }
+
+  /** The stability map's requests (src/protocol/sweepMessages.ts). */
+  private handleMap(msg: MapFromWebview): void {
+    if (!this.map) {
+      this.deps.log('ignored a stability map request: this host has no runner pool');
+      return;
+    }
+    switch (msg.type) {
+      case 'map/start':
+        void this.map.start(msg.runId, msg.axes);
+        return;
+      case 'map/stop':
+        this.map.stop();
+        return;
+      case 'map/openCell':
+        if (!this.map.openCell(msg.mapId, msg.index)) this.deps.log(`ignored map/openCell: no cell ${msg.index} of map ${msg.mapId}`);
+        return;
+      case 'map/didRender':
+        this.map.rendered(msg.summary);
+        return;
+    }
   }
 
   private handle(msg: FromWebview): void {

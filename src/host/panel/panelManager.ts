@@ -10,6 +10,7 @@ import { fileLandscape, landscapeFor } from '../landscape';
 import type { ExtensionLog } from '../log';
 import type { LossProblems } from '../problems';
 import type { RunnerHost } from '../run/runnerHost';
+import type { PoolHost } from '../run/poolHost';
 import { MemoryBudget } from '../../protocol/memoryBudget';
 import { DEFAULTS, panelSettings, readSettings } from '../settings';
 import { Disposable } from '../util/dispose';
@@ -19,6 +20,8 @@ import type { ProgressHandle } from './session';
 export interface PanelManagerOptions {
   readonly extensionUri: vscode.Uri;
   readonly runners: RunnerHost;
+  /** The runner pool of the panels' stability maps (src/host/run/poolHost.ts). */
+  readonly pool?: PoolHost;
   readonly problems: LossProblems;
   /** The output channel. */
   readonly log: ExtensionLog;
@@ -78,6 +81,7 @@ export class PanelManager extends Disposable {
         }
       },
       exportRun: (p, format) => opts.exportRun(p, format),
+      ...(opts.pool ? { pool: () => opts.pool!.get() } : {}),
       didUpdate: (p) => this.updateLinks(p),
       didFocus: (p) => {
         this.active = p;
