@@ -573,7 +573,7 @@ class Bridge:
                 if op == OP_DESCRIBE:
                     self.reply_json(self.describe(), status=2)
                     continue
-                idx = bytes(self.view[at + 8 * n:at + 8 * n + 4 * m]) if m > 0 else b''
+                idx = bytearray(self.view[at + 8 * n:at + 8 * n + 4 * m]) if m > 0 else b''  # writable: torch.frombuffer
                 batch = self.batch_of(idx, m)
                 if op == OP_GRID:
                     write(self.grid(self.view[at:at + 8 * n], batch))
