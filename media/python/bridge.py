@@ -13,7 +13,8 @@
 #
 # ops: 1 describe (JSON reply), 2 value+grad (torch autograd), 3 value+grad (the file's grad(p)),
 #      4 value+grad (central differences), 5 value only, 6 values on n/2 (x, y) points (grid; NaN where
-#      loss fails), 7 exit, 8 Hessian-vector product (torch double backward; n = 2·dim: the point, then v).
+#      loss fails), 7 exit, 8 Hessian-vector product (torch double backward; n = 2·dim: the point, then v),
+#      9 timing (the bench, with OD_BRIDGE_TIMING=1: [calls, seconds] spent in loss() + backward() by op 2 since the last op 9).
 # Reply of 2-4: [loss, grad...]; of 5: [loss]; of 6: n/2 values; of 8: H·v (dim values).
 # The run loop, the optimizer, the sampler and every check on the numbers live in the extension (Node).
 #
@@ -33,7 +34,7 @@ import traceback
 
 HEADER = struct.Struct('<iiii')
 REPLY = struct.Struct('<ii')
-OP_DESCRIBE, OP_AUTOGRAD, OP_GRAD_EXPORT, OP_NUMERIC, OP_VALUE, OP_GRID, OP_EXIT, OP_HVP = 1, 2, 3, 4, 5, 6, 7, 8
+OP_DESCRIBE, OP_AUTOGRAD, OP_GRAD_EXPORT, OP_NUMERIC, OP_VALUE, OP_GRID, OP_EXIT, OP_HVP, OP_TIMING = 1, 2, 3, 4, 5, 6, 7, 8, 9
 PACK_D = struct.Struct('<d')
 KNOWN = ('name', 'params', 'loss', 'grad', 'data', 'batch_size', 'validation', 'domain', 'minimum', 'gradient')
 MAX_TEXT = 1800
@@ -62,6 +63,9 @@ class Bridge:
         self.buf = bytearray(1 << 16)
         self.view = memoryview(self.buf)
         self.pos = self.end = 0
+        self.timing = os.environ.get('OD_BRIDGE_TIMING') == '1'
+        self.clock = __import__('time').perf_counter
+        self.timed = [0, 0.0]
         for fd in (fin, fout):
             try:  # a larger pipe buffer: a 100,000-parameter frame in one piece (Linux F_SETPIPE_SZ)
                 import fcntl
@@ -408,6 +412,8 @@ class Bridge:
     def autograd(self, batch):
         """[loss, grad] in the reply frame: backward() has accumulated the gradient into it."""
         self.grads.zero_()
+        if self.timing:
+            t0 = self.clock()
         v = self.scalar(self.call_loss(self.views, batch))
         if isinstance(v, float):
             PACK_D.pack_into(self.rep, REPLY.size, v)
@@ -421,6 +427,9 @@ class Bridge:
                     if g is not None:
                         gv.copy_(g)
                     leaf.grad = gv
+        if self.timing:
+            self.timed[0] += 1
+            self.timed[1] += self.clock() - t0
         PACK_D.pack_into(self.rep, REPLY.size, value)
         return self.rep
 
@@ -572,6 +581,10 @@ class Bridge:
             try:
                 if op == OP_DESCRIBE:
                     self.reply_json(self.describe(), status=2)
+                    continue
+                if op == OP_TIMING:
+                    write(REPLY.pack(0, 2) + struct.pack('<2d', *self.timed))
+                    self.timed = [0, 0.0]
                     continue
                 idx = bytearray(self.view[at + 8 * n:at + 8 * n + 4 * m]) if m > 0 else b''  # writable: torch.frombuffer
                 batch = self.batch_of(idx, m)

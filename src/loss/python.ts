@@ -35,7 +35,7 @@ export function isPythonLossFile(file: string): boolean {
 /** Extra watchdog time for starting the interpreter and the file's imports (torch). */
 const IMPORT_GRACE_MS = 120_000;
 
-const OP = { describe: 1, autograd: 2, gradExport: 3, numeric: 4, value: 5, grid: 6, exit: 7, hvp: 8 } as const;
+const OP = { describe: 1, autograd: 2, gradExport: 3, numeric: 4, value: 5, grid: 6, exit: 7, hvp: 8, timing: 9 } as const;
 
 /** The interpreter: OD_PYTHON (the runner sets it from the Python extension / the setting / --python), else python3. */
 export function pythonInterpreter(): string {
@@ -538,13 +538,19 @@ class PythonLoss implements LoadedLoss {
     }
   }
 
+  /** The bench's hook (bridge started with OD_BRIDGE_TIMING=1): torch.autograd evaluations and seconds spent in loss() + backward() since the last call. */
+  timing(): { calls: number; seconds: number } {
+    const r = this.bridge.call(OP.timing, null, null, undefined);
+    return { calls: r[0]!, seconds: r[1]! };
+  }
+
   dispose(): void {
     this.bridge.close();
   }
 }
 
 /** Starts the bridge for `file` (absolute) and loads it; rejects with the LossErrorException of a *.loss.ts file. */
-export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points: Float64Array): Float64Array; dispose(): void } {
+export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points: Float64Array): Float64Array; timing(): { calls: number; seconds: number }; dispose(): void } {
   const interpreter = pythonInterpreter();
   // Starting Python and importing torch is not the loss's time: a cold `import torch` took 14 s on this
   // project's machine (1-2 s warm). The watchdog gets a grace period for it (the loading phase).
