@@ -13,9 +13,15 @@
 #
 # ops: 1 describe (JSON reply), 2 value+grad (torch autograd), 3 value+grad (the file's grad(p)),
 #      4 value+grad (central differences), 5 value only, 6 values on n/2 (x, y) points (grid; NaN where
-#      loss fails), 7 exit.
-# Reply of 2-4: [loss, grad...]; of 5: [loss]; of 6: n/2 values.
+#      loss fails), 7 exit, 8 Hessian-vector product (torch double backward; n = 2·dim: the point, then v),
+#      9 timing (the bench, with OD_BRIDGE_TIMING=1: [calls, seconds] spent in loss() + backward() by op 2 since the last op 9).
+# Reply of 2-4: [loss, grad...]; of 5: [loss]; of 6: n/2 values; of 8: H·v (dim values).
 # The run loop, the optimizer, the sampler and every check on the numbers live in the extension (Node).
+#
+# The hot path allocates nothing per request that it can avoid: the parameters are copied (one memcpy)
+# into a preallocated buffer that the loss's tensors are views of (one leaf tensor per entry of params,
+# as a torch.optim user would have them), and backward() accumulates the gradient in place into a
+# preallocated reply frame (each leaf's .grad is a view of it), which is written out as it is.
 import ast
 import importlib.util
 import inspect
@@ -28,7 +34,8 @@ import traceback
 
 HEADER = struct.Struct('<iiii')
 REPLY = struct.Struct('<ii')
-OP_DESCRIBE, OP_AUTOGRAD, OP_GRAD_EXPORT, OP_NUMERIC, OP_VALUE, OP_GRID, OP_EXIT = 1, 2, 3, 4, 5, 6, 7
+OP_DESCRIBE, OP_AUTOGRAD, OP_GRAD_EXPORT, OP_NUMERIC, OP_VALUE, OP_GRID, OP_EXIT, OP_HVP, OP_TIMING = 1, 2, 3, 4, 5, 6, 7, 8, 9
+PACK_D = struct.Struct('<d')
 KNOWN = ('name', 'params', 'loss', 'grad', 'data', 'batch_size', 'validation', 'domain', 'minimum', 'gradient')
 MAX_TEXT = 1800
 
@@ -56,6 +63,9 @@ class Bridge:
         self.buf = bytearray(1 << 16)
         self.view = memoryview(self.buf)
         self.pos = self.end = 0
+        self.timing = os.environ.get('OD_BRIDGE_TIMING') == '1'
+        self.clock = __import__('time').perf_counter
+        self.timed = [0, 0.0]
         for fd in (fin, fout):
             try:  # a larger pipe buffer: a 100,000-parameter frame in one piece (Linux F_SETPIPE_SZ)
                 import fcntl
@@ -81,16 +91,6 @@ class Bridge:
             if not k:
                 sys.exit(0)  # the extension closed the channel
             self.end += k
-
-    def read_exact(self, n):
-        """The next n bytes (a writable copy: the buffer is reused; torch.frombuffer wants it writable)."""
-        self.fill(n)
-        b = bytearray(self.view[self.pos:self.pos + n])
-        self.pos += n
-        return b
-
-    def reply_doubles(self, payload):
-        self.fout.write(REPLY.pack(0, len(payload) // 8) + payload)
 
     def reply_json(self, obj, status=1):
         data = json.dumps(obj, allow_nan=False, default=str).encode('utf-8')
@@ -189,11 +189,39 @@ class Bridge:
                         raise UserError('invalid-export', 'data[%d] has %d rows, data[0] has %d: the arrays of a data tuple must have the same number of rows' % (i, len(d), self.n_rows), *at('data'))
             if self.loss_args < 2 and g.get('batch_size') is not None:
                 raise UserError('invalid-export', 'batch_size needs loss(p, batch): the batch is passed as the second argument', *at('loss'))
-        if self.torch is not None:
-            t = self.torch
-            self.X = t.zeros(self.dim, dtype=t.float64, requires_grad=True)
-            self.views = self.make_views(self.X)
+        self.prepare()
         return g
+
+    def prepare(self):
+        """The preallocated buffers of the hot path: the point (8·dim bytes) and the reply frame."""
+        dim = self.dim
+        self.inbuf = bytearray(8 * dim)
+        self.in_mv = memoryview(self.inbuf)
+        self.rep = bytearray(REPLY.size + 8 * (1 + dim))
+        REPLY.pack_into(self.rep, 0, 0, 1 + dim)
+        self.pairs = ()
+        if self.torch is None:
+            self.in_np = self.np.frombuffer(self.inbuf, dtype='<f8') if self.np is not None else None
+            return
+        t = self.torch
+        base = t.frombuffer(self.inbuf, dtype=t.float64)  # shares inbuf: one memcpy sets every leaf
+        rep = t.frombuffer(self.rep, dtype=t.float64, offset=REPLY.size)
+        self.grads = rep[1:]
+        views, pairs = {}, []
+        off = 0
+        for k, shape, size, _ in self.entries:
+            if shape is None:
+                v, gv = base[off], rep[1 + off]
+            else:
+                v, gv = base[off:off + size].view(shape), rep[1 + off:1 + off + size].view(shape)
+            leaf = v.detach().requires_grad_()  # a leaf as in a torch.optim loop, its data in inbuf
+            leaf.grad = gv  # backward() accumulates into the reply frame in place
+            views[k] = leaf
+            pairs.append((leaf, gv))
+            off += size
+        self.views = views
+        self.pairs = tuple(pairs)
+        self.leaves = tuple(l for l, _ in pairs)
 
     def arity(self, fn):
         try:
@@ -250,16 +278,14 @@ class Bridge:
         return out
 
     def make_views(self, flat):
-        """p as the loss sees it: views into one flat tensor/array (scalars are 0-d)."""
+        """p over a flat tensor (no grad): views, scalars 0-d."""
         p = {}
         off = 0
-        if len(self.entries) == 1 and self.entries[0][1] is not None and len(self.entries[0][1]) == 1:
-            return {self.entries[0][0]: flat}  # one vector parameter: the flat tensor itself (no view in the graph)
         for k, shape, size, _ in self.entries:
             if shape is None:
                 p[k] = flat[off]
             else:
-                p[k] = flat[off:off + size].reshape(shape) if len(shape) != 1 else flat[off:off + size]
+                p[k] = flat[off:off + size].view(shape)
             off += size
         return p
 
@@ -373,46 +399,46 @@ class Bridge:
         except Exception:
             raise UserError('not-a-number', '%s returned a %s{at}; it must return a number' % (what, type(v).__name__), *self.lines.get('loss', (None, None)))
 
-    def value(self, flat_bytes, batch):
-        """Plain loss at the point (no gradient)."""
-        if self.torch is not None:
-            t = self.torch
+    def value_here(self, batch):
+        """Plain loss at the point in inbuf (no gradient)."""
+        t = self.torch
+        if t is not None:
             with t.no_grad():
-                x = t.frombuffer(flat_bytes, dtype=t.float64)
-                v = self.scalar(self.call_loss(self.make_views(x), batch))
-                return float(v)
-        if self.np is not None:
-            flat = self.np.frombuffer(flat_bytes, dtype='<f8')
-        else:
-            flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+                v = self.scalar(self.call_loss(self.views, batch))
+                return v if isinstance(v, float) else v.item()
+        flat = self.in_np if self.np is not None else struct.unpack('<%dd' % self.dim, self.inbuf)
         return float(self.scalar(self.call_loss(self.np_params(flat), batch)))
 
-    def autograd(self, flat_bytes, batch):
-        t = self.torch
-        X = self.X
-        with t.no_grad():
-            X.copy_(t.frombuffer(flat_bytes, dtype=t.float64))
-        X.grad = None
+    def autograd(self, batch):
+        """[loss, grad] in the reply frame: backward() has accumulated the gradient into it."""
+        self.grads.zero_()
+        if self.timing:
+            t0 = self.clock()
         v = self.scalar(self.call_loss(self.views, batch))
         if isinstance(v, float):
-            return struct.pack('<d', v) + bytes(8 * self.dim)
-        v = v.reshape(())
-        if v.dtype != t.float64:
-            v = v.double()
+            PACK_D.pack_into(self.rep, REPLY.size, v)
+            return self.rep
+        value = v.item()
         if v.requires_grad:
             v.backward()
-        g = X.grad
-        out = struct.pack('<d', float(v.detach()))
-        return out + (g.numpy().tobytes() if g is not None else bytes(8 * self.dim))
+            for leaf, gv in self.pairs:
+                g = leaf.grad
+                if g is not gv:  # the loss replaced or cleared .grad: copy it back, restore ours
+                    if g is not None:
+                        gv.copy_(g)
+                    leaf.grad = gv
+        if self.timing:
+            self.timed[0] += 1
+            self.timed[1] += self.clock() - t0
+        PACK_D.pack_into(self.rep, REPLY.size, value)
+        return self.rep
 
-    def grad_export(self, flat_bytes, batch):
-        value = self.value(flat_bytes, batch)
-        flat = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+    def grad_export(self, batch):
+        value = self.value_here(batch)
         if self.torch is not None:
-            t = self.torch
-            p = self.make_views(t.tensor(flat, dtype=t.float64))
+            p = self.make_views(self.torch.frombuffer(bytearray(self.inbuf), dtype=self.torch.float64))  # a copy the grad may change
         else:
-            p = self.np_params(flat)
+            p = self.np_params(self.in_np if self.np is not None else struct.unpack('<%dd' % self.dim, self.inbuf))
         where = self.lines.get('grad', (None, None))
         g = self.grad_fn(p, batch) if self.arity(self.grad_fn) >= 2 else self.grad_fn(p)
         if not isinstance(g, dict):
@@ -441,37 +467,79 @@ class Bridge:
                 if len(v) != size:
                     raise UserError('shape', 'grad()["%s"] has %d values, params["%s"] has %d' % (k, len(v), k, size), *where)
                 out.extend(float(x) for x in v)
-        return struct.pack('<%dd' % len(out), *out)
+        struct.pack_into('<%dd' % len(out), self.rep, REPLY.size, *out)
+        return self.rep
 
-    def numeric(self, flat_bytes, batch):
+    def numeric(self, batch):
         """Central differences, the extension's formula: h = cbrt(eps) * max(1, |x_i|)."""
-        value = self.value(flat_bytes, batch)
-        x = bytearray(flat_bytes)
-        flat = list(struct.unpack('<%dd' % self.dim, flat_bytes))
+        value = self.value_here(batch)
+        buf = self.inbuf
+        flat = struct.unpack('<%dd' % self.dim, buf)
         h = sys.float_info.epsilon ** (1.0 / 3.0)
         out = [value]
-        for i in range(self.dim):
-            xi = flat[i]
-            hi = h * max(1.0, abs(xi))
-            xp, xm = xi + hi, xi - hi
-            struct.pack_into('<d', x, 8 * i, xp)
-            fp = self.value(bytes(x), batch)
-            struct.pack_into('<d', x, 8 * i, xm)
-            fm = self.value(bytes(x), batch)
-            struct.pack_into('<d', x, 8 * i, xi)
-            out.append((fp - fm) / (xp - xm))
-        return struct.pack('<%dd' % len(out), *out)
+        try:
+            for i in range(self.dim):
+                xi = flat[i]
+                hi = h * max(1.0, abs(xi))
+                xp, xm = xi + hi, xi - hi
+                PACK_D.pack_into(buf, 8 * i, xp)
+                fp = self.value_here(batch)
+                PACK_D.pack_into(buf, 8 * i, xm)
+                fm = self.value_here(batch)
+                PACK_D.pack_into(buf, 8 * i, xi)
+                out.append((fp - fm) / (xp - xm))
+        finally:
+            struct.pack_into('<%dd' % self.dim, buf, 0, *flat)
+        struct.pack_into('<%dd' % len(out), self.rep, REPLY.size, *out)
+        return self.rep
 
-    def grid(self, flat_bytes, batch):
-        pts = struct.unpack('<%dd' % (len(flat_bytes) // 8), flat_bytes)
+    def grid(self, pts_bytes, batch):
+        """Plain values at n/2 (x, y) points of a 2-parameter loss; NaN where loss fails."""
+        pts = struct.unpack('<%dd' % (len(pts_bytes) // 8), pts_bytes)
         out = []
+        buf = self.inbuf
         for j in range(0, len(pts), 2):
+            struct.pack_into('<2d', buf, 0, pts[j], pts[j + 1])
             try:
-                v = self.value(struct.pack('<2d', pts[j], pts[j + 1]), batch)
+                v = self.value_here(batch)
             except Exception:
                 v = float('nan')
             out.append(v)
-        return struct.pack('<%dd' % len(out), *out)
+        data = struct.pack('<%dd' % len(out), *out)
+        return REPLY.pack(0, len(out)) + data
+
+    def hvp(self, v_bytes, batch):
+        """H(x)·v by double backward (torch.autograd.grad with create_graph), x already in inbuf."""
+        t = self.torch
+        if t is None:
+            raise UserError('autodiff', 'Hessian-vector products of a *.loss.py come from torch.autograd, and torch is not imported by this file')
+        vt = t.frombuffer(bytearray(v_bytes), dtype=t.float64)
+        dim = self.dim
+        with t.enable_grad():
+            val = self.scalar(self.call_loss(self.views, batch))
+            out = bytearray(REPLY.size + 8 * dim)
+            REPLY.pack_into(out, 0, 0, dim)
+            if isinstance(val, float) or not val.requires_grad:
+                return out
+            gs = t.autograd.grad(val.reshape(()), self.leaves, create_graph=True, allow_unused=True)
+            dot = None
+            off = 0
+            for (k, shape, size, _), g in zip(self.entries, gs):
+                if g is not None:
+                    vk = vt[off] if shape is None else vt[off:off + size].view(shape)
+                    term = (g * vk).sum()
+                    dot = term if dot is None else dot + term
+                off += size
+            if dot is None or not dot.requires_grad:
+                return out  # linear in the parameters: H = 0
+            hs = t.autograd.grad(dot, self.leaves, allow_unused=True)
+        res = t.frombuffer(out, dtype=t.float64, offset=REPLY.size)
+        off = 0
+        for (k, shape, size, _), h in zip(self.entries, hs):
+            if h is not None:
+                res[off:off + size].copy_(h.detach().reshape(-1))
+            off += size
+        return out
 
     # ------------------------------------------------------------------ loop
     def error_reply(self, e, step):
@@ -490,11 +558,21 @@ class Bridge:
         except BaseException as e:  # SystemExit, KeyboardInterrupt in top-level code
             line, col = self.user_line(e.__traceback__)
             err, ok = UserError('threw', 'the loss file threw while loading: %s' % self.thrown(e), line, col), False
-        handlers = {OP_AUTOGRAD: self.autograd, OP_GRAD_EXPORT: self.grad_export, OP_NUMERIC: self.numeric, OP_GRID: self.grid}
+        evals = {OP_AUTOGRAD: self.autograd, OP_GRAD_EXPORT: self.grad_export, OP_NUMERIC: self.numeric}
+        dim = self.dim if ok else -1
+        nb = 8 * dim
+        hsize = HEADER.size
+        unpack_from = HEADER.unpack_from
+        write = self.fout.write
+        rep1 = bytearray(REPLY.pack(0, 1) + bytes(8))  # the reply of a value request
         while True:
-            op, n, m, step = HEADER.unpack(self.read_exact(HEADER.size))
-            flat = self.read_exact(8 * n) if n > 0 else b''
-            idx = self.read_exact(4 * m) if m > 0 else b''
+            # The request in place: header, then n doubles, then m int32 (usually all in one read).
+            self.fill(hsize)
+            op, n, m, step = unpack_from(self.buf, self.pos)
+            size = hsize + 8 * max(0, n) + 4 * max(0, m)
+            self.fill(size)
+            at = self.pos + hsize
+            self.pos += size
             if op == OP_EXIT:
                 return
             if not ok:
@@ -504,11 +582,25 @@ class Bridge:
                 if op == OP_DESCRIBE:
                     self.reply_json(self.describe(), status=2)
                     continue
+                if op == OP_TIMING:
+                    write(REPLY.pack(0, 2) + struct.pack('<2d', *self.timed))
+                    self.timed = [0, 0.0]
+                    continue
+                idx = bytearray(self.view[at + 8 * n:at + 8 * n + 4 * m]) if m > 0 else b''  # writable: torch.frombuffer
                 batch = self.batch_of(idx, m)
+                if op == OP_GRID:
+                    write(self.grid(self.view[at:at + 8 * n], batch))
+                    continue
+                if n != dim and not (op == OP_HVP and n == 2 * dim):
+                    raise UserError('internal', 'the request has %d values, the loss has %d parameters' % (n, dim))
+                self.in_mv[:] = self.view[at:at + nb]  # the point: every leaf tensor sees it
                 if op == OP_VALUE:
-                    self.reply_doubles(struct.pack('<d', self.value(flat, batch)))
+                    PACK_D.pack_into(rep1, REPLY.size, self.value_here(batch))
+                    write(rep1)
+                elif op == OP_HVP:
+                    write(self.hvp(self.view[at + nb:at + 2 * nb], batch))
                 else:
-                    self.reply_doubles(handlers[op](flat, batch))
+                    write(evals[op](batch))
             except Exception as e:
                 self.error_reply(e, step)
 

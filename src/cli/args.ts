@@ -83,6 +83,8 @@ export interface HessianArgs {
   gradientMode?: GradientModeArg;
   timeoutMs: number;
   memoryLimitMb: number;
+  /** Interpreter of *.loss.py files (--python; default: $OD_PYTHON, else python3 on PATH). */
+  python?: string;
 }
 
 export interface RunSpec {
@@ -157,7 +159,7 @@ const hyperName = (flag: string) => flag.replace(/-/g, '_');
 const VALUED = new Set(['schedule', 'schedule-milestones', 'then', 'loss', 'optimizer', 'optimizers', 'run', 'steps', 'init', 'out', 'batch-size', 'seed', 'gradient', 'noise', 'tolerance', 'timeout', 'memory-budget-mb', 'memory-limit-mb', 'grid', 'workers', 'export', 'tune', 'objective', 'min', 'max', 'convention', 'dtype', 'curvature-every', 'export-torch', 'format', 'python']);
 const SWITCHES = new Set(['json', 'csv', 'help', 'curvature', 'endpoint']);
 /** The flags of `hessian`. */
-const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb']);
+const HESSIAN_VALUED = new Set(['loss', 'at', 'top-k', 'gradient', 'timeout', 'memory-limit-mb', 'python']);
 
 /** Most steps one run may take (a usage error above). Recordings past their memory budget are downsampled. */
 export const MAX_STEPS = 1_000_000_000;
@@ -342,7 +344,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
 
   const loss = values.get('loss');
-  if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts file)');
+  if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts or *.loss.py file)');
   const stepsText = values.get('steps') ?? (command === 'lr-find' ? '100' : undefined);
   if (stepsText === undefined) throw new UsageError('--steps is required');
   const common: CommonOptions = {
@@ -610,7 +612,7 @@ function parseHessianArgs(rest: readonly string[]): HessianArgs {
       json = value === undefined ? true : parseBool(name, value);
       continue;
     }
-    if (!HESSIAN_VALUED.has(name)) throw new UsageError(`unknown flag --${name} for hessian (it takes --loss, --at, --top-k, --json, --gradient, --timeout, --memory-limit-mb)`);
+    if (!HESSIAN_VALUED.has(name)) throw new UsageError(`unknown flag --${name} for hessian (it takes --loss, --at, --top-k, --json, --gradient, --timeout, --memory-limit-mb, --python)`);
     let v = value;
     if (v === undefined) {
       const next = rest[i + 1];
@@ -622,7 +624,7 @@ function parseHessianArgs(rest: readonly string[]): HessianArgs {
     values.set(name, v);
   }
   const loss = values.get('loss');
-  if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts file)');
+  if (!loss) throw new UsageError('--loss is required (a built-in name such as rosenbrock, or a path to a *.loss.ts or *.loss.py file)');
   const out: HessianArgs = {
     command: 'hessian',
     loss,
@@ -632,6 +634,11 @@ function parseHessianArgs(rest: readonly string[]): HessianArgs {
   };
   if (values.has('at')) out.at = parseList('at', values.get('at')!);
   if (values.has('top-k')) out.topK = parseInteger('top-k', values.get('top-k')!, 1);
+  if (values.has('python')) {
+    const py = values.get('python')!;
+    if (py.trim() === '') throw new UsageError('--python needs an interpreter path (got an empty value)');
+    out.python = py;
+  }
   if (values.has('gradient')) {
     const g = values.get('gradient')!;
     if (g !== 'auto' && g !== 'autodiff' && g !== 'numeric') throw new UsageError(`--gradient: expected auto, autodiff or numeric, got ${quoteValue(g)}`);
@@ -669,7 +676,7 @@ export function hyperHelp(name: string): string[] {
 export function helpText(topic?: string): string {
   const hyperLines = [...HYPER_FLAGS.values()].flatMap((s) => hyperHelp(s.name));
   const common = [
-    '  --loss NAME|PATH                  built-in loss name (see `list`) or a *.loss.ts/.js file',
+    '  --loss NAME|PATH                  built-in loss name (see `list`) or a *.loss.ts/.js/.py file',
     '  --steps N                         number of optimizer steps',
     '  --init=V1,V2,...                  start point, flattened in declaration order (use = for negatives)',
     '  --batch-size N                    mini-batch size for loss files with data',
@@ -765,7 +772,8 @@ export function helpText(topic?: string): string {
       '  --at=V1,V2,...      the point, flattened in declaration order (default: the start point)',
       '  --top-k K           Lanczos: the K largest and K smallest eigenvalues only (any n)',
       '  --json              {"loss", "gradient": [...], "hessian": [[...]], "eigenvalues": [...], "method"}',
-      '  --gradient auto|autodiff|numeric, --timeout MS, --memory-limit-mb MB   as for simulate',
+      '  --gradient auto|autodiff|numeric, --timeout MS, --memory-limit-mb MB, --python PATH   as for simulate',
+      'A *.loss.py that imports torch: autodiff is torch double backward (torch.autograd.grad with create_graph).',
     ].join('\n');
   }
   if (topic === 'run') {

@@ -14,7 +14,7 @@ import { RunError, type Output } from './run';
 export async function lrFind(args: LrFindArgs, workerPath: string): Promise<{ info: LossInfo; result: LrFindResult; error?: string }> {
   const ref = resolveLossRef(args.loss);
   if (ref.kind === 'builtin' && args.batchSize !== undefined) throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${args.loss}`);
-  const runner = new SimulationRunner({ workerPath, timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, allowWorkspaceCode: true, warmSpare: false, onOutput: (t) => process.stderr.write(t) });
+  const runner = new SimulationRunner({ workerPath, timeoutMs: args.timeoutMs, memoryLimitMb: args.memoryLimitMb, allowWorkspaceCode: true, warmSpare: false, onOutput: (t) => process.stderr.write(t), ...(args.python ? { pythonPath: args.python } : {}) });
   try {
     const r = await runner.run({
       requestId: 'lr-find',

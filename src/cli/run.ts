@@ -27,6 +27,7 @@ import { cliRunBudgetBytes } from '../protocol/memoryBudget';
 import { formatLossError, type LossInfo, type LossRef, type RecordingColumns, type RunConfig } from '../protocol/simulation';
 import { DEFAULT_MEMORY_LIMIT_MB, SimulationRunner } from '../runner/client';
 import { resolveLossRef } from '../loss/cliErrors';
+import { isPythonLossFile } from '../loss/python';
 import { refuseBeforeRun, torchExportScript, TorchExportError } from '../loss/torchExport';
 import { UsageError, type CommonOptions, type CompareArgs, type HessianArgs, type SimulateArgs } from './args';
 import { MAX_DENSE_HESSIAN, type CurvatureSeries, type EndpointReport, type HessianReport } from '../core/curvature';
@@ -188,6 +189,7 @@ export async function runSimulate(args: SimulateArgs, execute: Executor, out: Ou
     // not exported yet (README "Export as a PyTorch script"): refused rather than exported wrongly
     const unsupported = args.schedule ? '--schedule' : args.then.length ? '--then' : args.convention && args.convention !== 'pytorch' ? `--convention ${args.convention}` : args.dtype && args.dtype !== 'float64' ? `--dtype ${args.dtype}` : null;
     if (unsupported) throw new UsageError(`--export-torch: ${unsupported} is not exported to PyTorch yet`);
+    if (isPythonLossFile(args.loss)) throw new UsageError('--export-torch: a *.loss.py is not exported to a PyTorch script yet (it is PyTorch already; --out run.json or --csv export the run)');
     try {
       refuseBeforeRun(args.optimizer, args.loss, Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, args.loss), args.gradientNoise, args.hyperparameters);
     } catch (e) {
@@ -296,6 +298,7 @@ export async function runHessian(args: HessianArgs, out: Output): Promise<void> 
     allowWorkspaceCode: true,
     warmSpare: false,
     onOutput: (text) => process.stderr.write(text),
+    ...(args.python ? { pythonPath: args.python } : {}),
   });
   let report: HessianReport;
   let info: LossInfo;

@@ -81,6 +81,8 @@ export interface SweepExecOptions {
   readonly signal?: AbortSignal;
   /** Force the pool even for built-ins (tests, the bench). */
   readonly viaPool?: boolean;
+  /** Interpreter of *.loss.py files (--python; default $OD_PYTHON, else python3). */
+  readonly pythonPath?: string;
 }
 
 /** Runs a sweep (batched for built-ins, the pool otherwise). */
@@ -128,6 +130,7 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     allowWorkspaceCode: true,
     workers,
     ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    ...(opts.pythonPath ? { pythonPath: opts.pythonPath } : {}),
   });
   const onSignal = (): void => {
     pool.dispose();
@@ -279,6 +282,7 @@ export async function runSweep(args: SweepArgs, out: Output, workerPath = join(_
     timeoutMs: args.timeoutMs,
     memoryLimitMb: args.memoryLimitMb,
     onOutput: (t) => process.stderr.write(t),
+    ...(args.python ? { pythonPath: args.python } : {}),
   });
   if (args.out) await out.writeFile(args.out, [sweepJson(args, r)]);
   if (args.json) out.stdout(sweepJson(args, r));

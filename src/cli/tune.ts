@@ -63,6 +63,7 @@ export async function tuneAll(args: CompareArgs, opts: TuneOptions): Promise<{ i
     allowWorkspaceCode: true,
     workers: Math.max(1, Math.min(opts.workers ?? defaultWorkers(), args.runs.length)),
     onOutput: (t) => process.stderr.write(t),
+    ...(args.python ? { pythonPath: args.python } : {}),
   });
   try {
     const info = await pool.describe(ref, args.gradientMode);
@@ -133,7 +134,7 @@ export async function runTunedCompare(args: CompareArgs, out: Output, workerPath
     let rows: CompareRow[] = [];
     let failure: unknown;
     try {
-      rows = await runCompare({ ...tunedArgs, json: false, csv: false, out: undefined } as CompareArgs, workerExecutor(args.timeoutMs, args.memoryLimitMb), quiet);
+      rows = await runCompare({ ...tunedArgs, json: false, csv: false, out: undefined } as CompareArgs, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), quiet);
     } catch (e) {
       failure = e;
     }
@@ -160,5 +161,5 @@ export async function runTunedCompare(args: CompareArgs, out: Output, workerPath
   }
   lines.push('', 'at the tuned learning rates:');
   out.stdout(lines.join('\n') + '\n');
-  await runCompare(tunedArgs, workerExecutor(args.timeoutMs, args.memoryLimitMb), out);
+  await runCompare(tunedArgs, workerExecutor(args.timeoutMs, args.memoryLimitMb, args.python), out);
 }

@@ -15,6 +15,8 @@ import { spawn, execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { numericHvp } from '../core/curvature';
+import type { Problem } from '../core/types';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
 import { declaredMinima, normalizeDefinition, type NormalizedDefinition } from './definition';
 import { lossError, LossErrorException } from './errors';
@@ -33,7 +35,7 @@ export function isPythonLossFile(file: string): boolean {
 /** Extra watchdog time for starting the interpreter and the file's imports (torch). */
 const IMPORT_GRACE_MS = 120_000;
 
-const OP = { describe: 1, autograd: 2, gradExport: 3, numeric: 4, value: 5, grid: 6, exit: 7 } as const;
+const OP = { describe: 1, autograd: 2, gradExport: 3, numeric: 4, value: 5, grid: 6, exit: 7, hvp: 8, timing: 9 } as const;
 
 /** The interpreter: OD_PYTHON (the runner sets it from the Python extension / the setting / --python), else python3. */
 export function pythonInterpreter(): string {
@@ -79,9 +81,17 @@ interface Description {
 class Bridge {
   private readonly reqFd: number;
   private readonly resFd: number;
+  // Request frame, reused (grown when a request is larger): header as int32, the doubles from byte 16.
   private out = Buffer.alloc(0);
+  private outI32 = new Int32Array(0);
+  private outF64 = new Float64Array(0);
+  private idx = new Int32Array(0);
+  private idxAt = -1;
   private readonly replies = new Map<number, Float64Array>();
+  private lastCount = -1;
+  private lastView: Float64Array | null = null;
   private inBuf = Buffer.alloc(1 << 16);
+  private inI32 = new Int32Array(this.inBuf.buffer, this.inBuf.byteOffset, 2);
   private have = 0;
   private closed = false;
   readonly pid: number | undefined;
@@ -120,44 +130,65 @@ class Bridge {
   }
 
   /** One request; returns the reply's doubles (a view, valid until the next call) or throws the user's error. */
-  call(op: number, flat: ArrayLike<number> | null, indices: Uint32Array | null, step: number | undefined): Float64Array {
-    const n = flat ? flat.length : 0;
+  call(op: number, flat: ArrayLike<number> | null, indices: Uint32Array | null, step: number | undefined, flat2?: ArrayLike<number>): Float64Array {
+    const n1 = flat ? flat.length : 0;
+    const n = n1 + (flat2 ? flat2.length : 0);
     const m = indices ? indices.length : -1;
     this.have = 0;
     const size = 16 + 8 * n + 4 * Math.max(0, m);
-    if (this.out.length < size) this.out = Buffer.alloc(Math.max(size, 2 * this.out.length));
-    const o = this.out;
-    o.writeInt32LE(op, 0);
-    o.writeInt32LE(n, 4);
-    o.writeInt32LE(m, 8);
-    o.writeInt32LE(step ?? -1, 12);
+    if (this.out.length < size) this.growOut(size);
+    const hdr = this.outI32;
+    hdr[0] = op;
+    hdr[1] = n;
+    hdr[2] = m;
+    hdr[3] = step ?? -1;
     if (n > 0) {
-      const f = new Float64Array(o.buffer, o.byteOffset + 16, n);
+      const f = this.outF64; // the doubles start at byte 16 (8-aligned: Buffer.alloc is not pooled)
       if (flat instanceof Float64Array) f.set(flat);
-      else for (let i = 0; i < n; i++) f[i] = flat![i]!;
+      else for (let i = 0; i < n1; i++) f[i] = flat![i]!;
+      if (flat2) {
+        if (flat2 instanceof Float64Array) f.set(flat2, n1);
+        else for (let i = 0; i < flat2.length; i++) f[n1 + i] = flat2[i]!;
+      }
     }
-    if (m > 0) new Int32Array(o.buffer, o.byteOffset + 16 + 8 * n, m).set(indices!);
-    // o.byteOffset may not be 8-aligned for a pooled Buffer: Buffer.alloc is not pooled.
-    this.write(o, size);
+    if (m > 0) {
+      // int32 row indices after the doubles (4-aligned); one view per offset, reused
+      if (this.idxAt !== n || this.idx.length < m) {
+        this.idx = new Int32Array(this.out.buffer, this.out.byteOffset + 16 + 8 * n, (this.out.length - 16 - 8 * n) >> 2);
+        this.idxAt = n;
+      }
+      this.idx.set(indices!);
+    }
+    this.write(this.out, size);
     // The reply, usually in one read: header (status, count), then count doubles or count bytes of JSON.
     this.readAtLeast(8);
-    const status = this.inBuf.readInt32LE(0);
-    const count = this.inBuf.readInt32LE(4);
+    const status = this.inI32[0]!;
+    const count = this.inI32[1]!;
     const total = 8 + (status === 0 ? 8 * count : count);
     this.readAtLeast(total);
     if (status === 0) {
       // One view per length over the reused reply buffer (the hot path replies 1 + dim doubles every time).
+      if (this.lastCount === count && this.lastView) return this.lastView;
       let v = this.replies.get(count);
-      if (!v || v.buffer !== this.inBuf.buffer) {
+      if (!v) {
         v = new Float64Array(this.inBuf.buffer, this.inBuf.byteOffset + 8, count);
         if (this.replies.size > 8) this.replies.clear();
         this.replies.set(count, v);
       }
+      this.lastCount = count;
+      this.lastView = v;
       return v;
     }
     const obj = JSON.parse(this.inBuf.toString('utf8', 8, total)) as Record<string, unknown>;
     if (status === 2) throw new DescribeReply(obj);
     throw new BridgeError(obj);
+  }
+
+  private growOut(size: number): void {
+    this.out = Buffer.alloc(Math.max(size, 2 * this.out.length));
+    this.outI32 = new Int32Array(this.out.buffer, this.out.byteOffset, 4);
+    this.outF64 = new Float64Array(this.out.buffer, this.out.byteOffset + 16, (this.out.length - 16) >> 3);
+    this.idxAt = -1;
   }
 
   /** Reads until `n` bytes of the current reply are in inBuf (growing it); replies never overlap (one request at a time). */
@@ -166,7 +197,10 @@ class Bridge {
       const bigger = Buffer.alloc(Math.max(n, 2 * this.inBuf.length));
       this.inBuf.copy(bigger, 0, 0, this.have);
       this.inBuf = bigger;
+      this.inI32 = new Int32Array(bigger.buffer, bigger.byteOffset, 2);
       this.replies.clear();
+      this.lastCount = -1;
+      this.lastView = null;
     }
     while (this.have < n) {
       let k: number;
@@ -459,6 +493,31 @@ class PythonLoss implements LoadedLoss {
         return this.plain(params, rowsOf(step), step);
       },
     };
+    // Second derivatives (full batch, no gradient noise), as for *.loss.ts: exact Hessian-vector products
+    // of the loss code by torch double backward when the file imports torch (also with a grad(p)), else
+    // central differences of the gradient (numeric).
+    const full = this.fullTrain ? null : train;
+    const fullGrad = (x: Float64Array, out: Float64Array): number => this.evaluate(mode, x, full, out, undefined);
+    const hvpMethod: 'autodiff' | 'numeric' = this.d.torchUsed ? 'autodiff' : 'numeric';
+    (problem as { hessianMethod?: Problem['hessianMethod'] }).hessianMethod = hvpMethod;
+    (problem as { hvp?: Problem['hvp'] }).hvp = hvpMethod === 'autodiff'
+      ? (params, v, out) => {
+          let r: Float64Array;
+          try {
+            r = this.bridge.call(OP.hvp, params, full, undefined, v);
+          } catch (e) {
+            throw this.userError(e, 'loss', undefined);
+          }
+          for (let i = 0; i < this.dim; i++) {
+            const h = r[i]!;
+            if (!Number.isFinite(h)) throw lossError(Number.isNaN(h) ? 'not-a-number' : 'non-finite', `the torch.autograd Hessian-vector product of ${this.paramNames[i]} is ${h} (double backward of loss())`, this.at('loss'));
+            out[i] = h;
+          }
+        }
+      : (params, v, out) => numericHvp((x, g) => void fullGrad(x, g), params, v, out);
+    if (sampler || sigma > 0) {
+      (problem as { evaluateFull?: Problem['evaluateFull'] }).evaluateFull = (params, gradOut) => fullGrad(params, gradOut);
+    }
     if (this.validation) {
       const rows = this.validation;
       (problem as { validationLoss?: (p: Float64Array) => number }).validationLoss = (params) => this.plain(params, rows, lastStep, 'loss() on the validation rows');
@@ -479,13 +538,19 @@ class PythonLoss implements LoadedLoss {
     }
   }
 
+  /** The bench's hook (bridge started with OD_BRIDGE_TIMING=1): torch.autograd evaluations and seconds spent in loss() + backward() since the last call. */
+  timing(): { calls: number; seconds: number } {
+    const r = this.bridge.call(OP.timing, null, null, undefined);
+    return { calls: r[0]!, seconds: r[1]! };
+  }
+
   dispose(): void {
     this.bridge.close();
   }
 }
 
 /** Starts the bridge for `file` (absolute) and loads it; rejects with the LossErrorException of a *.loss.ts file. */
-export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points: Float64Array): Float64Array; dispose(): void } {
+export function loadPythonLossFile(file: string): LoadedLoss & { values2d(points: Float64Array): Float64Array; timing(): { calls: number; seconds: number }; dispose(): void } {
   const interpreter = pythonInterpreter();
   // Starting Python and importing torch is not the loss's time: a cold `import torch` took 14 s on this
   // project's machine (1-2 s warm). The watchdog gets a grace period for it (the loading phase).
