@@ -627,7 +627,7 @@ function scheduleLive(config: SessionConfig, live: boolean): void {
   // Live re-runs only for hyperparameter edits (steps, seed and batch size apply on Enter or Run: every
   // prefix of "10000" is a valid step count), only when on, and only for small problems (this edit and the
   // run shown: a large problem never runs partial values).
-  if (!live) return toolbar.setPending(false, toolbar.problems().length ? '' : 'steps, seed and batch size apply on Enter or Run');
+  if (!live) return toolbar.setPending(false, toolbar.problems().length ? '' : 'steps, seed, batch size and σ apply on Enter or Run');
   if (!model.settings.liveUpdate) return toolbar.setPending(false, 'live re-run is off');
   if (work(config) > model.settings.liveUpdateMaxWork || work(model.config) > model.settings.liveUpdateMaxWork) {
     return toolbar.setPending(false, 'live re-run skipped: large problem');
