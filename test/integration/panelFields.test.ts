@@ -76,6 +76,23 @@ suite('Panel fields: gradient noise, seed, batch size, gradient mode; end point'
     assert.strictEqual(api.receive(r.panelId, { type: 'run/start', config: { ...noisy, gradientNoise: -1 }, live: false }), false);
   });
 
+  test('the built-in data problem overparam-logistic in the panel: batch, seed, σ and the end point as simulate gives them', async function () {
+    if (!fs.existsSync(cli)) this.skip();
+    const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: 'overparam-logistic', optimizer: 'adam', hyperparameters: { lr: 0.01 }, steps: 40, newPanel: true })) as { panelId: string };
+    await waitFor(() => panel(r.panelId).status.phase === 'done' && panel(r.panelId).runs.length === 1, 60_000, 'the first run');
+    const info = panel(r.panelId).loss!;
+    assert.strictEqual(info.dim, 101);
+    assert.ok(info.hasData && info.hasValidation);
+    const cfg = panel(r.panelId).config;
+    await runConfig(r.panelId, { ...cfg, seed: 5, batchSize: 10, gradientNoise: 0.01 }, (c) => c.batchSize === 10 && c.seed === 5, 'batch 10, seed 5, σ 0.01');
+    const fromPanel = await exported('data.json');
+    const fromCli = simulate(['--loss', 'overparam-logistic', '--optimizer', 'adam', '--lr', '0.01', '--steps', '40', '--seed', '5', '--batch-size', '10', '--noise', '0.01']);
+    assert.strictEqual(JSON.stringify(fromPanel.trajectory), JSON.stringify(fromCli.trajectory));
+    const e = fromPanel.trajectory['endpoint'] as { sharpness_method: string; gap: number };
+    assert.strictEqual(e.sharpness_method, 'analytic');
+    console.log(`    overparam-logistic, Adam, batch 10: gap ${e.gap}`);
+  });
+
   test('the gradient mode: a file the automatic gradient refuses runs numeric, as --gradient numeric', async function () {
     const file = path.join(root, 'test', 'fixtures', 'losses', 'bitwise.loss.js');
     if (!fs.existsSync(cli) || !fs.existsSync(file)) this.skip();

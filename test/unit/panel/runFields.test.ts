@@ -115,3 +115,13 @@ test('validationRowCount: round(f·n) held out, at least 1 and at most n − 1, 
   assert.equal(validationRowCount(1, 0.5), 0);
   for (const [n, f] of [[48, 0.2], [600, 0.2], [7, 0.5], [1, 0.5], [10, 0]] as const) assert.equal(validationSplit(n, f).validation.length, validationRowCount(n, f));
 });
+
+test('Save Run Configuration writes the panel\'s σ as the run file\'s gradientNoise', async () => {
+  const { runFileTextFor } = await import('../../../src/host/runFileText');
+  const { parseRunFile } = await import('../../../src/protocol/runFile');
+  const cfg = { ...(base as unknown as SessionConfig), gradientNoise: 0.3 };
+  const text = runFileTextFor(cfg, '/w/x.optdiag.json');
+  assert.equal((JSON.parse(text) as { gradientNoise: number }).gradientNoise, 0.3);
+  assert.equal(parseRunFile(text).gradientNoise, 0.3);
+  assert.ok(!('gradientNoise' in parseRunFile(text).config));
+});
