@@ -103,4 +103,24 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   ctx.assert.strictEqual(canyon.endpoint!.sharpness_method, 'analytic');
   ctx.assert.ok(!canyon.table[0]!.includes('gap'), 'no held-out column without validation data');
   await webviewScreenshot(ctx, view, 'builtin');
+
+  // 6. The built-in data problem from the loss picker: batch and validation shown, no gradient mode; the end
+  //    point has a held-out gap and an analytic λ_max.
+  await ctx.workbench.runCommand('Optimizer Diagnostics: Simulate Optimizer');
+  await answerQuickPick(ctx, 'Over-parameterised logistic regression', { titleIncludes: 'choose a loss' });
+  await answerQuickPick(ctx, 'SGD', { titleIncludes: 'choose an optimizer', typed: true });
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().config.loss.kind === 'builtin' && od.model().loss && od.model().loss.dim === 101 && od.model().orderedRuns().length === 1`, 90_000);
+  for (const sel of ['#batch', '#validation-info', '#noise', '#seed']) ctx.assert.strictEqual(await view.frame.locator(sel).count(), 1, `${sel} shown for the data problem`);
+  ctx.assert.strictEqual(await view.frame.locator('#gradient-mode').count(), 0, 'no gradient mode for a built-in');
+  ctx.assert.match(await view.frame.locator('#validation-info').innerText(), /25 % held out · 60 train \/ 20 validation rows/);
+  await typeLikeAPerson(ctx, view, '#batch', '10', delay);
+  await ctx.page.keyboard.press('Enter');
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().config.batchSize === 10 && od.model().orderedRuns()[0].endpoint`, 90_000);
+  const data = await ran(frame);
+  ctx.log(`overparam-logistic, SGD, batch 10: ${JSON.stringify(data.table)}`);
+  ctx.assert.strictEqual(data.endpoint!.sharpness_method, 'analytic');
+  ctx.assert.ok(data.endpoint!.gap !== null && data.table[0]!.includes('gap'));
+  await webviewScreenshot(ctx, view, 'data-problem');
+  await view.frame.locator('#card-stepValues').scrollIntoViewIfNeeded();
+  await webviewScreenshot(ctx, view, 'data-problem-endpoint');
 }
