@@ -11,6 +11,7 @@ import { Model } from './model';
 import { ParamPicker } from './ui/paramPicker';
 import { StepInspector } from './ui/stepInspector';
 import { renderStepTable } from './ui/stepTable';
+import { renderEndpointTable } from './ui/endpointTable';
 import { button, checkbox, dropdown, registerToolkit, type ValueElement } from './ui/toolkit';
 import { Toolbar } from './ui/toolbar';
 import { StabilityMapView } from './views/stabilityMap';
@@ -193,6 +194,12 @@ valuesBody.tabIndex = 0;
 valuesBody.setAttribute('role', 'region');
 valuesBody.setAttribute('aria-label', 'Values at the selected step');
 valuesCard.append(valuesBody);
+// Below it: the end point of every run (gap, sharpness, ε-flatness; webview/ui/endpointTable.ts).
+const endpointBody = el('div', 'card-footer endpoint-values');
+endpointBody.tabIndex = 0;
+endpointBody.setAttribute('role', 'region');
+endpointBody.setAttribute('aria-label', 'End point of each run');
+valuesCard.append(endpointBody);
 cards.effectiveLr.root.after(valuesCard);
 // Step inspector: the optimizer's equations at the slider's step, numbers from the host.
 const inspector = new StepInspector((seq, r) => post({ type: 'view/inspectStep', seq, runId: r.runId, step: r.step, param: r.param }));
@@ -465,6 +472,7 @@ function render(cause: string, t0 = performance.now()): void {
   const tCharts = performance.now();
   const firstTimings = { ...charts.timings };
   renderStepTable(valuesBody, model, ui.step);
+  renderEndpointTable(endpointBody, model);
   inspector.updateControls(model);
   inspector.ask(model, ui.step);
   const tEnd = performance.now();
@@ -644,7 +652,7 @@ function scheduleLive(config: SessionConfig, live: boolean): void {
   // Live re-runs only for hyperparameter edits (steps, seed and batch size apply on Enter or Run: every
   // prefix of "10000" is a valid step count), only when on, and only for small problems (this edit and the
   // run shown: a large problem never runs partial values).
-  if (!live) return toolbar.setPending(false, toolbar.problems().length ? '' : 'steps, seed and batch size apply on Enter or Run');
+  if (!live) return toolbar.setPending(false, toolbar.problems().length ? '' : 'steps, seed, batch size and σ apply on Enter or Run');
   if (!model.settings.liveUpdate) return toolbar.setPending(false, 'live re-run is off');
   if (work(config) > model.settings.liveUpdateMaxWork || work(model.config) > model.settings.liveUpdateMaxWork) {
     return toolbar.setPending(false, 'live re-run skipped: large problem');
@@ -821,7 +829,7 @@ function onMessage(msg: ToWebview): void {
     case 'run/didReject':
       toolbar.setNotice(msg.message);
       toolbar.setPending(false);
-      if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize')) toolbar.setProblems(msg.problems);
+      if (msg.problems.some((p) => p.field === 'steps' || p.field === 'seed' || p.field === 'batchSize' || p.field === 'gradientNoise')) toolbar.setProblems(msg.problems);
       scheduleRender(msg.type, t0);
       return;
     case 'view/didInspectStep':

@@ -4,6 +4,7 @@
 // --timeout ms (its whole process group is killed, so the CLI exits within a second of the timeout
 // whatever the loss is blocked in), and user-code errors come back as LossErrors.
 
+import { DATA_BUILTIN_NAMES, dataBuiltinInfo } from '../loss/dataBuiltins';
 import { join } from 'node:path';
 import {
   BUILTIN_LOSSES,
@@ -80,7 +81,7 @@ export function workerExecutor(timeoutMs: number, memoryLimitMb: number = DEFAUL
     process.once('SIGTERM', onSignal);
     try {
       const info = await runner.describe(ref, opts.gradientMode);
-      if (ref.kind === 'builtin' && opts.batchSize !== undefined) {
+      if (ref.kind === 'builtin' && !info.hasData && opts.batchSize !== undefined) {
         throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${opts.loss}`);
       }
       if (opts.init && opts.init.length !== info.dim) {
@@ -471,5 +472,6 @@ export function listText(): string {
   for (const d of Object.values(OPTIMIZERS)) lines.push(`  ${d.name.padEnd(9)} ${d.label.padEnd(26)} ${d.torchName}`);
   lines.push('', 'built-in losses:');
   for (const b of Object.values(BUILTIN_LOSSES)) lines.push(`  ${b.name.padEnd(11)} ${b.formula}`);
+  for (const name of DATA_BUILTIN_NAMES) lines.push(`  ${name}  ${dataBuiltinInfo(name).formula} (data: ${dataBuiltinInfo(name).dataLayout!.rows} rows, ${dataBuiltinInfo(name).dataLayout!.validation * 100} % held out)`);
   return lines.join('\n') + '\n';
 }

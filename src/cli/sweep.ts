@@ -3,6 +3,7 @@
 // noisy built-ins) fan out over the runner pool (src/runner/pool.ts): chunks of cells per job, each job in a
 // fresh loss process with the watchdog, every recording summarised as it arrives and dropped.
 
+import { isDataBuiltinName } from '../loss/dataBuiltins';
 import { join } from 'node:path';
 import { BUILTIN_LOSSES, createOptimizer, getOptimizerDefinition, type HyperValue } from '../core';
 import { jsonNumber } from '../core/export';
@@ -99,8 +100,9 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     }
   });
   const noisy = (common.gradientNoise ?? 0) !== 0;
-  if (ref.kind === 'builtin' && common.batchSize !== undefined) throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${common.loss}`);
-  if (ref.kind === 'builtin' && !noisy && !opts.viaPool) {
+  const dataBuiltin = ref.kind === 'builtin' && isDataBuiltinName(ref.name);
+  if (ref.kind === 'builtin' && !dataBuiltin && common.batchSize !== undefined) throw new UsageError(`--batch-size applies to loss files with data, not to the built-in ${common.loss}`);
+  if (ref.kind === 'builtin' && !dataBuiltin && !noisy && !opts.viaPool) {
     const info = builtinInfo(ref.name);
     const b = BUILTIN_LOSSES[ref.name]!;
     const start = Float64Array.from(common.init ?? b.start);

@@ -4,9 +4,9 @@
 //   executeCommand('optimizerDiagnostics.compare', { loss: { kind: 'file', path }, optimizers: ['sgd', 'adam'], sideBySide: true })
 //   executeCommand('optimizerDiagnostics.exportRun', { format: 'csv', path: '/tmp/run.csv' })
 // Each returns a small result object ({ panelId }, { files }, ...) or undefined when the user cancelled.
+import { isBuiltinLossName } from '../loss/resolve';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { BUILTIN_LOSSES } from '../core';
 import type { HyperValue, OptimizerName } from '../core/types';
 import { isOptimizerName, LIMITS, parseRunSpec, type ExportFormat, type RunSpec, type SessionConfig, type ViewSection } from '../protocol/messages';
 import { defaultHyperparameters, lossHintOf, suggestedSteps } from '../protocol/runDefaults';
@@ -57,13 +57,13 @@ interface RunArgs {
 export function parseLossArg(v: unknown): LossRef | undefined {
   if (v instanceof vscode.Uri) return { kind: 'file', path: v.fsPath };
   if (typeof v === 'string') {
-    if (Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, v)) return { kind: 'builtin', name: v };
+    if (isBuiltinLossName(v)) return { kind: 'builtin', name: v };
     if (/\.loss\.(ts|mts|js|mjs)$/i.test(v) || v.includes('/') || v.includes('\\')) return { kind: 'file', path: path.resolve(workspaceRoot() ?? '', v) };
     return undefined;
   }
   if (typeof v === 'object' && v !== null) {
     const o = v as { kind?: unknown; name?: unknown; path?: unknown };
-    if (o.kind === 'builtin' && typeof o.name === 'string' && BUILTIN_LOSSES[o.name]) return { kind: 'builtin', name: o.name };
+    if (o.kind === 'builtin' && typeof o.name === 'string' && isBuiltinLossName(o.name)) return { kind: 'builtin', name: o.name };
     if (o.kind === 'file' && typeof o.path === 'string' && o.path.length > 0) return { kind: 'file', path: o.path };
   }
   return undefined;

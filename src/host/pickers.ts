@@ -1,5 +1,6 @@
 // Quick picks: a loss (the active editor's loss file, workspace loss files, built-ins with their
 // lesson), an optimizer (label + torch name), several optimizers (compare).
+import { DATA_BUILTIN_NAMES, dataBuiltin } from '../loss/dataBuiltins';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { BUILTIN_LOSSES, OPTIMIZERS } from '../core';
@@ -36,6 +37,10 @@ export async function pickLoss(trusted: boolean): Promise<LossRef | undefined> {
   items.push({ label: 'Built-in losses', kind: vscode.QuickPickItemKind.Separator });
   for (const b of Object.values(BUILTIN_LOSSES)) {
     items.push({ label: b.label, description: b.formula, detail: b.lesson, loss: { kind: 'builtin', name: b.name } });
+  }
+  for (const name of DATA_BUILTIN_NAMES) {
+    const d = dataBuiltin(name);
+    items.push({ label: d.label, description: `${d.name} · data: ${d.data.rows} rows, ${d.heldOut.length} held out`, detail: d.lesson, loss: { kind: 'builtin', name } });
   }
   const pick = await vscode.window.showQuickPick(items, {
     title: 'Optimizer Diagnostics: choose a loss',

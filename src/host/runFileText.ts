@@ -9,5 +9,8 @@ export function runFileTextFor(config: SessionConfig, runFilePath: string, view?
   const loss = config.loss.kind === 'file'
     ? { kind: 'file' as const, path: path.relative(path.dirname(runFilePath), config.loss.path).split(path.sep).join('/') }
     : config.loss;
-  return writeRunFile({ config: { ...config, loss }, ...(view ? { view } : {}) });
+  // The panel's σ is the run file's top-level gradientNoise; the gradient mode has no run-file field (not written).
+  const { gradientNoise, gradientMode: _mode, ...rest } = config;
+  void _mode;
+  return writeRunFile({ config: { ...rest, loss }, ...(gradientNoise !== undefined ? { gradientNoise } : {}), ...(view ? { view } : {}) });
 }

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES } from '../core/losses/builtins';
+import { ALL_BUILTIN_NAMES, isBuiltinLossName } from './resolve';
 import { displayText, formatLossError, MAX_MESSAGE_CHARS, type LossError, type LossRef } from '../protocol/simulation';
 
 /**
@@ -33,9 +33,9 @@ function displayPath(file: string): string {
 
 /** The LossRef of a CLI `--loss` argument: a built-in name, or an existing file (relative to the cwd). */
 export function resolveLossRef(arg: string): LossRef {
-  if (Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, arg)) return { kind: 'builtin', name: arg };
+  if (isBuiltinLossName(arg)) return { kind: 'builtin', name: arg };
   if (!existsSync(resolve(arg))) {
-    throw new CliLossError({ kind: 'missing-export', message: `unknown loss ${JSON.stringify(arg)}: not a built-in (${BUILTIN_LOSS_NAMES.join(', ')}) and no such file` }, true);
+    throw new CliLossError({ kind: 'missing-export', message: `unknown loss ${JSON.stringify(arg)}: not a built-in (${ALL_BUILTIN_NAMES.join(', ')}) and no such file` }, true);
   }
   return { kind: 'file', path: resolve(arg) };
 }

@@ -4,13 +4,12 @@
 
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BUILTIN_LOSS_NAMES } from '../core/losses/builtins';
 import type { Problem } from '../core/types';
 import type { GradientMode, LossInfo } from '../protocol/simulation';
 import { CliLossError } from './cliErrors';
 import { lossError, toLossError } from './errors';
 import { loadLossFile } from './loader';
-import { builtinInfo, builtinProblemWith, isBuiltinLossName } from './resolve';
+import { ALL_BUILTIN_NAMES, builtinInfo, builtinProblemWith, isBuiltinLossName } from './resolve';
 
 export { CliLossError, resolveLossRef } from './cliErrors';
 
@@ -29,7 +28,7 @@ export async function resolveLoss(arg: string, opts: ResolveLossOptions = {}): P
   try {
     if (isBuiltinLossName(arg)) return { problem: builtinProblemWith(arg, opts), info: builtinInfo(arg) };
     if (!existsSync(resolve(arg))) {
-      throw lossError('missing-export', `unknown loss "${arg}": not a built-in (${BUILTIN_LOSS_NAMES.join(', ')}) and no such file`);
+      throw lossError('missing-export', `unknown loss "${arg}": not a built-in (${ALL_BUILTIN_NAMES.join(', ')}) and no such file`);
     }
     const loaded = await loadLossFile(resolve(arg));
     const info = loaded.info(opts.gradientMode ? { gradientMode: opts.gradientMode } : {});

@@ -6,20 +6,26 @@ import type { Problem } from '../core/types';
 import type { LossInfo } from '../protocol/simulation';
 import { lossError } from './errors';
 import { addGradientNoise } from './sampler';
+import { DATA_BUILTIN_NAMES, dataBuiltinInfo, dataBuiltinProblem, isDataBuiltinName } from './dataBuiltins';
 import type { ProblemOptions } from './types';
 
+/** A built-in: a 2-D test function or a data problem (dataBuiltins.ts). */
 export function isBuiltinLossName(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, name);
+  return Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, name) || isDataBuiltinName(name);
 }
 
+/** Every built-in's name: the 2-D test functions, then the data problems. */
+export const ALL_BUILTIN_NAMES: readonly string[] = Object.freeze([...BUILTIN_LOSS_NAMES, ...DATA_BUILTIN_NAMES]);
+
 export function builtinLoss(name: string): BuiltinLoss {
-  const b = isBuiltinLossName(name) ? BUILTIN_LOSSES[name] : undefined;
-  if (!b) throw lossError('missing-export', `unknown built-in loss "${name}" (known: ${BUILTIN_LOSS_NAMES.join(', ')})`);
+  const b = Object.prototype.hasOwnProperty.call(BUILTIN_LOSSES, name) ? BUILTIN_LOSSES[name] : undefined;
+  if (!b) throw lossError('missing-export', `unknown built-in loss "${name}" (known: ${ALL_BUILTIN_NAMES.join(', ')})`);
   return b;
 }
 
 /** LossInfo of a built-in 2-D test function. */
 export function builtinInfo(name: string): LossInfo {
+  if (isDataBuiltinName(name)) return dataBuiltinInfo(name);
   const b = builtinLoss(name);
   return {
     ref: { kind: 'builtin', name: b.name },
@@ -44,6 +50,7 @@ export function builtinInfo(name: string): LossInfo {
  * ignored); the noise of a step depends only on (seed, step), as for loss files.
  */
 export function builtinProblemWith(name: string, opts: ProblemOptions = {}): Problem {
+  if (isDataBuiltinName(name)) return dataBuiltinProblem(name, opts);
   const base = builtinProblem(builtinLoss(name));
   const sigma = opts.gradientNoise ?? 0;
   if (!(sigma >= 0) || !Number.isFinite(sigma)) throw lossError('hyperparameter', `gradientNoise must be a finite σ ≥ 0, got ${sigma}`);

@@ -3,6 +3,8 @@
 // evaluating the same step twice (gradient, then value) sees the same batch and the same noise, and
 // every optimizer of a request sees the same batch sequence.
 
+import { validationRowCount } from '../protocol/dataSplit';
+
 /** 32-bit mix of a list of integers (murmur3 finalizer per word). */
 export function hash32(...words: number[]): number {
   let h = 0x9e3779b9;
@@ -87,8 +89,8 @@ export function addGradientNoise(grad: Float64Array, sigma: number, seed: number
  * seeds are comparable.
  */
 export function validationSplit(n: number, fraction: number): { train: Uint32Array; validation: Uint32Array } {
-  if (!(fraction > 0) || n < 2) return { train: Uint32Array.from({ length: n }, (_, i) => i), validation: new Uint32Array(0) };
-  const k = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+  const k = validationRowCount(n, fraction);
+  if (k === 0) return { train: Uint32Array.from({ length: n }, (_, i) => i), validation: new Uint32Array(0) };
   const p = permutation(n, mulberry32(hash32(0x5eed, STREAM.validation, n)));
   const train = p.slice(0, n - k).sort();
   const validation = p.slice(n - k).sort();

@@ -9,7 +9,9 @@
 // Every message FROM the webview is untrusted: `parseFromWebview` validates its shape.
 
 import type { ConventionName, Dtype, HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
-import type { LossError, LossInfo, LossRef } from './simulation';
+import type { GradientMode, LossError, LossInfo, LossRef } from './simulation';
+import type { EndpointReport } from '../core/curvature/endpoint';
+import { parseGradientFields } from './gradientFields';
 import { SCHEDULE_CLASSES, type ScheduleClassName, type ScheduleConfig, type ScheduleValue, type SchedulerConfig } from '../core/schedules/schema';
 import type { SegmentConfig } from '../core/schedules/run';
 
@@ -86,6 +88,9 @@ export interface SessionConfig {
   /** Numerical convention of every run (undefined: pytorch) and storage precision (undefined: float64). */
   readonly convention?: ConventionName;
   readonly dtype?: Dtype;
+  /** σ of the Gaussian gradient noise (the CLI's --noise; undefined: 0) and the loss file's gradient mode (--gradient; undefined: auto). */
+  readonly gradientNoise?: number;
+  readonly gradientMode?: GradientMode;
 }
 
 /** A numerical convention as the panel's picker shows it (the core's CONVENTIONS as data). */
@@ -170,6 +175,8 @@ export interface RunSeries {
   readonly lr?: SeriesColumn;
   /** Steps after which the run switched optimizer (a vertical marker on every chart), and to what. */
   readonly switches?: readonly { readonly step: number; readonly optimizer: OptimizerName }[];
+  /** The end point's train/held-out gap, sharpness and ε-flatness (README "Generalisation"), when computed. */
+  readonly endpoint?: EndpointReport;
   readonly path: PathSeries | null;
   readonly params: readonly ParamSeries[];
   /** State series names available for this run, in PyTorch's naming (state first, then extra). */
@@ -572,7 +579,9 @@ export function parseSessionConfig(v: unknown): SessionConfig | undefined {
   if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) return undefined;
   const numerics = parseNumerics(v);
   if (!numerics.ok) return undefined;
-  return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}), ...numerics.value };
+  const gradient = parseGradientFields(v);
+  if (!gradient.ok) return undefined;
+  return { loss, runs, steps: v['steps'], seed: v['seed'], ...(batch !== undefined ? { batchSize: batch as number } : {}), ...numerics.value, ...gradient.value };
 }
 
 /**
@@ -603,6 +612,7 @@ export function sessionConfigProblems(v: unknown): FieldProblem[] {
   if (batch !== undefined && !isInt(batch, 1, 1_000_000_000)) out.push({ field: 'batchSize', message: `batch size must be a whole number from 1 to 1,000,000,000, got ${String(batch).slice(0, 40)}` });
   if (v['convention'] !== undefined && !(CONVENTION_CHOICES as readonly unknown[]).includes(v['convention'])) out.push({ field: 'convention', message: `convention must be one of ${CONVENTION_CHOICES.join(', ')}, got ${String(v['convention']).slice(0, 40)}` });
   if (v['dtype'] !== undefined && !(DTYPE_CHOICES as readonly unknown[]).includes(v['dtype'])) out.push({ field: 'dtype', message: `dtype must be float64 or float32, got ${String(v['dtype']).slice(0, 40)}` });
+  out.push(...parseGradientFields(v).problems);
   return out.length ? out : [{ field: 'config', message: 'invalid configuration' }];
 }
 
@@ -647,7 +657,9 @@ export function restoreSessionConfig(v: unknown, fallback: { steps: number; seed
   }
   const numerics = parseNumerics(v);
   if (!numerics.ok) dropped.push('an unknown convention or dtype (using pytorch, float64)');
-  return { config: { loss, runs, steps: steps as number, seed: seed as number, ...(batch !== undefined ? { batchSize: batch as number } : {}), ...(numerics.ok ? numerics.value : {}) }, dropped };
+  const gradient = parseGradientFields(v);
+  for (const p of gradient.problems) dropped.push(`${p.message} (using the default)`);
+  return { config: { loss, runs, steps: steps as number, seed: seed as number, ...(batch !== undefined ? { batchSize: batch as number } : {}), ...(numerics.ok ? numerics.value : {}), ...gradient.value }, dropped };
 }
 
 function parseRange(v: unknown): readonly [number, number] | null | undefined {

@@ -151,6 +151,7 @@ export function buildRunSeries(rec: RecordingColumns, opts: SeriesOptions): RunS
     updateNorm,
     ...(lr ? { lr } : {}),
     ...(rec.segments && rec.segments.length > 1 ? { switches: rec.segments.slice(1).map((s) => ({ step: s.fromStep, optimizer: s.optimizer })) } : {}),
+    ...(rec.endpoint ? { endpoint: rec.endpoint } : {}),
     path,
     params,
     stateNames,

@@ -34,6 +34,7 @@ import { lossError, toLossError } from '../loss/errors';
 import { lrRangeSchedule } from '../core/lrFind';
 import type { LoadedLoss } from '../loss/types';
 import { builtinInfo, builtinProblemWith } from '../loss/resolve';
+import { isDataBuiltinName } from '../loss/dataBuiltins';
 
 /** Slices aim at this much wall time, so progress and cancel arrive promptly. */
 const SLICE_TARGET_MS = 30;
@@ -303,7 +304,12 @@ export function runGrid(req: GridRequest, loaded: LoadedLoss | null, io: EngineI
       const n = plane.origin.length;
       if (plane.u.length !== n || plane.v.length !== n || n === 0) throw lossError('internal', `grid plane vectors must have one length, got ${n}, ${plane.u.length}, ${plane.v.length}`);
       let value: (p: Float64Array) => number;
-      if (req.loss.kind === 'builtin') {
+      if (req.loss.kind === 'builtin' && isDataBuiltinName(req.loss.name)) {
+        // a built-in data problem: its full-batch training loss
+        const dp = builtinProblemWith(req.loss.name);
+        if (dp.dim !== n) throw lossError('shape', `a plane of ${n} parameters for ${dp.name}, which has ${dp.dim}`);
+        value = (p) => dp.value!(p, 0);
+      } else if (req.loss.kind === 'builtin') {
         const b = Object.hasOwn(BUILTIN_LOSSES, req.loss.name) ? BUILTIN_LOSSES[req.loss.name] : undefined;
         if (!b) throw lossError('internal', `unknown built-in loss ${req.loss.name}`);
         const scratch = new Float64Array(2);

@@ -17,6 +17,8 @@ import { formatLossError } from '../../src/protocol/simulation';
 import { styleIndex } from '../charts/charts';
 import { DASHES, type Theme } from '../charts/theme';
 import type { Model } from '../model';
+import { GRADIENT_MODES, GRADIENT_MODE_TITLES } from '../../src/protocol/gradientFields';
+import { noiseFieldRules, validationInfo } from './runFields';
 import { button, checkbox, dropdown, progressRing, tag, textField, type CheckElement, type ValueElement } from './toolkit';
 
 export interface ToolbarCallbacks {
@@ -209,6 +211,7 @@ export class Toolbar {
     }
     if (p.field === 'steps' || p.field === 'seed') return p.field;
     if (p.field === 'batchSize') return 'batch';
+    if (p.field === 'gradientNoise') return 'noise';
     return null;
   }
 
@@ -313,7 +316,7 @@ export class Toolbar {
       this.editorKey = key;
       this.renderEditor(model, run);
     } else this.updateSources(model);
-    const ckey = `${model.loss?.hasData ?? false}|${draft.convention ?? ''}|${draft.dtype ?? ''}|${model.conventions.length}`;
+    const ckey = `${model.loss?.hasData ?? false}|${draft.convention ?? ''}|${draft.dtype ?? ''}|${model.conventions.length}|${draft.loss.kind}|${draft.gradientMode ?? ''}|${JSON.stringify(model.loss?.dataLayout ?? null)}`;
     if (ckey !== this.controlsKey) {
       this.controlsKey = ckey;
       this.renderControls(model);
@@ -901,7 +904,7 @@ export class Toolbar {
   private liveTag: HTMLElement | null = null;
 
   private renderControls(model: Model): void {
-    for (const k of ['steps', 'seed', 'batch']) this.fields.delete(k);
+    for (const k of ['steps', 'seed', 'batch', 'noise']) this.fields.delete(k);
     this.controlsEl.replaceChildren();
     const d = this.draft!;
     const field = (label: string, el: HTMLElement, title: string, msg: HTMLElement): HTMLElement => {
@@ -945,6 +948,35 @@ export class Toolbar {
         same: (dr, t) => (t.trim() === '' ? dr.batchSize === undefined : parseNumber(t) === dr.batchSize),
       });
       this.controlsEl.append(field('batch', batch, 'Mini-batch size (empty: the loss file\'s own; Enter or Run applies it)', msg));
+      const dl = model.loss.dataLayout;
+      if (dl) this.controlsEl.append(validationInfo(dl));
+    }
+    {
+      // σ of the Gaussian noise added to every gradient component (the CLI's --noise), seeded by `seed`.
+      const noise = textField({ value: d.gradientNoise !== undefined ? String(d.gradientNoise) : '', placeholder: '0', size: 5, label: 'gradient noise σ', id: 'noise' });
+      noise.dataset['label'] = 'gradient noise σ';
+      const msg = h('span', 'field-error');
+      msg.hidden = true;
+      this.bindField({ key: 'noise', el: noise, msg, name: 'gradient noise σ', live: false, ...noiseFieldRules });
+      this.controlsEl.append(field('σ noise', noise, 'Standard deviation σ of Gaussian noise N(0, σ²) added to every gradient component (as simulate --noise; the seed field seeds it; empty or 0: none; Enter or Run applies it)', msg));
+    }
+    if (d.loss.kind === 'file') {
+      // How a loss file's gradient is computed (the CLI's --gradient): a file the AD refuses can run numeric.
+      const mode = dropdown(
+        GRADIENT_MODES.map((m) => ({ value: m, label: m, title: GRADIENT_MODE_TITLES[m] })),
+        d.gradientMode ?? 'auto',
+        { title: 'Gradient of the loss file (as simulate --gradient): auto, autodiff or numeric', id: 'gradient-mode', label: 'gradient' },
+      );
+      mode.addEventListener('change', () => {
+        const { gradientMode: _m, ...rest } = this.draft!;
+        void _m;
+        const v = mode.value;
+        this.draft = { ...rest, ...(v === 'autodiff' || v === 'numeric' ? { gradientMode: v } : {}) };
+        this.cb.edit(this.draft, true);
+      });
+      const modeField = field('gradient', mode, `How the loss file's gradient is computed — ${GRADIENT_MODES.map((m) => `${m}: ${GRADIENT_MODE_TITLES[m]}`).join('; ')}`, h('span', 'field-error'));
+      modeField.classList.add('field-gradient-mode');
+      this.controlsEl.append(modeField);
     }
     if (model.conventions.length > 1) {
       // The numerical convention and dtype of every run (the core's CONVENTIONS, sent by the host).

@@ -25,6 +25,7 @@ import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol
 import type { GridPlane, LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
 import { toLossError, type Runner } from '../run/runnerApi';
 import { checkRunSchedule } from './validate';
+import { panelRunFields } from './runFields';
 
 /** Parameters shown without a picker; larger problems show the top-k by |θ|. */
 export const ALL_PARAMS_UP_TO = 8;
@@ -289,7 +290,8 @@ export class Session {
     this.abort = abort;
     const requestId = `q${++this.requestSeq}`;
     for (const r of config.runs) this.bumpRunSeq(r.id);
-    const lossChanged = !sameLossRef(config.loss, this._config.loss) || this._loss === null;
+    // A new gradient mode describes the loss file again (its LossInfo says how gradients are computed).
+    const lossChanged = !sameLossRef(config.loss, this._config.loss) || this._loss === null || (config.loss.kind === 'file' && config.gradientMode !== this._config.gradientMode);
     this._config = config;
     const p = this.current.catch(() => undefined).then(() => (abort.signal.aborted ? undefined : this.execute(requestId, config, lossChanged, abort)));
     this.current = p;
@@ -338,7 +340,7 @@ export class Session {
     // 3. The loss (label, dimension, window, landscape) when it changed.
     if (lossChanged) {
       try {
-        const info = await runner.describe(config.loss, undefined, abort.signal);
+        const info = await runner.describe(config.loss, config.loss.kind === 'file' ? config.gradientMode : undefined, abort.signal);
         if (!isCurrent()) return;
         await this.setLoss(info);
         if (!isCurrent()) return;
@@ -372,6 +374,7 @@ export class Session {
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
       ...(config.convention !== undefined ? { convention: config.convention } : {}),
       ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
+      ...panelRunFields(config),
       ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;
