@@ -12,8 +12,13 @@ import type { RecordingColumns } from './simulation';
 
 /** Eigenvalues at every point up to this many rows for n ≤ 2 (dense 2×2, microseconds a point). */
 export const PANEL_DENSE_POINTS = 20_000;
-/** For n > 2 (Lanczos, ≤ 30 Hessian-vector products a point): about this many points per run. */
-export const PANEL_LANCZOS_POINTS = 25;
+/**
+ * For n > 2 (Lanczos, ≤ 30 Hessian-vector products a point, each ~4–7 gradients on the mlp example): about
+ * this many points per run, so the curvature costs a bounded ~1,000 gradient evaluations whatever the steps.
+ */
+export const PANEL_LANCZOS_POINTS = 8;
+/** Above this many parameters the panel computes no curvature by default (the CLI's --curvature still does). */
+export const PANEL_CURVATURE_MAX_DIM = 2000;
 /** α histograms: bins of this width over [ALPHA_HIST_MIN, ALPHA_HIST_MAX]; values outside go to the end bins. */
 export const ALPHA_HIST_MIN = -2;
 export const ALPHA_HIST_MAX = 3;
@@ -23,8 +28,12 @@ export const ALPHA_LAST_SHARE = 0.1;
 /** Most eigen-direction points sent for a 2-parameter run (the slider picks the nearest computed one). */
 export const DIRECTIONS_MAX_POINTS = 4000;
 
-/** The panel's `every`: every point for n ≤ 2 (up to PANEL_DENSE_POINTS), about PANEL_LANCZOS_POINTS points above. */
+/**
+ * The panel's `every`: every point for n ≤ 2 (up to PANEL_DENSE_POINTS), about PANEL_LANCZOS_POINTS points
+ * above; 0 (not computed) above PANEL_CURVATURE_MAX_DIM parameters.
+ */
 export function panelCurvatureEvery(dim: number, steps: number): number {
+  if (dim > PANEL_CURVATURE_MAX_DIM) return 0;
   const points = dim <= 2 ? PANEL_DENSE_POINTS : PANEL_LANCZOS_POINTS;
   return Math.max(1, Math.ceil(Math.max(0, steps) / points));
 }

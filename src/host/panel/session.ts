@@ -376,7 +376,7 @@ export class Session {
       ...(config.convention !== undefined ? { convention: config.convention } : {}),
       ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
       // Curvature & stability (README "Curvature and stability", panel): bounded cost, see panelCurvatureEvery.
-      curvature: { every: panelCurvatureEvery(this._loss?.dim ?? 2, config.steps), views: true },
+      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps)),
       ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;

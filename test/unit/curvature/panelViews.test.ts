@@ -96,6 +96,13 @@ describe('curvature views', () => {
     const v = curvatureViews(problem, optimizer, rec).directions!.values;
     close(Math.abs(v[2]!), Math.SQRT1_2, 1e-12); // q₁ = (1, 1)/√2
   });
+  test('saddle x² − y²: constant Hessian with λ₂ = −2 < 0; θ* = 0 is a saddle; GD grows along q₂ by |1 + 2η|', () => {
+    const { problem, optimizer, rec } = canyonRun(0.1, {}, 10, 'saddle');
+    const m = curvatureViews(problem, optimizer, rec).modes!;
+    assert.deepEqual(Array.from(m.lambdas), [2, -2]);
+    close(m.rates[1]!, 1.2);
+    close(m.components[10 * 2 + 1]!, m.components[1]! * 1.2 ** 10, 1e-10);
+  });
   test('Rosenbrock is not a quadratic: no modes, a note', () => {
     const { problem, optimizer, rec } = canyonRun(0.001, {}, 20, 'rosenbrock');
     const v = curvatureViews(problem, optimizer, rec);
@@ -146,7 +153,8 @@ describe('panel series (src/protocol/curvatureSeries.ts)', () => {
   test('bounded cost: every point for 2 parameters, ~25 points for more', () => {
     assert.equal(panelCurvatureEvery(2, 500), 1);
     assert.equal(panelCurvatureEvery(2, 50_000), 3);
-    assert.equal(panelCurvatureEvery(193, 500), 20);
-    assert.equal(panelCurvatureEvery(193, 10), 1);
+    assert.equal(panelCurvatureEvery(193, 500), 63); // ⌈500/8⌉: points 0, 63, …, 441 (8)
+    assert.equal(panelCurvatureEvery(193, 5), 1);
+    assert.equal(panelCurvatureEvery(2001, 500), 0); // off above 2,000 parameters
   });
 });
