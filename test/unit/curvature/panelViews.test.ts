@@ -135,6 +135,16 @@ describe('panel series (src/protocol/curvatureSeries.ts)', () => {
     const p = buildCurvaturePanel(rec, 0)!;
     for (let t = 1; t <= 40; t++) assert.equal(p.alpha.y[t - 1], rec.curvature!.alpha[t]);
   });
+  test('α stays exact on a diverging run (‖d‖ up to ~1e10: the least squares are solved by QR, not normal equations)', () => {
+    // GD on a quadratic: α = η gᵀHg/gᵀg − 1 exactly (README); canyon at lr 0.11 grows by 1.2 a step
+    const { problem, optimizer, rec } = canyonRun(0.11, {}, 150);
+    const c = computeCurvature(problem, optimizer, rec);
+    for (let t = 1; t <= 150; t++) {
+      const gx = rec.grad[(t - 1) * 2]!, gy = rec.grad[(t - 1) * 2 + 1]!;
+      const want = (0.11 * (2 * gx * gx + 20 * gy * gy)) / (gx * gx + gy * gy) - 1;
+      close(c.alpha[t]!, want, 1e-12, `α at step ${t}`);
+    }
+  });
   test('α histograms: bins, the last 10 %, overshoot share', () => {
     // 20 steps: α = −0.9 for the first 18, then 0.6 and 2.9 (bins of ALPHA_HIST_BIN from ALPHA_HIST_MIN)
     const steps = Array.from({ length: 21 }, (_, i) => i);
