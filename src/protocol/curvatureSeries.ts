@@ -10,8 +10,11 @@ import { decimateMinMax } from './decimate';
 import type { SeriesColumn } from './messages';
 import type { RecordingColumns } from './simulation';
 
-/** Eigenvalues at every point up to this many rows for n ≤ 2 (dense 2×2, microseconds a point). */
-export const PANEL_DENSE_POINTS = 20_000;
+/**
+ * n ≤ 2: eigenvalues at every point up to this many steps, else at every ⌈steps/2,000⌉-th (dense 2×2, ~5–25 µs a
+ * point with λ_max(P⁻¹H) and the eigen-directions: ≤ ~50 ms a run on a loaded machine; about the chart's width).
+ */
+export const PANEL_DENSE_POINTS = 2_000;
 /**
  * For n > 2 (Lanczos, ≤ 30 Hessian-vector products a point, each ~4–7 gradients on the mlp example): about
  * this many points per run, so the curvature costs a bounded ~1,000 gradient evaluations whatever the steps.
@@ -29,7 +32,7 @@ export const ALPHA_LAST_SHARE = 0.1;
 export const DIRECTIONS_MAX_POINTS = 4000;
 
 /**
- * The panel's `every`: every point for n ≤ 2 (up to PANEL_DENSE_POINTS), about PANEL_LANCZOS_POINTS points
+ * The panel's `every`: every point for n ≤ 2 (up to PANEL_DENSE_POINTS steps), about PANEL_LANCZOS_POINTS points
  * above; 0 (not computed) above PANEL_CURVATURE_MAX_DIM parameters.
  */
 export function panelCurvatureEvery(dim: number, steps: number): number {

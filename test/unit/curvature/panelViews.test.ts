@@ -162,7 +162,8 @@ describe('panel series (src/protocol/curvatureSeries.ts)', () => {
   });
   test('bounded cost: every point for 2 parameters, ~25 points for more', () => {
     assert.equal(panelCurvatureEvery(2, 500), 1);
-    assert.equal(panelCurvatureEvery(2, 50_000), 3);
+    assert.equal(panelCurvatureEvery(2, 2000), 1);
+    assert.equal(panelCurvatureEvery(2, 10_000), 5);
     assert.equal(panelCurvatureEvery(193, 500), 63); // ⌈500/8⌉: points 0, 63, …, 441 (8)
     assert.equal(panelCurvatureEvery(193, 5), 1);
     assert.equal(panelCurvatureEvery(2001, 500), 0); // off above 2,000 parameters
