@@ -4,6 +4,7 @@ import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
 import type { ChartSummary, ExportFormat, FromWebview, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
 import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
+import { CurvatureCards } from './ui/curvatureCards';
 import { cursor } from './charts/plugins';
 import { Chart, registerChartJs } from './charts/registerChartJs';
 import { applyChartDefaults, readTheme, watchTheme } from './charts/theme';
@@ -226,20 +227,31 @@ const charts = new Charts(
   { convergence: cards.convergence.canvas, landscape: cards.landscape.canvas, effectiveLr: cards.effectiveLr.canvas, moments: cards.moments.canvas, stepSize: cards.stepSize.canvas },
   theme,
   {
-    hover: (step) => {
-      if (cursor.hover === step) return;
-      cursor.hover = step;
-      charts.redrawMarkers(model, ui);
-      linkSoon({ hover: step });
-    },
+    hover: (step) => hoverAt(step),
     pick: (step) => setStep(step),
   },
 );
+function hoverAt(step: number | null): void {
+  if (cursor.hover === step) return;
+  cursor.hover = step;
+  charts.redrawMarkers(model, ui);
+  curv.redraw(model, ui.step);
+  linkSoon({ hover: step });
+}
+// Curvature & stability, step quality α, eigen-decomposition (webview/ui/curvatureCards.ts), after the step charts.
+const curv = new CurvatureCards(theme, { hover: hoverAt, pick: (step) => setStep(step), zoom: (r) => charts.setStepWindow(r) });
+grid.append(...curv.roots);
+charts.onStepWindow = () => renderCurvature();
+function renderCurvature(): Record<string, ChartSummary> {
+  const w = charts.stepWindow;
+  const max = maxStep();
+  return curv.render(model, ui.step, { min: w ? Math.max(0, w[0]) : 0, max: w ? Math.min(max, w[1]) : max });
+}
 
 // Test/diagnostic hook: lets end-to-end tests read the charts' data (Chart.getChart(canvas).data).
 Object.defineProperty(window, '__optimizerDiagnostics', {
   value: Object.freeze({
-    Chart, chart: (id: string) => ({ stabilityMap: mapView.chart, lrFind: lrFindView.chart, sensitivity: tuneView.chart } as Record<string, unknown>)[id] ?? charts.get(id), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
+    Chart, chart: (id: string) => ({ stabilityMap: mapView.chart, lrFind: lrFindView.chart, sensitivity: tuneView.chart } as Record<string, unknown>)[id] ?? charts.get(id) ?? curv.get(id), curvature: () => ({ directions: curv.directions() }), model: () => model, ui: () => ({ ...ui }), lastRender: () => lastSummary, perf: () => JSON.parse(JSON.stringify(perf)) as unknown,
     /** The form: the draft (what Run would run), the host's config (what ran / runs), the "changed" note and problems. */
     form: () => ({ draft: toolbar.config, host: toolbar.hostConfigJson ? JSON.parse(toolbar.hostConfigJson) as unknown : null, dirty: toolbar.dirty, problems: toolbar.problems(), notice: toolbar.noticeText, posts: perf.posts }),
     hover: () => cursor.hover,
@@ -486,6 +498,11 @@ function render(cause: string, t0 = performance.now()): void {
       if (seq !== renderSeq) return;
       draw(rest);
       summaries = Object.fromEntries(CARD_IDS.filter((id) => summaries[id]).map((id) => [id, summaries[id]!]));
+      try {
+        Object.assign(summaries, renderCurvature());
+      } catch (e) {
+        post({ type: 'webview/didError', message: `curvature render failed: ${e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e)}` });
+      }
       const runs = model.orderedRuns();
       const points = Object.values(summaries).reduce((n, c) => n + c.points, 0);
       lastSummary = { cause, paintMs, runs: runs.length, points, charts: summaries };
@@ -549,6 +566,7 @@ function setStep(step: number, fromLink = false): void {
   ui.step = Math.max(0, Math.min(maxStep(), Math.round(step)));
   updateScrubber();
   charts.redrawMarkers(model, ui);
+  curv.redraw(model, ui.step);
   renderStepTable(valuesBody, model, ui.step);
   inspector.ask(model, ui.step);
   persistUiSoon();
@@ -724,6 +742,7 @@ watchTheme(() => {
   theme = readTheme();
   applyChartDefaults(theme);
   charts.setTheme(theme);
+  curv.setTheme(theme);
   toolbar.setTheme(theme);
   controlsKey = '';
   render('theme');
@@ -811,6 +830,7 @@ function onMessage(msg: ToWebview): void {
       if (msg.hover !== undefined && cursor.hover !== msg.hover) {
         cursor.hover = msg.hover;
         charts.redrawMarkers(model, ui);
+  curv.redraw(model, ui.step);
       }
       return;
     case 'run/didValidate':

@@ -12,6 +12,7 @@
 import type { HyperValue, Optimizer, OptimizerName, OptimizerState, Problem, StepContext, StepDiagnostics } from './types';
 import type { CurvatureSeries } from './curvature/curvature';
 import type { EndpointReport } from './curvature/endpoint';
+import type { CurvatureViews } from './curvature/views';
 import { createScheduler, paramGroup, type ParamGroup, type Scheduler } from './schedules/schedulers';
 import { checkSchedule, type ScheduleConfig } from './schedules';
 
@@ -116,6 +117,8 @@ export interface RecordingData {
   readonly sampling?: RecordingSampling;
   /** Curvature along the run (computed on request after it: computeCurvature), one entry per params row. */
   readonly curvature?: CurvatureSeries;
+  /** The panel's curvature views (eigen-directions of 2-D runs, the modes of a constant Hessian): curvatureViews. */
+  readonly curvatureViews?: CurvatureViews;
   /** Generalisation at the last row (computed on request after the run: endpointReport). */
   readonly endpoint?: EndpointReport;
 }

@@ -8,6 +8,7 @@
 // batches afterwards. Bulk data is columnar: exact-length Float64Arrays, never JSON number arrays.
 // Every message FROM the webview is untrusted: `parseFromWebview` validates its shape.
 
+import type { CurvaturePanel } from './curvatureSeries';
 import type { ConventionName, Dtype, HyperparameterSpec, HyperValue, OptimizerName } from '../core/types';
 import type { GradientMode, LossError, LossInfo, LossRef } from './simulation';
 import type { EndpointReport } from '../core/curvature/endpoint';
@@ -184,6 +185,8 @@ export interface RunSeries {
   /** Raw rows before decimation / points sent, for the status line and tests. */
   readonly rows: number;
   readonly pointsSent: number;
+  /** Curvature & stability, step quality α, eigen-directions and modes (src/protocol/curvatureSeries.ts); absent: not computed. */
+  readonly curvature?: CurvaturePanel;
 }
 
 /** The filled-contour background of a 2-parameter loss: values on a grid over the plot window. */

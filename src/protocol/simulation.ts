@@ -72,7 +72,7 @@ export interface SimulationRequest {
    * Curvature along each run (README "Curvature and stability"): eigenvalues at every `every`-th recorded
    * point, α at every step; returned as RecordingColumns.curvature. Absent: not computed.
    */
-  readonly curvature?: { readonly every: number };
+  readonly curvature?: { readonly every: number; /** Also the panel's views (RecordingColumns.curvatureViews); a failure is reported there instead of failing the run. */ readonly views?: boolean };
   /**
    * The end-point report of each run (README "Generalisation"): train/held-out gap, sharpness λ_max(H),
    * ε-flatness; returned as RecordingColumns.endpoint. Absent: not computed.

@@ -12,7 +12,7 @@
 // (seconds per call) reports progress after every step.
 
 import { BUILTIN_LOSSES, HyperparameterError, getConvention, Simulation, ScheduleError, createScheduledOptimizer, createSegments, type Optimizer, type Problem, type Recording, type ScheduleConfig, type SegmentSpec } from '../core';
-import { computeCurvature, endpointReport, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries, type EndpointReport } from '../core/curvature';
+import { computeCurvature, curvatureViews, endpointReport, hessianReport, MAX_DENSE_HESSIAN, type CurvatureSeries, type CurvatureViews, type EndpointReport } from '../core/curvature';
 import { gaussianSource, hash32, mulberry32, STREAM } from '../loss/sampler';
 import {
   formatLossError,
@@ -201,7 +201,7 @@ function ownLrRange(v: unknown): Partial<Pick<SimulationRequest, 'lrRange'>> {
 
 function ownCurvature(c: unknown): Partial<Pick<SimulationRequest, 'curvature'>> {
   if (typeof c !== 'object' || c === null) return {};
-  return { curvature: bare({ every: Number(field(c, 'every')) }) };
+  return { curvature: bare({ every: Number(field(c, 'every')), ...(field(c, 'views') === true ? { views: true } : {}) }) };
 }
 
 /** A HessianRequest from own properties. */
@@ -479,14 +479,18 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
       }
     }
     let curvature: CurvatureSeries | undefined;
+    let views: CurvatureViews | undefined;
     if (req.curvature && !error) {
       try {
         curvature = computeCurvature(problem, optimizer, sim.recording, {
           every: req.curvature.every,
           onPoint: (t) => io.beat?.({ phase: 'curvature', step: t }),
         });
+        if (req.curvature.views) views = curvatureViews(problem, optimizer, sim.recording, req.curvature.every);
       } catch (e) {
-        error = toLossError(e, file);
+        // The panel's curvature is an extra: its failure is reported on its card, the run stands.
+        if (req.curvature.views) views = { error: formatLossError(toLossError(e, file)) };
+        else error = toLossError(e, file);
       }
     }
     let endpoint: EndpointReport | undefined;
@@ -500,7 +504,7 @@ export async function runRequest(req: SimulationRequest, resolve: () => Resolved
         error = toLossError(e, file);
       }
     }
-    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true, curvature, endpoint);
+    const { columns, transfer } = toColumns(sim.recording, rc.id, optimizer, busy, error, io.inProcess === true, curvature, endpoint, views);
     io.post({ type: 'sim/didFinishRun', requestId, recording: columns }, transfer);
   }
   io.post({ type: 'sim/didFinish', requestId, cancelled: io.cancelled(requestId) });
@@ -525,7 +529,7 @@ export function endpointAt(problem: Problem, x: Float64Array, seed: number | und
   return endpointReport(problem, x, { seed: s, gaussian: gaussianSource(mulberry32(hash32(s, STREAM.flatness))) });
 }
 
-function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean, curvature?: CurvatureSeries, endpoint?: EndpointReport) {
+function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedMs: number, error: LossError | undefined, inProcess: boolean, curvature?: CurvatureSeries, endpoint?: EndpointReport, views?: CurvatureViews) {
   const n = rec.stepsCompleted;
   const dim = rec.dim;
   const transfer: ArrayBuffer[] = [];
@@ -571,6 +575,7 @@ function toColumns(rec: Recording, runId: string, optimizer: Optimizer, elapsedM
     ...(rec.sampling ? { sampling: rec.sampling } : {}),
     ...(error ? { error } : {}),
     ...(curvature ? { curvature } : {}),
+    ...(views ? { curvatureViews: views } : {}),
     ...(endpoint ? { endpoint } : {}),
   };
   return { columns, transfer };

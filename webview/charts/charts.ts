@@ -301,6 +301,8 @@ export class Charts {
   /** ms spent per chart by the last render() that drew it (diagnostics, read through the perf hook). */
   readonly timings: Record<string, number> = {};
 
+  /** Called when the step window changes (charts outside this class that share the step axis). */
+  onStepWindow: (() => void) | null = null;
   /** The zoomed step range of every step chart (drag to zoom, double-click resets); null = the whole run. */
   stepWindow: [number, number] | null = null;
   private last: { model: Model; ui: UiState; visible: (id: string) => boolean } | null = null;
@@ -317,6 +319,7 @@ export class Charts {
     if (w && !(w[1] > w[0])) return;
     if (!w && !this.stepWindow) return;
     this.stepWindow = w;
+    this.onStepWindow?.();
     if (!this.last) return;
     const { model, ui, visible } = this.last;
     const ids = new Set(['convergence', 'effectiveLr', 'moments', 'stepSize']);

@@ -36,37 +36,60 @@ export interface CurvatureSeries {
  */
 export function stepAlpha(f0: number, fl: number, d0: number, dl: number, l: number): number | null {
   if (!(l > 0)) return -1;
-  // Normal equations of A μ = b with rows [1 0 0 | f0], [1 ℓ ℓ² | fl], [0 1 0 | d0], [0 1 2ℓ | dl].
-  const l2 = l * l;
-  const M = [
-    [2, l, l2],
-    [l, l2 + 2, l * l2 + 2 * l],
-    [l2, l * l2 + 2 * l, l2 * l2 + 4 * l2],
+  // Least squares of A μ = b, rows [1 0 0 | f0], [1 ℓ ℓ² | fl], [0 1 0 | d0], [0 1 2ℓ | dl], solved with the
+  // unknowns scaled, μ = (ν₀, ν₁/ℓ, ν₂/ℓ²) (the same least-squares solution: a change of variables leaves the
+  // residual unchanged), by Householder QR: the normal equations square A's condition number (~ℓ²) and broke
+  // down once ‖d‖ ≳ 1e4 (a diverging run).
+  const il = 1 / l;
+  const A = [
+    [1, 0, 0],
+    [1, 1, 1],
+    [0, il, 0],
+    [0, il, 2 * il],
   ];
-  const r = [f0 + fl, l * fl + d0 + dl, l2 * fl + 2 * l * dl];
-  const mu = solve3(M, r);
-  if (!mu) return null;
-  const [, mu1, mu2] = mu;
-  if (!(mu2! > 0)) return -1;
-  const abar = -mu1! / mu2!;
-  const a = (2 * l) / abar - 1;
+  const b = [f0, fl, d0, dl];
+  const nu = leastSquares43(A, b);
+  if (!nu) return null;
+  const [, nu1, nu2] = nu;
+  // μ₂ = ν₂/ℓ² > 0 ⇔ ν₂ > 0; ᾱ = −μ₁/μ₂ = −ν₁ℓ/ν₂, α = 2ℓ/ᾱ − 1 = −2ν₂/ν₁ − 1
+  if (!(nu2! > 0)) return -1;
+  const a = (-2 * nu2!) / nu1! - 1;
   return Number.isFinite(a) ? a : null;
 }
 
-function solve3(M: number[][], r: number[]): number[] | null {
-  const A = M.map((row, i) => [...row, r[i]!]);
-  for (let c = 0; c < 3; c++) {
-    let p = c;
-    for (let i = c + 1; i < 3; i++) if (Math.abs(A[i]![c]!) > Math.abs(A[p]![c]!)) p = i;
-    if (A[p]![c] === 0) return null;
-    [A[c], A[p]] = [A[p]!, A[c]!];
-    for (let i = 0; i < 3; i++) {
-      if (i === c) continue;
-      const f = A[i]![c]! / A[c]![c]!;
-      for (let j = c; j < 4; j++) A[i]![j] = A[i]![j]! - f * A[c]![j]!;
+/** min ‖A x − b‖ for a 4×3 A of full column rank (Householder QR); null when rank-deficient. A, b are overwritten. */
+function leastSquares43(A: number[][], b: number[]): number[] | null {
+  const m = 4, n = 3;
+  for (let k = 0; k < n; k++) {
+    let norm = 0;
+    for (let i = k; i < m; i++) norm = Math.hypot(norm, A[i]![k]!);
+    if (norm === 0) return null;
+    const alpha = A[k]![k]! > 0 ? -norm : norm;
+    const v = new Array<number>(m).fill(0);
+    for (let i = k; i < m; i++) v[i] = A[i]![k]!;
+    v[k] = v[k]! - alpha;
+    let vv = 0;
+    for (let i = k; i < m; i++) vv += v[i]! * v[i]!;
+    if (vv === 0) continue;
+    for (let j = k; j < n; j++) {
+      let d = 0;
+      for (let i = k; i < m; i++) d += v[i]! * A[i]![j]!;
+      const f = (2 * d) / vv;
+      for (let i = k; i < m; i++) A[i]![j] = A[i]![j]! - f * v[i]!;
     }
+    let d = 0;
+    for (let i = k; i < m; i++) d += v[i]! * b[i]!;
+    const f = (2 * d) / vv;
+    for (let i = k; i < m; i++) b[i] = b[i]! - f * v[i]!;
   }
-  return [A[0]![3]! / A[0]![0]!, A[1]![3]! / A[1]![1]!, A[2]![3]! / A[2]![2]!];
+  const x = [0, 0, 0];
+  for (let k = n - 1; k >= 0; k--) {
+    let s = b[k]!;
+    for (let j = k + 1; j < n; j++) s -= A[k]![j]! * x[j]!;
+    if (A[k]![k] === 0) return null;
+    x[k] = s / A[k]![k]!;
+  }
+  return x;
 }
 
 /** The dense Hessian at `x` (n HVPs, symmetrised as (H + Hᵀ)/2, or the closed form). */

@@ -19,6 +19,7 @@ import type {
   ToWebview,
 } from '../../protocol/messages';
 import { buildStepInspection } from '../../protocol/inspector';
+import { buildCurvaturePanel, panelCurvatureEvery } from '../../protocol/curvatureSeries';
 import { PLANE_NX, PLANE_NY, planeLandscape, planeLayout, projectedPath, type PlaneLayout } from '../../protocol/planeLandscape';
 import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
@@ -210,7 +211,9 @@ export class Session {
       ...(this._loss?.window ? { window: this._loss.window } : {}),
     });
     const plane = this._plane;
-    const out = plane && rec.dim === plane.plane.dim ? { ...s, path: projectedPath(rec, plane, this.threshold()) } : s;
+    const curvature = buildCurvaturePanel(rec, this.threshold());
+    const withCurvature = curvature ? { ...s, curvature } : s;
+    const out = plane && rec.dim === plane.plane.dim ? { ...withCurvature, path: projectedPath(rec, plane, this.threshold()) } : withCurvature;
     this.seriesCache.set(rec.runId, out);
     return out;
   }
@@ -375,6 +378,8 @@ export class Session {
       ...(config.convention !== undefined ? { convention: config.convention } : {}),
       ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
       ...panelRunFields(config),
+      // Curvature & stability (README "Curvature and stability", panel): bounded cost, see panelCurvatureEvery.
+      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps)),
       ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;
