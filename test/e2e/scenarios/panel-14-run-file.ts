@@ -1,0 +1,48 @@
+// Run files (issue 13 §2): examples/canyon-compare.optdiag.json opened from the Explorer shows the panel in
+// that editor (the custom editor, not JSON): its three runs (SGD with momentum, Adam with a cosine schedule,
+// Adam switching to SGD at step 100) at the file's step 60 with the effective-lr card focused. Then
+// "Open Run File as JSON" (the editor's title bar) opens the same document as text beside it.
+import type { ScenarioContext } from '../context';
+import { panelWebview, readCharts, screenshot, waitInWebview } from '../panelHelpers';
+
+export default async function (ctx: ScenarioContext): Promise<void> {
+  await ctx.page.keyboard.press('ControlOrMeta+Shift+e');
+  const row = ctx.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'canyon-compare.optdiag.json' }).first();
+  await row.waitFor({ state: 'visible', timeout: 90_000 });
+  await row.click();
+  // The explorer opens a preview; the tab is the run file's, shown by the custom editor.
+  const tab = ctx.page.locator('.tabs-container .tab', { hasText: 'canyon-compare.optdiag.json' }).first();
+  await tab.waitFor({ state: 'visible', timeout: 30_000 });
+
+  const { frame, view } = await panelWebview(ctx);
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().length === 3 && od.ui().step === 60`, 90_000);
+  const info = JSON.parse((await frame.evaluate(`JSON.stringify((() => { const od = window.__optimizerDiagnostics; const m = od.model();
+    return { labels: m.orderedRuns().map((r) => r.label), steps: m.config.steps, ids: m.config.runs.map((r) => r.id),
+      schedule: !!m.config.runs[1].schedule, switchAt: m.config.runs[2].then ? m.config.runs[2].then[0].fromStep : null,
+      ui: od.ui(), error: m.error, focused: Array.from(document.querySelectorAll('.card.focused')).map((c) => c.id),
+      stepLabel: document.querySelector('.step-label').textContent }; })())`)) as string) as {
+    labels: string[]; steps: number; ids: string[]; schedule: boolean; switchAt: number | null;
+    ui: { step: number; focus: string | null }; error: unknown; focused: string[]; stepLabel: string;
+  };
+  ctx.log(`run file panel: runs ${info.ids.join(', ')} (labels ${info.labels.join(' | ')}), steps ${info.steps}, step ${info.ui.step} (${info.stepLabel}), focus ${info.ui.focus}, focused cards ${info.focused.join(', ')}`);
+  ctx.assert.deepStrictEqual(info.ids, ['sgd-momentum', 'adam-cosine', 'adam-then-sgd']);
+  ctx.assert.strictEqual(info.steps, 200);
+  ctx.assert.ok(info.schedule, 'run 2 has its cosine schedule');
+  ctx.assert.strictEqual(info.switchAt, 100, 'run 3 switches to SGD at step 100');
+  ctx.assert.strictEqual(info.ui.step, 60, 'the file\'s selected step');
+  ctx.assert.strictEqual(info.ui.focus, 'effectiveLr', 'the file\'s section');
+  ctx.assert.deepStrictEqual(info.focused, ['card-effectiveLr']);
+  ctx.assert.strictEqual(info.error, null);
+  const charts = await readCharts(frame);
+  for (const label of info.labels) ctx.assert.ok(charts['convergence']!.datasets.some((d) => d.label.startsWith(label)), `${label} on the convergence chart`);
+  await view.frame.locator('#card-effectiveLr').scrollIntoViewIfNeeded();
+  await ctx.page.waitForTimeout(500);
+  await screenshot(ctx, 'editor');
+
+  // The same document as JSON, beside (the title-bar action of the run-file editor).
+  await ctx.page.locator('.editor-actions .action-label[aria-label*="Open Run File as JSON"]').first().click();
+  const text = ctx.page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: '"adam-then-sgd"' }).first();
+  await text.waitFor({ state: 'visible', timeout: 30_000 });
+  await ctx.page.waitForTimeout(500);
+  await screenshot(ctx, 'json-beside');
+}
