@@ -179,6 +179,7 @@ suite('Run files: the custom editor', function () {
     assert.ok(await vscode.workspace.applyEdit(e));
     const p = await waitFor(() => editorPanel(uri), 10_000, 'the panel after the fix');
     await done(p.id, 'the fixed file runs', (x) => x.runs.length === 1 && x.config.runs[0]!.optimizer === 'sgd');
+    await doc.save();
   });
 
   test('Restricted Mode: a built-in runs; a loss file shows the trust message and runs nothing until trusted', async () => {

@@ -56,6 +56,7 @@ export class DiagnosticsPanel extends Disposable {
   private pendingReveal: ViewSection | null = null;
   /** The view a run file asked for: its step is posted once the runs are there. */
   private pendingStep: number | null = null;
+  private postedStep: number | null = null;
   /** What the panel shows (Save Run Configuration writes it): the step the webview last inspected, the section last revealed. */
   private shown: { step?: number; section?: ViewSection } = {};
   /** Set when this panel is a run file's editor (its config is the document's). */
@@ -173,7 +174,8 @@ export class DiagnosticsPanel extends Disposable {
 
   /** The selected step and the section shown, as far as the host knows them (a run file's `view`). */
   get view(): { step?: number; section?: ViewSection } {
-    return { ...this.shown };
+    const step = this.pendingStep ?? this.shown.step ?? this.postedStep;
+    return { ...this.shown, ...(step !== null && step !== undefined ? { step } : {}) };
   }
 
   /** Shows `view` without taking focus: the section now (or when ready), the step once the runs are there. */
@@ -196,7 +198,7 @@ export class DiagnosticsPanel extends Disposable {
     if (this.pendingStep === null || !this.ready || this.session.runs.length === 0) return;
     const step = this.pendingStep;
     this.pendingStep = null;
-    this.shown = { ...this.shown, step };
+    this.postedStep = step; // `shown.step` follows when the webview asks for that step's inspection
     // view/didLinkStep sets the step slider without relaying it (the message side-by-side panels use).
     this.post({ type: 'view/didLinkStep', step });
   }

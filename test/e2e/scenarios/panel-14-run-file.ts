@@ -1,11 +1,16 @@
 // Run files (issue 13 §2): examples/canyon-compare.optdiag.json opened from the Explorer shows the panel in
 // that editor (the custom editor, not JSON): its three runs (SGD with momentum, Adam with a cosine schedule,
 // Adam switching to SGD at step 100) at the file's step 60 with the effective-lr card focused. Then
-// "Open Run File as JSON" (the editor's title bar) opens the same document as text beside it.
+// "Open Run File as JSON" (the editor's title bar) opens the same document as text beside it; steps typed
+// in the panel's toolbar are written into the document (dirty, the JSON shows them) and run; Undo in the
+// JSON editor runs the file's 200 steps again and the document is clean.
 import type { ScenarioContext } from '../context';
-import { panelWebview, readCharts, screenshot, waitInWebview } from '../panelHelpers';
+import { panelWebview, readCharts, screenshot, typeLikeAPerson, waitInWebview } from '../panelHelpers';
 
 export default async function (ctx: ScenarioContext): Promise<void> {
+  // The workbench knows the extension's contributions (the custom editor among them) once its commands are
+  // in the palette; a file opened before that opens as text.
+  ctx.assert.ok(await ctx.workbench.hasCommand('Optimizer Diagnostics: Open Run File as JSON', 90_000), 'the extension\'s contributions are loaded');
   await ctx.page.keyboard.press('ControlOrMeta+Shift+e');
   const row = ctx.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'canyon-compare.optdiag.json' }).first();
   await row.waitFor({ state: 'visible', timeout: 90_000 });
@@ -39,10 +44,28 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   await ctx.page.waitForTimeout(500);
   await screenshot(ctx, 'editor');
 
-  // The same document as JSON, beside (the title-bar action of the run-file editor).
+  // The toolbar edits the document: 150 steps (Enter) → the panel runs it and the tab is dirty.
+  await view.frame.locator('#steps').scrollIntoViewIfNeeded();
+  await typeLikeAPerson(ctx, view, '#steps', '150', () => 40);
+  await ctx.page.keyboard.press('Enter');
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().config.steps === 150 && od.model().orderedRuns().every((r) => r.stepsCompleted === 150)`, 60_000);
+  const dirtyTab = ctx.page.locator('.tabs-container .tab.dirty', { hasText: 'canyon-compare.optdiag.json' });
+  await dirtyTab.first().waitFor({ state: 'visible', timeout: 20_000 });
+
+  // The same document as JSON, beside (the title-bar action of the run-file editor): it says 150.
   await ctx.page.locator('.editor-actions .action-label[aria-label*="Open Run File as JSON"]').first().click();
-  const text = ctx.page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: '"adam-then-sgd"' }).first();
+  const text = ctx.page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: '"steps": 150' }).first();
   await text.waitFor({ state: 'visible', timeout: 30_000 });
   await ctx.page.waitForTimeout(500);
   await screenshot(ctx, 'json-beside');
+
+  // Undo in the JSON editor: the file's 200 steps again, run by the panel; the document is clean again.
+  await text.click();
+  await ctx.page.keyboard.press('ControlOrMeta+z');
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().config.steps === 200 && od.model().orderedRuns().every((r) => r.stepsCompleted === 200)`, 60_000);
+  await ctx.page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: '"steps": 200' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  await ctx.page.waitForTimeout(500);
+  ctx.assert.strictEqual(await dirtyTab.count(), 0, 'undo back to the saved text: not dirty');
+  ctx.log('toolbar steps 150 → document edited (dirty) and run; undo in the JSON → 200 steps run again, clean');
+  await screenshot(ctx, 'after-undo');
 }
