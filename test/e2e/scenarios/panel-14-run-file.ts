@@ -3,7 +3,10 @@
 // Adam switching to SGD at step 100) at the file's step 60 with the effective-lr card focused. Then
 // "Open Run File as JSON" (the editor's title bar) opens the same document as text beside it; steps typed
 // in the panel's toolbar are written into the document (dirty, the JSON shows them) and run; Undo in the
-// JSON editor runs the file's 200 steps again and the document is clean.
+// JSON editor runs the file's 200 steps again and the document is clean. Last, a malformed run file opens
+// with the parser's located message (a page of its own, not a blank panel).
+import * as fs from 'fs';
+import * as path from 'path';
 import type { ScenarioContext } from '../context';
 import { panelWebview, readCharts, screenshot, typeLikeAPerson, waitInWebview } from '../panelHelpers';
 
@@ -75,4 +78,17 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   ctx.assert.strictEqual(await dirtyTab.count(), 0, 'undo back to the saved text: not dirty');
   ctx.log('toolbar steps 150 → document edited (dirty) and run; undo in the JSON → 200 steps run again, clean');
   await screenshot(ctx, 'after-undo');
+
+  // A malformed run file: the located message, not a blank panel.
+  await ctx.workbench.closeAllEditors();
+  fs.writeFileSync(path.join(ctx.workspace, 'broken.optdiag.json'), '{\n  "version": 1,\n  "loss": { "builtin": "canyon" },\n  "steps": 50,,\n  "runs": [{ "optimizer": "adam" }]\n}\n');
+  const brokenRow = ctx.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'broken.optdiag.json' }).first();
+  await brokenRow.waitFor({ state: 'visible', timeout: 30_000 });
+  await brokenRow.click();
+  const errView = ctx.workbench.webview({ extensionId: ctx.extension.id });
+  await errView.waitForReady('#run-file-error', 60_000);
+  const message = (await errView.frame.locator('#run-file-error .banner').textContent()) ?? '';
+  ctx.log(`malformed run file: ${message.trim()}`);
+  ctx.assert.match(message, /broken\.optdiag\.json: not valid JSON at line 4 column 15: unexpected ","/);
+  await screenshot(ctx, 'malformed');
 }
