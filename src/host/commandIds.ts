@@ -7,4 +7,5 @@ export const COMMANDS = Object.freeze({
   newLossFile: 'optimizerDiagnostics.newLossFile',
   exportRun: 'optimizerDiagnostics.exportRun',
   saveRunConfiguration: 'optimizerDiagnostics.saveRunConfiguration',
+  openRunFileAsJson: 'optimizerDiagnostics.openRunFileAsJson',
 });

@@ -241,14 +241,20 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
       const config = panel.session.config;
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
       const stem = `${(config.loss.kind === 'builtin' ? config.loss.name : path.basename(config.loss.path).replace(/\.loss\.\w+$/, '')).replace(/[^\w.-]+/g, '_')}-${config.runs.map((r) => r.optimizer).join('-')}`;
+      // A run file's editor offers its own file (the view is written into the document, which is then saved).
+      const defaultUri = panel.document?.uri ?? (folder ? vscode.Uri.joinPath(folder, `${stem}.optdiag.json`) : undefined);
       target = await vscode.window.showSaveDialog({
         title: 'Save Run Configuration',
         filters: { 'Run file': ['optdiag.json'] },
-        ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${stem}.optdiag.json`) } : {}),
+        ...(defaultUri ? { defaultUri } : {}),
       });
       if (!target) return undefined;
     }
-    const text = runFileTextFor(panel.session.config, target.fsPath);
+    if (panel.document && target.toString() === panel.document.uri.toString()) {
+      await panel.document.saveWithView(panel.view);
+      return { path: target.fsPath };
+    }
+    const text = runFileTextFor(panel.session.config, target.fsPath, panel.view, panel.document?.extras() ?? {});
     if (target.scheme === 'file') await writeFileAtomic(target.fsPath, [text]);
     else await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
     if (typeof a.path !== 'string') {

@@ -4,12 +4,13 @@
 import * as vscode from 'vscode';
 import { pythonInterpreter } from './python';
 import type { RenderSummary, SessionConfig, RunStatus } from '../protocol/messages';
-import type { LossError, LossInfo } from '../protocol/simulation';
+import type { LossError, LossInfo, RecordingColumns } from '../protocol/simulation';
 import { registerCodeLens } from './codeLens';
 import { registerCommands } from './commands';
 import { exportRun } from './export';
 import { ExtensionLog, type LogEntry } from './log';
 import { PanelManager } from './panel/panelManager';
+import { RunFileEditorProvider } from './panel/runFileEditor';
 import { LossProblems } from './problems';
 import { RunnerHost } from './run/runnerHost';
 import { PoolHost } from './run/poolHost';
@@ -35,6 +36,10 @@ export interface PanelTestInfo {
   readonly finalLosses: number[];
   /** The stability map's state (src/host/panel/sweepSession.ts), or null before the first map. */
   readonly map: MapTestInfo | null;
+  /** A run file's editor: the document's URI (else null). */
+  readonly document: string | null;
+  /** The selected step and section as the host knows them (what Save Run Configuration writes). */
+  readonly view: { step?: number; section?: string };
 }
 
 export interface MapTestInfo {
@@ -58,6 +63,8 @@ export interface TestingApi {
   lastRender(panelId?: string): RenderSummary | undefined;
   /** Resolves with the first render of panelId (any panel when omitted) after now that satisfies `accept`. */
   waitForRender(panelId: string | undefined, accept?: (s: RenderSummary) => boolean, timeoutMs?: number): Promise<RenderSummary>;
+  /** The full-resolution recordings of panelId's runs (config order). */
+  recordings(panelId: string): RecordingColumns[];
   /** Diagnostics this extension put in the Problems view, `file:line:column: message`. */
   problems(): string[];
   /** Delivers `message` to panelId as if its webview had posted it (validated like any webview message); false if rejected. */
@@ -140,6 +147,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     manager,
     ...registerCommands({ manager, trusted, logError: (m) => log.error(m) }),
     ...registerCodeLens(),
+    ...RunFileEditorProvider.register(manager, context.extensionUri, (m) => log.info(m)),
     vscode.workspace.onDidGrantWorkspaceTrust(trustChanged),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
@@ -168,7 +176,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         renderCount: p.renderCount,
         finalLosses: p.session.runs.map((r) => r.loss[Math.min(r.stepsCompleted, r.loss.length - 1)]!),
         map: ((s) => (s ? { mapId: s.mapId, runId: s.runId, phase: s.phase, message: s.message, done: s.done, total: s.hyperparameters.length, batches: s.batches, kernel: s.kernel, values: s.values.map((v) => [...v]), summaries: s.summaries, lastRender: s.lastRender } : null))(p.map?.state),
+        document: p.document?.uri.toString() ?? null,
+        view: p.view,
       })),
+    recordings: (panelId) => manager.get(panelId)?.session.runs ?? [],
     lastRender: (panelId) => (panelId ? manager.get(panelId) : manager.current())?.lastRender,
     waitForRender: (panelId, accept = () => true, timeoutMs = 30_000) =>
       new Promise<RenderSummary>((resolve, reject) => {

@@ -12,7 +12,7 @@ export class LossProblems extends Disposable {
   set(ref: LossRef, error: LossError | null): void {
     if (ref.kind !== 'file') return;
     // Not about the file's code: leave what the Problems view says about it unchanged.
-    if (error && (error.kind === 'untrusted' || error.kind === 'hyperparameter')) return;
+    if (error && (error.kind === 'untrusted' || error.kind === 'hyperparameter' || error.kind === 'run-file')) return;
     for (const uri of this.owned.get(ref.path) ?? []) this.collection.delete(uri);
     this.owned.delete(ref.path);
     if (!error) return;

@@ -122,6 +122,8 @@ export type LossErrorKind =
   | 'data'
   | 'untrusted'
   | 'hyperparameter'
+  /** A run file (`*.optdiag.json`) that does not parse or validate (its editor shows it). */
+  | 'run-file'
   /** The loss process died: out of memory, killed by a signal, process.exit(), process.abort(). */
   | 'crashed'
   | 'internal';

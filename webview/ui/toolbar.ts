@@ -371,7 +371,7 @@ export class Toolbar {
     if (model.error) {
       const b = h('div', 'banner banner-error');
       b.setAttribute('role', 'alert');
-      b.append(h('strong', undefined, model.error.kind === 'untrusted' ? 'Restricted Mode' : model.error.kind === 'hyperparameter' ? 'Invalid hyperparameter' : 'Loss error'));
+      b.append(h('strong', undefined, model.error.kind === 'untrusted' ? 'Restricted Mode' : model.error.kind === 'hyperparameter' ? 'Invalid hyperparameter' : model.error.kind === 'run-file' ? 'Run file' : 'Loss error'));
       b.append(h('span', 'banner-text', ' ' + formatLossError(model.error) + (model.error.step !== undefined ? ` (step ${model.error.step})` : '')));
       if (model.error.kind === 'untrusted') {
         // a command link (the host allows exactly this command URI: html.ts webviewOptions)

@@ -44,6 +44,19 @@ export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'lin
   pool?(): RunnerPool;
 }
 
+/**
+ * A panel hosted in a run-file editor (runFileEditor.ts): its configuration lives in a document, so what the
+ * webview asks to run (run/start, add, remove) is written there (`write`); the document's change then runs it.
+ */
+export interface PanelDocument {
+  readonly uri: vscode.Uri;
+  write(config: SessionConfig): void;
+  /** Save Run Configuration onto the document itself: the panel's configuration and view written into it, then saved. */
+  saveWithView(view: { step?: number; section?: ViewSection }): Promise<void>;
+  /** The document's start point and noise (the panel has no fields for them), kept when it is saved elsewhere. */
+  extras(): { start?: readonly number[]; gradientNoise?: number };
+}
+
 export class DiagnosticsPanel extends Disposable {
   static readonly viewType = 'optimizerDiagnostics.panel';
 
@@ -56,6 +69,13 @@ export class DiagnosticsPanel extends Disposable {
   readonly tuner: LrTuner | null;
   private ready = false;
   private pendingReveal: ViewSection | null = null;
+  /** The view a run file asked for: its step is posted once the runs are there. */
+  private pendingStep: number | null = null;
+  private postedStep: number | null = null;
+  /** What the panel shows (Save Run Configuration writes it): the step the webview last inspected, the section last revealed. */
+  private shown: { step?: number; section?: ViewSection } = {};
+  /** Set when this panel is a run file's editor (its config is the document's). */
+  document: PanelDocument | null = null;
   private links: AxisLinks | null = null;
   linkGroup: string | null = null;
   private readonly captures = new Map<string, { resolve(images: ChartImage[]): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
@@ -80,9 +100,9 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Restores a panel after a reload (WebviewPanelSerializer). */
-  static revive(panel: vscode.WebviewPanel, deps: PanelDeps, config: SessionConfig): DiagnosticsPanel {
+  static revive(panel: vscode.WebviewPanel, deps: PanelDeps, config: SessionConfig, document?: PanelDocument): DiagnosticsPanel {
     panel.webview.options = webviewOptions(deps.extensionUri);
-    const p = new DiagnosticsPanel(panel, deps, config);
+    const p = new DiagnosticsPanel(panel, deps, config, document ?? null);
     void p.session.start(config);
     return p;
   }
@@ -91,13 +111,16 @@ export class DiagnosticsPanel extends Disposable {
     readonly panel: vscode.WebviewPanel,
     private readonly deps: PanelDeps,
     config: SessionConfig,
+    document: PanelDocument | null = null,
   ) {
     super();
+    this.document = document;
     this.session = new Session(config, {
       ...deps,
       post: (m) => {
         deps.observe?.(this.id, m);
         this.post(m);
+        if (m.type === 'run/didFinish') this.postPendingStep();
       },
       links: () => this.links,
       didUpdate: () => {
@@ -114,10 +137,7 @@ export class DiagnosticsPanel extends Disposable {
           labels: () => this.session.labels(),
           trusted: () => deps.trusted(),
           pool: () => pool(),
-          run: (config) => {
-            this.session.notice = null;
-            void this.run(config);
-          },
+          run: (config) => this.runRequested(config),
           ...(deps.progress ? { progress: deps.progress } : {}),
           log: deps.log,
         })
@@ -129,16 +149,15 @@ export class DiagnosticsPanel extends Disposable {
       ? new LrTuner({
           post: (m) => this.post(m), config: () => this.session.config, loss: () => this.session.loss, labels: () => this.session.labels(),
           trusted: () => deps.trusted(), pool: () => pool(),
-          run: (config) => {
-            this.session.notice = null;
-            void this.run(config);
-          },
+          run: (config) => this.runRequested(config),
         })
       : null;
-    panel.iconPath = {
-      light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
-      dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
-    };
+    if (!document) {
+      panel.iconPath = {
+        light: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-light.svg'),
+        dark: vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon-dark.svg'),
+      };
+    }
     this.updateTitle();
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title);
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
@@ -195,8 +214,40 @@ export class DiagnosticsPanel extends Disposable {
     this.post({ type: 'view/didLinkAxes', links });
   }
 
+  /** The selected step and the section shown, as far as the host knows them (a run file's `view`). */
+  get view(): { step?: number; section?: ViewSection } {
+    const step = this.pendingStep ?? this.shown.step ?? this.postedStep;
+    return { ...this.shown, ...(step !== null && step !== undefined ? { step } : {}) };
+  }
+
+  /** Shows `view` without taking focus: the section now (or when ready), the step once the runs are there. */
+  showView(view: { step?: number; section?: ViewSection }): void {
+    if (view.section) {
+      this.shown = { ...this.shown, section: view.section };
+      this.pendingReveal = view.section;
+      if (this.ready) {
+        this.post({ type: 'view/didReveal', section: view.section });
+        this.pendingReveal = null;
+      }
+    }
+    if (view.step !== undefined) {
+      this.pendingStep = view.step;
+      if (this.session.status.phase === 'done') this.postPendingStep();
+    }
+  }
+
+  private postPendingStep(): void {
+    if (this.pendingStep === null || !this.ready || this.session.runs.length === 0) return;
+    const step = this.pendingStep;
+    this.pendingStep = null;
+    this.postedStep = step; // `shown.step` follows when the webview asks for that step's inspection
+    // view/didLinkStep sets the step slider without relaying it (the message side-by-side panels use).
+    this.post({ type: 'view/didLinkStep', step });
+  }
+
   reveal(section?: ViewSection, column?: vscode.ViewColumn): void {
     if (section) {
+      this.shown = { ...this.shown, section };
       this.pendingReveal = section;
       if (this.ready) {
         this.post({ type: 'view/didReveal', section });
@@ -228,6 +279,7 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   private updateTitle(): void {
+    if (this.document) return; // a run file's editor is titled by its file
     const cfg = this.session.config;
     const loss = this.session.loss?.name ?? (cfg.loss.kind === 'builtin' ? cfg.loss.name : cfg.loss.path.split(/[\\/]/).pop() ?? 'loss');
     const labels = this.session.labels();
@@ -296,6 +348,16 @@ export class DiagnosticsPanel extends Disposable {
     }
   }
 
+  /**
+   * A run the user asked for (Run, a map cell, a tuned comparison): in a run file's editor it is written into the
+   * document (whose change runs it, undoably); elsewhere it runs. A restore notice lasts until the user runs something.
+   */
+  private runRequested(config: SessionConfig): void {
+    this.session.notice = null;
+    if (this.document) this.document.write(config);
+    else void this.run(config);
+  }
+
   private handle(msg: FromWebview): void {
     switch (msg.type) {
       case 'webview/ready':
@@ -306,6 +368,7 @@ export class DiagnosticsPanel extends Disposable {
           this.post({ type: 'view/didReveal', section: this.pendingReveal });
           this.pendingReveal = null;
         }
+        if (this.session.status.phase === 'done') this.postPendingStep();
         return;
       case 'webview/didRender':
         if (msg.summary.panelId !== this.id) return;
@@ -326,8 +389,7 @@ export class DiagnosticsPanel extends Disposable {
         const settings = this.deps.settings();
         const work = msg.config.steps * msg.config.runs.length * (this.session.loss?.dim ?? 2);
         if (msg.live && (!settings.liveUpdate || work > settings.liveUpdateMaxWork)) return;
-        this.session.notice = null; // a restore notice lasts until the user runs something
-        void this.run(msg.config);
+        this.runRequested(msg.config);
         return;
       }
       case 'run/stop':
@@ -342,10 +404,17 @@ export class DiagnosticsPanel extends Disposable {
           });
           return;
         }
-        void this.run(this.session.withAddedRun(msg.optimizer, msg.hyperparameters));
+        const added = this.session.withAddedRun(msg.optimizer, msg.hyperparameters);
+        if (this.document) this.document.write(added);
+        else void this.run(added);
         return;
       }
       case 'run/remove':
+        if (this.document) {
+          const cfg = this.session.config;
+          if (cfg.runs.length > 1 && cfg.runs.some((r) => r.id === msg.runId)) this.document.write({ ...cfg, runs: cfg.runs.filter((r) => r.id !== msg.runId) });
+          return;
+        }
         this.session.removeRun(msg.runId);
         this.updateTitle();
         return;
@@ -362,6 +431,7 @@ export class DiagnosticsPanel extends Disposable {
         this.deps.exportRun(this, msg.format);
         return;
       case 'view/inspectStep':
+        this.shown = { ...this.shown, step: msg.step };
         this.post({ type: 'view/didInspectStep', seq: msg.seq, inspection: this.session.inspect(msg.runId, msg.step, msg.param) });
         return;
       case 'export/didCaptureCharts': {

@@ -14,7 +14,7 @@ import type { PoolHost } from '../run/poolHost';
 import { MemoryBudget } from '../../protocol/memoryBudget';
 import { DEFAULTS, panelSettings, readSettings } from '../settings';
 import { Disposable } from '../util/dispose';
-import { DiagnosticsPanel, type PanelDeps } from './diagnosticsPanel';
+import { DiagnosticsPanel, type PanelDeps, type PanelDocument } from './diagnosticsPanel';
 import type { ProgressHandle } from './session';
 
 export interface PanelManagerOptions {
@@ -140,9 +140,9 @@ export class PanelManager extends Disposable {
 
   /** Shows `config` in a panel (reused or new) and runs it. */
   open(config: SessionConfig, o: OpenOptions = {}): DiagnosticsPanel {
-    // A comparison (or a side-by-side member) is never replaced: the new run gets a panel of its own.
+    // A comparison, a side-by-side member or a run file's editor is never replaced: the new run gets a panel of its own.
     const reuse = !o.newPanel ? this.current() : undefined;
-    if (reuse && !reuse.linkGroup && reuse.session.config.runs.length < 2) {
+    if (reuse && !reuse.linkGroup && !reuse.document && reuse.session.config.runs.length < 2) {
       reuse.reveal(undefined, o.column ?? reuse.panel.viewColumn);
       void reuse.run(config);
       this.active = reuse;
@@ -150,6 +150,13 @@ export class PanelManager extends Disposable {
     }
     const p = this.track(DiagnosticsPanel.create(this.deps, config, o.column ?? vscode.ViewColumn.Beside, o.preserveFocus ?? false));
     this.active = p;
+    return p;
+  }
+
+  /** The panel of a run file's editor (runFileEditor.ts), in the editor's own WebviewPanel; runs `config`. */
+  hostDocument(webviewPanel: vscode.WebviewPanel, config: SessionConfig, document: PanelDocument): DiagnosticsPanel {
+    const p = this.track(DiagnosticsPanel.revive(webviewPanel, this.deps, config, document));
+    if (webviewPanel.active) this.active = p;
     return p;
   }
 

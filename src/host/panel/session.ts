@@ -301,6 +301,19 @@ export class Session {
     return p;
   }
 
+  /**
+   * An error from outside the runs (a run-file editor's malformed document): cancels any run in flight and shows
+   * it like a loss error (the charts keep the last good runs); not a Problems entry of the loss.
+   */
+  showError(error: LossError): void {
+    this.abort?.abort();
+    this.abort = null;
+    this._error = error;
+    const requestId = `q${++this.requestSeq}`;
+    const status = this.setStatus('failed', requestId, error.message);
+    this.host.post({ type: 'run/didFail', requestId, error, status });
+  }
+
   private setStatus(phase: RunStatus['phase'], requestId: string | null, message: string | null): RunStatus {
     this._status = { phase, requestId, message };
     return this._status;

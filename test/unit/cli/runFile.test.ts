@@ -105,6 +105,27 @@ describe('optimizer-diagnostics run FILE.optdiag.json', () => {
     });
   });
 
+  test('--csv and --out FILE.csv write the per-step CSV: the same bytes as simulate / compare with the same flags', () => {
+    withDir((dir) => {
+      const one = write(dir, { version: 1, loss: { builtin: 'canyon' }, steps: 12, seed: 0, runs: [{ id: 'a', optimizer: 'adam', hyperparameters: { lr: 0.05 } }] }, 'one.optdiag.json');
+      const r = cli('run', one, '--csv');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 14, 'a header and steps 0..12');
+      assert.match(lines[0]!, /(^|,)exp_avg\[x\](,|$)/, 'PyTorch state names as columns');
+      assert.equal(r.stdout, cli('simulate', '--loss', 'canyon', '--optimizer', 'adam', '--lr', '0.05', '--steps', '12', '--csv').stdout);
+      const two = write(dir, { version: 1, loss: { builtin: 'canyon' }, steps: 12, runs: [{ id: 'sgd', optimizer: 'sgd', hyperparameters: { lr: 0.01 } }, { id: 'adam', optimizer: 'adam' }] }, 'two.optdiag.json');
+      const out = join(dir, 'two.csv');
+      const c = cli('run', two, '--out', out);
+      assert.equal(c.code, 0, c.stderr);
+      const csv = readFileSync(out, 'utf8').trimEnd().split('\n');
+      assert.equal(csv.length, 1 + 2 * 13, 'one file, both runs');
+      const runCol = csv[0]!.split(',').indexOf('run');
+      assert.ok(runCol >= 0, csv[0]);
+      assert.deepEqual([...new Set(csv.slice(1).map((l) => l.split(',')[runCol]))], ['sgd', 'adam']);
+    });
+  });
+
   test('a malformed file: exit 2, one line naming the file and the field', () => {
     withDir((dir) => {
       const cases: [unknown, RegExp][] = [
