@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../src/host/extension';
 import type { SessionConfig } from '../../src/protocol/messages';
+import { panelCurvatureEvery } from '../../src/protocol/curvatureSeries';
 import { activateExtension, panel, waitFor } from './helpers';
 
 let api: ExtensionApi['testing'];
@@ -17,9 +18,16 @@ const root = process.env.OD_EXTENSION_ROOT ?? path.resolve(__dirname, '..', '..'
 const cli = path.join(root, 'dist', 'cli.js');
 let tmp = '';
 
-/** `node dist/cli.js simulate … --json` (this host's runtime as Node: Electron needs ELECTRON_RUN_AS_NODE). */
-function simulate(args: string[]): { trajectory: Record<string, unknown>; loss: { gradient?: string } } {
-  const r = cp.spawnSync(process.execPath, [cli, 'simulate', ...args, '--endpoint', '--json'], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 64 << 20 });
+/**
+ * `node dist/cli.js simulate … --endpoint --curvature --json` (this host's runtime as Node: Electron needs
+ * ELECTRON_RUN_AS_NODE), with the curvature points the panel computes for this loss and step count
+ * (panelCurvatureEvery: the panel's export carries them as trajectory.curvature).
+ */
+function simulate(args: string[], dim: number): { trajectory: Record<string, unknown>; loss: { gradient?: string } } {
+  const steps = Number(args[args.indexOf('--steps') + 1]);
+  const every = panelCurvatureEvery(dim, steps);
+  const curvature = every > 0 ? ['--curvature', '--curvature-every', String(every)] : [];
+  const r = cp.spawnSync(process.execPath, [cli, 'simulate', ...args, ...curvature, '--endpoint', '--json'], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 64 << 20 });
   assert.strictEqual(r.status, 0, `simulate ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as { trajectory: Record<string, unknown>; loss: { gradient?: string } };
 }
@@ -55,11 +63,11 @@ suite('Panel fields: gradient noise, seed, batch size, gradient mode; end point'
     const noisy: SessionConfig = { ...cfg, seed: 7, batchSize: 8, gradientNoise: 0.3 };
     await runConfig(r.panelId, noisy, (c) => c.gradientNoise === 0.3 && c.batchSize === 8 && c.seed === 7, 'the run with σ 0.3, seed 7, batch 8');
     const fromPanel = await exported('noisy.json');
-    const fromCli = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60', '--seed', '7', '--batch-size', '8', '--noise', '0.3']);
+    const fromCli = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60', '--seed', '7', '--batch-size', '8', '--noise', '0.3'], panel(r.panelId).loss!.dim);
     assert.ok(fromCli.trajectory['endpoint'], 'the CLI reports the end point');
     assert.strictEqual(JSON.stringify(fromPanel.trajectory), JSON.stringify(fromCli.trajectory), 'the whole trajectory (params, loss, grads, state, validation loss, end point) is identical');
     // …and differs from the run without noise (the fields did reach the runner).
-    const plain = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60']);
+    const plain = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60'], panel(r.panelId).loss!.dim);
     assert.notStrictEqual(JSON.stringify(plain.trajectory['params']), JSON.stringify(fromPanel.trajectory['params']));
     const e = fromPanel.trajectory['endpoint'] as { gap: number; train_loss: number; heldout_loss: number; sharpness: number; sharpness_method: string; seed: number };
     assert.strictEqual(e.gap, e.heldout_loss - e.train_loss);
@@ -71,7 +79,7 @@ suite('Panel fields: gradient noise, seed, batch size, gradient mode; end point'
     void _n;
     await runConfig(r.panelId, quiet, (c) => c.gradientNoise === undefined, 'the run without noise');
     const q = await exported('quiet.json');
-    assert.strictEqual(JSON.stringify(q.trajectory), JSON.stringify(simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60', '--seed', '7', '--batch-size', '8']).trajectory));
+    assert.strictEqual(JSON.stringify(q.trajectory), JSON.stringify(simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.1', '--steps', '60', '--seed', '7', '--batch-size', '8'], panel(r.panelId).loss!.dim).trajectory));
     // A negative σ is refused by the validator with the field named (the panel says why).
     assert.strictEqual(api.receive(r.panelId, { type: 'run/start', config: { ...noisy, gradientNoise: -1 }, live: false }), false);
   });
@@ -86,7 +94,7 @@ suite('Panel fields: gradient noise, seed, batch size, gradient mode; end point'
     const cfg = panel(r.panelId).config;
     await runConfig(r.panelId, { ...cfg, seed: 5, batchSize: 10, gradientNoise: 0.01 }, (c) => c.batchSize === 10 && c.seed === 5, 'batch 10, seed 5, σ 0.01');
     const fromPanel = await exported('data.json');
-    const fromCli = simulate(['--loss', 'overparam-logistic', '--optimizer', 'adam', '--lr', '0.01', '--steps', '40', '--seed', '5', '--batch-size', '10', '--noise', '0.01']);
+    const fromCli = simulate(['--loss', 'overparam-logistic', '--optimizer', 'adam', '--lr', '0.01', '--steps', '40', '--seed', '5', '--batch-size', '10', '--noise', '0.01'], panel(r.panelId).loss!.dim);
     assert.strictEqual(JSON.stringify(fromPanel.trajectory), JSON.stringify(fromCli.trajectory));
     const e = fromPanel.trajectory['endpoint'] as { sharpness_method: string; gap: number };
     assert.strictEqual(e.sharpness_method, 'analytic');
@@ -104,7 +112,7 @@ suite('Panel fields: gradient noise, seed, batch size, gradient mode; end point'
     assert.strictEqual(panel(r.panelId).loss?.gradient, 'numeric', 'the loss header says numeric');
     assert.strictEqual(panel(r.panelId).error, null);
     const fromPanel = await exported('numeric.json');
-    const fromCli = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.05', '--steps', '20', '--gradient', 'numeric']);
+    const fromCli = simulate(['--loss', file, '--optimizer', 'sgd', '--lr', '0.05', '--steps', '20', '--gradient', 'numeric'], panel(r.panelId).loss!.dim);
     assert.strictEqual(fromPanel.loss.gradient, 'numeric');
     assert.strictEqual(JSON.stringify(fromPanel.trajectory), JSON.stringify(fromCli.trajectory));
     // An unknown mode is refused by the validator.
