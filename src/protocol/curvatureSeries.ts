@@ -22,6 +22,19 @@ export const PANEL_DENSE_POINTS = 2_000;
 export const PANEL_LANCZOS_POINTS = 8;
 /** Above this many parameters the panel computes no curvature by default (the CLI's --curvature still does). */
 export const PANEL_CURVATURE_MAX_DIM = 2000;
+/**
+ * Loss files get their second derivatives from the AD's Hessian-vector products (each costs several gradients,
+ * README "Cost"): above this many parameters the panel computes neither the curvature nor the end point (whose
+ * sharpness is a dense or Lanczos Hessian) by default. On the 193-parameter mlp example they took minutes for a
+ * 3-run comparison on a loaded machine and tripped the 10 s no-progress watchdog; the CLI's --curvature and
+ * --endpoint still compute them. Built-ins (analytic Hessians) keep PANEL_CURVATURE_MAX_DIM.
+ */
+export const PANEL_FILE_SECOND_ORDER_MAX_DIM = 20;
+
+/** Most parameters for which the panel computes second-order extras by default (curvature, end point). */
+export function panelSecondOrderMaxDim(lossKind: 'builtin' | 'file'): number {
+  return lossKind === 'file' ? PANEL_FILE_SECOND_ORDER_MAX_DIM : PANEL_CURVATURE_MAX_DIM;
+}
 /** α histograms: bins of this width over [ALPHA_HIST_MIN, ALPHA_HIST_MAX]; values outside go to the end bins. */
 export const ALPHA_HIST_MIN = -2;
 export const ALPHA_HIST_MAX = 3;
@@ -33,10 +46,10 @@ export const DIRECTIONS_MAX_POINTS = 4000;
 
 /**
  * The panel's `every`: every point for n ≤ 2 (up to PANEL_DENSE_POINTS steps), about PANEL_LANCZOS_POINTS points
- * above; 0 (not computed) above PANEL_CURVATURE_MAX_DIM parameters.
+ * above; 0 (not computed) above panelSecondOrderMaxDim parameters (2,000 for built-ins, 20 for loss files).
  */
-export function panelCurvatureEvery(dim: number, steps: number): number {
-  if (dim > PANEL_CURVATURE_MAX_DIM) return 0;
+export function panelCurvatureEvery(dim: number, steps: number, lossKind: 'builtin' | 'file' = 'builtin'): number {
+  if (dim > panelSecondOrderMaxDim(lossKind)) return 0;
   const points = dim <= 2 ? PANEL_DENSE_POINTS : PANEL_LANCZOS_POINTS;
   return Math.max(1, Math.ceil(Math.max(0, steps) / points));
 }

@@ -5,7 +5,7 @@
 // 'alphaHistLast', 'eigen'; `od.curvature()`).
 import { formatNumber } from '../../src/protocol/format';
 import type { ChartSummary, RunSeries } from '../../src/protocol/messages';
-import { PANEL_CURVATURE_MAX_DIM, type CurvaturePanel } from '../../src/protocol/curvatureSeries';
+import { panelSecondOrderMaxDim, type CurvaturePanel } from '../../src/protocol/curvatureSeries';
 import { applyAxes, curvatureDatasets, curvatureMarksPlugin, directionsPlugin, directionsState, eigenDatasets, stepLineChart, sub, updateDirections, type StepAxis, type StepCallbacks } from '../charts/curvature';
 import { alphaBandsPlugin, alphaDatasets, ALPHA_VIEW, histogramChart, histogramDatasets } from '../charts/stepQuality';
 import { Chart } from '../charts/registerChartJs';
@@ -129,8 +129,10 @@ export class CurvatureCards {
       const card = this.cards.curvature;
       const failed = runs.map((r) => r.curvature?.error).find(Boolean);
       const ds = curvatureDatasets(runs, t);
-      const big = (model.loss?.dim ?? 0) > PANEL_CURVATURE_MAX_DIM;
-      const none = runs.length === 0 ? 'No run yet.' : !any ? (big ? `Not computed in the panel above ${PANEL_CURVATURE_MAX_DIM.toLocaleString('en-US')} parameters (cost); \`optimizer-diagnostics simulate --curvature --curvature-every K\` computes it.` : 'Curvature was not computed for these runs.') : ds.length === 0 ? `Curvature could not be computed: ${failed ?? 'no finite point'}` : '';
+      const limit = panelSecondOrderMaxDim(model.loss?.ref.kind ?? 'builtin');
+      const big = (model.loss?.dim ?? 0) > limit;
+      const what = model.loss?.ref.kind === 'file' ? `for loss files above ${limit} parameters (each Hessian-vector product costs several gradients)` : `above ${limit.toLocaleString('en-US')} parameters (cost)`;
+      const none = runs.length === 0 ? 'No run yet.' : !any ? (big ? `Not computed in the panel ${what}; \`optimizer-diagnostics simulate --curvature --curvature-every K\` computes it.` : 'Curvature was not computed for these runs.') : ds.length === 0 ? `Curvature could not be computed: ${failed ?? 'no finite point'}` : '';
       card.empty.hidden = !none;
       card.empty.textContent = none;
       const c = this.chart('curvature', () => stepLineChart(card.canvas, t, this.cb, [curvatureMarksPlugin]));

@@ -57,7 +57,7 @@ export function renderEndpointTable(el: HTMLElement, model: Model): void {
   el.hidden = rows.length === 0;
   if (!rows.length) return;
   const table = document.createElement('table');
-  table.className = 'step-table endpoint-table';
+  table.className = 'od-table endpoint-table';
   const cap = document.createElement('caption');
   cap.textContent = 'End point of each run (its last recorded θ): the train/held-out gap, the sharpness λ_max(H) and the ε-flatness, as simulate --endpoint reports them.';
   table.append(cap);

@@ -20,7 +20,7 @@ export function renderStepTable(el: HTMLElement, model: Model, step: number): vo
   const states = [...new Set(runs.flatMap((r) => r.stateNames))];
   const corrected = runs.some((r) => r.stateNames.includes('exp_avg_hat'));
   const table = document.createElement('table');
-  table.className = 'step-table';
+  table.className = 'od-table step-table';
   const cap = document.createElement('caption');
   cap.textContent = `Step ${step}: θ after the step, g at θ before it, α the effective learning rate of the step. Decimated series show the nearest earlier sample.`;
   table.append(cap);

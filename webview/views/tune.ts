@@ -181,7 +181,7 @@ export class TuneView {
       },
     };
     this.chart = new Chart(this.canvas, config) as unknown as ChartT;
-    const table = el('table', 'step-table');
+    const table = el('table', 'od-table tune-table');
     const cap = el('caption', 'tune-budget', `Budget per optimizer: ${m.budget.grid} grid runs (${m.budget.gridText}) + ${m.budget.golden} golden-section runs = ${m.budget.runsPerOptimizer} runs of ${m.steps} steps; objective: ${ytitle}.${this.clipped ? ' The chart cuts off objectives more than 100× above the smallest lr\'s (runs blowing up); not drawn: diverged lrs.' : ' Not drawn: diverged lrs.'}`);
     const thead = el('thead');
     const hr = el('tr');

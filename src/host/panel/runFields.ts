@@ -4,11 +4,12 @@
 import type { SessionConfig } from '../../protocol/messages';
 import type { SimulationRequest } from '../../protocol/simulation';
 
-export function panelRunFields(config: SessionConfig): Pick<SimulationRequest, 'gradientNoise' | 'gradientMode' | 'endpoint'> {
+/** `endpoint`: whether the end point is computed (the session leaves it out where second derivatives cost too much: panelSecondOrderMaxDim). */
+export function panelRunFields(config: SessionConfig, endpoint = true): Pick<SimulationRequest, 'gradientNoise' | 'gradientMode' | 'endpoint'> {
   return {
     ...(config.gradientNoise !== undefined && config.gradientNoise > 0 ? { gradientNoise: config.gradientNoise } : {}),
     // built-ins always use their analytic gradient (the mode does not apply)
     ...(config.gradientMode !== undefined && config.loss.kind === 'file' ? { gradientMode: config.gradientMode } : {}),
-    endpoint: true,
+    ...(endpoint ? { endpoint: true } : {}),
   };
 }

@@ -19,7 +19,7 @@ import type {
   ToWebview,
 } from '../../protocol/messages';
 import { buildStepInspection } from '../../protocol/inspector';
-import { buildCurvaturePanel, panelCurvatureEvery } from '../../protocol/curvatureSeries';
+import { buildCurvaturePanel, panelCurvatureEvery, panelSecondOrderMaxDim } from '../../protocol/curvatureSeries';
 import { PLANE_NX, PLANE_NY, planeLandscape, planeLayout, projectedPath, type PlaneLayout } from '../../protocol/planeLandscape';
 import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
@@ -390,9 +390,9 @@ export class Session {
       ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
       ...(config.convention !== undefined ? { convention: config.convention } : {}),
       ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
-      ...panelRunFields(config),
+      ...panelRunFields(config, (this._loss?.dim ?? 2) <= panelSecondOrderMaxDim(config.loss.kind)),
       // Curvature & stability (README "Curvature and stability", panel): bounded cost, see panelCurvatureEvery.
-      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps)),
+      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps, config.loss.kind)),
       ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
     };
     let lastProgress = 0;

@@ -84,7 +84,9 @@ async function run(ctx: ScenarioContext): Promise<void> {
     const m = JSON.parse((await frame.evaluate(`JSON.stringify((() => {
       const c = document.getElementById('chart-convergence').getBoundingClientRect();
       const d = document.documentElement;
-      const wide = Array.from(document.querySelectorAll('#app *')).filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1 && e.getClientRects().length).map((e) => e.nodeName + (e.id ? '#' + e.id : '') + '.' + String(e.className).split(' ')[0]).slice(0, 5);
+      // what sticks out past the column and is not inside a scrolling or clipping box (those scroll on their own)
+      const clipped = (e) => { for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) if (getComputedStyle(a).overflowX !== 'visible') return true; return false; };
+      const wide = Array.from(document.querySelectorAll('#app *')).filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1 && e.getClientRects().length && !clipped(e)).map((e) => e.nodeName + (e.id ? '#' + e.id : '') + '.' + String(e.className).split(' ')[0] + ' ' + Math.round(e.getBoundingClientRect().right) + 'px').slice(0, 6);
       return { width: innerWidth, height: innerHeight, top: c.top, bottom: c.bottom, scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, narrow: document.body.classList.contains('narrow'), wide };
     })())`)) as string) as { width: number; height: number; top: number; bottom: number; scrollWidth: number; clientWidth: number; narrow: boolean; wide: string[] };
     ctx.log(`column ${i}: ${m.width}×${m.height}, convergence chart ${m.top.toFixed(0)}–${m.bottom.toFixed(0)} px, scrollWidth ${m.scrollWidth} / clientWidth ${m.clientWidth}, narrow ${m.narrow}`);

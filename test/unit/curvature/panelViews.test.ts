@@ -167,5 +167,8 @@ describe('panel series (src/protocol/curvatureSeries.ts)', () => {
     assert.equal(panelCurvatureEvery(193, 500), 63); // ⌈500/8⌉: points 0, 63, …, 441 (8)
     assert.equal(panelCurvatureEvery(193, 5), 1);
     assert.equal(panelCurvatureEvery(2001, 500), 0); // off above 2,000 parameters
+    assert.equal(panelCurvatureEvery(20, 500, 'file'), 63); // loss files: up to 20 parameters
+    assert.equal(panelCurvatureEvery(21, 500, 'file'), 0);
+    assert.equal(panelCurvatureEvery(193, 500, 'file'), 0); // the mlp example: not by default (HVPs cost several gradients)
   });
 });

@@ -48,6 +48,7 @@ test('the request fields: σ as --noise, the mode as --gradient (loss files only
   // a built-in's gradient is analytic: the mode does not apply and is not sent (σ is: the CLI's --noise works on built-ins)
   assert.deepEqual(panelRunFields({ ...file, loss: { kind: 'builtin', name: 'canyon' } }), { gradientNoise: 0.5, endpoint: true });
   assert.deepEqual(panelRunFields(base as unknown as SessionConfig), { endpoint: true });
+  assert.deepEqual(panelRunFields(base as unknown as SessionConfig, false), {}, 'no end point where second derivatives cost too much');
 });
 
 test('a Session sends seed, batch size, σ and mode in its run request; the runs carry the end point; equal to a direct run with the CLI\'s fields', async () => {
