@@ -56,7 +56,12 @@ suite('Diagnostics panel: models, webview messages', function () {
     assert.deepStrictEqual(picked.charts['effectiveLr']!.labels, ['W1[0]', 'W1[1]', 'b2']);
     // Untrusted input is validated: none of these change anything (the refused run/start is said in the
     // panel — a render with the reason as its notice — and changes no data).
-    const before = api.lastRender(r.panelId)!;
+    // The PCA-plane landscape is evaluated after the run and arrives in a later render: wait for it, so the
+    // renders compared below differ only by what the invalid messages could have changed.
+    const before = await waitFor(() => {
+      const x = api.lastRender(r.panelId);
+      return x && x.charts['effectiveLr']!.datasets === 3 && (x.charts['landscape'] as { contour?: unknown } | undefined)?.contour ? x : undefined;
+    }, 30_000, 'the PCA-plane landscape of the three selected parameters\' run');
     const configBefore = JSON.stringify(panel(r.panelId).config);
     for (const bad of [
       { type: 'view/selectParams', indices: ['0'] },
