@@ -10,7 +10,9 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   const input = ctx.page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 20_000 });
   await input.fill('mlp.loss.ts');
-  await ctx.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 20_000 });
+  // the row of that file, not just any first row: until the filter applies, the list shows recently opened files
+  await ctx.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'mlp.loss.ts' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+  await ctx.page.waitForTimeout(200);
   await ctx.page.keyboard.press('Enter');
   const lens = ctx.page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Simulate' }).first();
   await lens.waitFor({ state: 'visible', timeout: 30_000 });
