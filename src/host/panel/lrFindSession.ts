@@ -5,20 +5,13 @@
 // core's analysis (src/core/lrFind.ts: EMA β = 0.98 bias-corrected, stop at 4× the minimum, three
 // suggestions). No vscode import.
 import { analyzeLrRange } from '../../core/lrFind';
-import type { SessionConfig } from '../../protocol/messages';
 import { formatLossError } from '../../protocol/simulation';
 import type { LrFindFinished, LrFindToWebview } from '../../protocol/lrFindMessages';
-import type { RunnerPool } from '../../runner/pool';
 import { toLossError } from '../../runner/api';
 import { untrustedError } from './session';
+import type { PanelToolHost } from './sweepSession';
 
-export interface LrFindHost {
-  post(msg: LrFindToWebview): void;
-  config(): SessionConfig;
-  labels(): Map<string, string>;
-  trusted(): boolean;
-  pool(): RunnerPool;
-}
+export type LrFindHost = PanelToolHost<LrFindToWebview>;
 
 const EMPTY = new Float64Array(0);
 

@@ -21,16 +21,24 @@ import { untrustedError, sameLossRef, type ProgressHandle } from './session';
 /** Tolerance of "steps to tolerance" and of the outcome (the CLI's --tolerance default). */
 export const MAP_TOLERANCE = 1e-6;
 
-export interface MapHost {
-  post(msg: MapToWebview): void;
+/** What a panel's tool card (stability map, lr finder, tuner) needs of its panel; M: the messages it posts. */
+export interface PanelToolHost<M> {
+  post(msg: M): void;
   config(): SessionConfig;
-  /** The panel's loss description, if it is of config().loss. */
-  loss(): LossInfo | null;
   labels(): Map<string, string>;
   trusted(): boolean;
   pool(): RunnerPool;
-  /** Runs a configuration in the panel (a clicked cell). */
+}
+
+/** A tool that also reads the loss and runs a configuration in the panel (a clicked cell, the tuned comparison). */
+export interface PanelRunHost<M> extends PanelToolHost<M> {
+  /** The panel's loss description, if it is of config().loss. */
+  loss(): LossInfo | null;
+  /** Runs a configuration in the panel (written into the document in a run file's editor). */
   run(config: SessionConfig): void;
+}
+
+export interface MapHost extends PanelRunHost<MapToWebview> {
   progress?(title: string, cancel: () => void): ProgressHandle;
   log?(line: string): void;
 }

@@ -5,24 +5,14 @@
 // side by side; then the panel runs the comparison at the tuned lrs. No vscode import.
 import { GOLDEN_RUNS, lrGrid, objectiveValue, tuneLr, type Objective, type ObjectiveValue } from '../../core/tune';
 import { runFacts } from '../../cli/tune';
-import type { SessionConfig } from '../../protocol/messages';
-import { formatLossError, type LossInfo } from '../../protocol/simulation';
+import { formatLossError } from '../../protocol/simulation';
 import type { TuneFinished, TuneToWebview, TunedRunData } from '../../protocol/tuneMessages';
-import type { RunnerPool } from '../../runner/pool';
 import { toLossError } from '../../runner/api';
 import { sameLossRef, untrustedError } from './session';
-import { MAP_TOLERANCE } from './sweepSession';
+import { MAP_TOLERANCE, type PanelRunHost } from './sweepSession';
 
-export interface TuneHost {
-  post(msg: TuneToWebview): void;
-  config(): SessionConfig;
-  loss(): LossInfo | null;
-  labels(): Map<string, string>;
-  trusted(): boolean;
-  pool(): RunnerPool;
-  /** Runs the comparison at the tuned lrs. */
-  run(config: SessionConfig): void;
-}
+/** run(): the comparison at the tuned lrs. */
+export type TuneHost = PanelRunHost<TuneToWebview>;
 
 const GRID_TEXT = '1e-5…10, three per decade';
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
