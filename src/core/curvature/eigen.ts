@@ -15,7 +15,9 @@ export interface EigenDecomposition {
 
 /** Cyclic Jacobi on a symmetric row-major n×n matrix (not modified). */
 export function jacobiEigen(a: ArrayLike<number>, n: number): EigenDecomposition {
-  const A = Float64Array.from(a as ArrayLike<number>);
+  // (plain loops, no iterator protocol: the panel calls this for every step of a 2-parameter run)
+  const A = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) A[i] = a[i]!;
   const V = new Float64Array(n * n);
   for (let i = 0; i < n; i++) V[i * n + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
@@ -53,13 +55,20 @@ export function jacobiEigen(a: ArrayLike<number>, n: number): EigenDecomposition
       }
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => A[i * n + i]! - A[j * n + j]!);
+  // ascending eigenvalues: a stable insertion sort of the diagonal's indices (the order Array.sort gave)
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let j = i;
+    while (j > 0 && A[order[j - 1]! * n + order[j - 1]!]! - A[i * n + i]! > 0) { order[j] = order[j - 1]!; j--; }
+    order[j] = i;
+  }
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
-  order.forEach((src, j) => {
+  for (let j = 0; j < n; j++) {
+    const src = order[j]!;
     values[j] = A[src * n + src]!;
     for (let k = 0; k < n; k++) vectors[k * n + j] = V[k * n + src]!;
-  });
+  }
   return { values, vectors };
 }
 
