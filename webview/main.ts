@@ -2,7 +2,7 @@
 // drew (`webview/didRender`: series, points, ranges, paint time) and keeps UI state in setState.
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
-import type { ChartSummary, ExportFormat, FromWebview, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
+import type { ChartSummary, ExportFormat, FromWebview, RunSeries, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
 import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
 import { CurvatureCards } from './ui/curvatureCards';
 import { cursor } from './charts/plugins';
@@ -644,7 +644,36 @@ function startRun(config: SessionConfig, live: boolean): void {
     toolbar.setPending(false);
     toolbar.setNotice(null);
   } else pendingUntil(config);
-  post({ type: 'run/start', config, live });
+  // The host prepared exactly this configuration while the edit was typed (run/didPrepare): draw it now, and
+  // let the host commit the same result (it sends the start and the status, not the data again).
+  const json = JSON.stringify(config);
+  const p = prepared && prepared.json === json ? prepared : null;
+  prepared = null;
+  post(p ? { type: 'run/start', config, live, prepared: p.seq } : { type: 'run/start', config, live });
+  if (!p) return;
+  committing = json;
+  model.config = config;
+  for (const r of p.runs) model.runs.set(r.runId, r);
+  model.prune();
+  model.status = { phase: 'done', requestId: null, message: p.message };
+  model.error = null;
+  model.progress.clear();
+  scheduleRender('run/didPrepare', perf.runPostedAt, { now: true });
+}
+
+/**
+ * Session.prepare's answers: the runs of a validated configuration (kept for the last few run/validate posts),
+ * drawn only if the debounce ends on exactly that configuration. `committing`: the configuration drawn from one,
+ * whose run/didStart must not show "running" again.
+ */
+let prepared: { seq: number; json: string; runs: readonly RunSeries[]; message: string } | null = null;
+const validated = new Map<number, string>();
+let committing: string | null = null;
+function validate(config: SessionConfig): void {
+  const seq = ++validateSeq;
+  validated.set(seq, JSON.stringify(config));
+  for (const k of validated.keys()) if (k < seq - 8) validated.delete(k);
+  post({ type: 'run/validate', seq, config });
 }
 
 /** A live run was posted: the form counts as "in flight" until the host starts it (or 3 s pass: refused). */
@@ -664,7 +693,7 @@ let pendingJson = '';
 let validateSeq = 0;
 function scheduleLive(config: SessionConfig, live: boolean): void {
   setState({ config });
-  post({ type: 'run/validate', seq: ++validateSeq, config });
+  validate(config);
   if (liveTimer !== undefined) window.clearTimeout(liveTimer);
   liveTimer = undefined;
   // Live re-runs only for hyperparameter edits (steps, seed and batch size apply on Enter or Run: every
@@ -770,12 +799,14 @@ function onMessage(msg: ToWebview): void {
       }
       toolbar.update(model, true);
       // A schedule's preview comes with the validation of the config (computed by the core on the host).
-      if (toolbar.config?.runs.some((r) => r.schedule || r.then)) post({ type: 'run/validate', seq: ++validateSeq, config: toolbar.config });
+      if (toolbar.config?.runs.some((r) => r.schedule || r.then)) validate(toolbar.config);
       scheduleRender(msg.type, t0);
       return;
     case 'run/didStart':
       model.config = msg.config;
-      model.status = { phase: 'running', requestId: msg.requestId, message: null };
+      if (committing !== null && committing === JSON.stringify(msg.config)) model.status = { ...model.status, requestId: msg.requestId };
+      else model.status = { phase: 'running', requestId: msg.requestId, message: null };
+      committing = null;
       model.progress.clear();
       if (JSON.stringify(msg.config) === pendingJson) {
         pendingJson = '';
@@ -785,7 +816,7 @@ function onMessage(msg: ToWebview): void {
       if (!toolbar.dirty) setState({ config: msg.config });
       // A run with a schedule the form did not post (a restored or host-made config): fetch its preview.
       if (!toolbar.dirty && toolbar.config && toolbar.config.runs.some((r) => r.schedule || r.then) && !toolbar.hasPreviewFor(toolbar.config)) {
-        post({ type: 'run/validate', seq: ++validateSeq, config: toolbar.config });
+        validate(toolbar.config);
       }
       updateCards();
       return;
@@ -793,6 +824,11 @@ function onMessage(msg: ToWebview): void {
       model.progress.set(msg.runId, { done: msg.done, total: msg.total });
       toolbar.update(model);
       return;
+    case 'run/didPrepare': {
+      const json = validated.get(msg.seq);
+      if (json !== undefined) prepared = { seq: msg.seq, json, runs: msg.runs, message: msg.message };
+      return;
+    }
     case 'run/didAppendSteps':
       for (const run of msg.runs) model.runs.set(run.runId, run);
       scheduleRender(msg.type, t0, { progressive: model.status.phase === 'running' });

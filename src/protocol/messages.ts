@@ -403,6 +403,14 @@ export type ToWebview =
       readonly selectedParams: readonly number[];
     }
   | { readonly type: 'run/didFail'; readonly requestId: string; readonly error: LossError; readonly status: RunStatus }
+  /**
+   * A prepared run (issue 8 item 18): the runs of the configuration checked by `run/validate` #seq, computed
+   * while the edit's debounce was still running (small built-in problems only). Nothing is shown: when the
+   * debounce ends on exactly that configuration, the webview draws these runs at once and posts `run/start`
+   * with `prepared: seq`; the host then commits the same result (run/didStart + run/didFinish, no data again).
+   * The runs are deterministic, so they equal what the run itself would send bit for bit.
+   */
+  | { readonly type: 'run/didPrepare'; readonly seq: number; readonly runs: readonly RunSeries[]; readonly message: string }
   | { readonly type: 'config/didChange'; readonly settings: PanelSettings; readonly trusted: boolean }
   | { readonly type: 'view/didLinkAxes'; readonly links: AxisLinks | null }
   | { readonly type: 'view/didReveal'; readonly section: ViewSection }
@@ -424,8 +432,8 @@ export type FromWebview =
   | { readonly type: 'webview/ready'; readonly chartWidth: number }
   | { readonly type: 'webview/didRender'; readonly summary: RenderSummary }
   | { readonly type: 'webview/didError'; readonly message: string }
-  /** Run (or re-run) with this configuration; `live` = triggered by a debounced edit. */
-  | { readonly type: 'run/start'; readonly config: SessionConfig; readonly live: boolean }
+  /** Run (or re-run) with this configuration; `live` = triggered by a debounced edit; `prepared`: the webview drew run/didPrepare #seq. */
+  | { readonly type: 'run/start'; readonly config: SessionConfig; readonly live: boolean; readonly prepared?: number }
   | { readonly type: 'run/stop' }
   /** Check a configuration without running it (answered by `run/didValidate` with the same seq). */
   | { readonly type: 'run/validate'; readonly seq: number; readonly config: SessionConfig }
@@ -741,7 +749,9 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       return isStr(m['message']) ? { type: 'webview/didError', message: m['message'] } : undefined;
     case 'run/start': {
       const config = parseSessionConfig(m['config']);
-      return config && typeof m['live'] === 'boolean' ? { type: 'run/start', config, live: m['live'] } : undefined;
+      if (!config || typeof m['live'] !== 'boolean') return undefined;
+      if (m['prepared'] === undefined) return { type: 'run/start', config, live: m['live'] };
+      return isInt(m['prepared'], 0, Number.MAX_SAFE_INTEGER) ? { type: 'run/start', config, live: m['live'], prepared: m['prepared'] } : undefined;
     }
     case 'run/stop':
       return { type: 'run/stop' };

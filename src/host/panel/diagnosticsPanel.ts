@@ -57,6 +57,9 @@ export interface PanelDocument {
   extras(): { start?: readonly number[]; gradientNoise?: number };
 }
 
+/** Quiet time after the last validated edit before its run is prepared (well inside the webview's 150 ms debounce). */
+const PREPARE_QUIET_MS = 40;
+
 export class DiagnosticsPanel extends Disposable {
   static readonly viewType = 'optimizerDiagnostics.panel';
 
@@ -80,6 +83,8 @@ export class DiagnosticsPanel extends Disposable {
   linkGroup: string | null = null;
   private readonly captures = new Map<string, { resolve(images: ChartImage[]): void; reject(e: Error): void; timer: NodeJS.Timeout }>();
   private captureSeq = 0;
+  /** A run/validate waiting for the typing to pause before it is prepared (Session.prepare). */
+  private prepareTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly renders: RenderSummary[] = [];
   private readonly _onDidRender = this._register(new vscode.EventEmitter<RenderSummary>());
   readonly onDidRender = this._onDidRender.event;
@@ -172,6 +177,7 @@ export class DiagnosticsPanel extends Disposable {
 
   override dispose(): void {
     if (this.isDisposed) return;
+    if (this.prepareTimer) clearTimeout(this.prepareTimer);
     this.session.dispose();
     this.map?.dispose();
     this.lrFinder?.dispose();
@@ -258,8 +264,8 @@ export class DiagnosticsPanel extends Disposable {
   }
 
   /** Runs a new configuration in this panel. */
-  run(config: SessionConfig): Promise<void> {
-    const p = this.session.start(config);
+  run(config: SessionConfig, prepared?: number): Promise<void> {
+    const p = this.session.start(config, prepared);
     this.updateTitle();
     return p;
   }
@@ -352,10 +358,10 @@ export class DiagnosticsPanel extends Disposable {
    * A run the user asked for (Run, a map cell, a tuned comparison): in a run file's editor it is written into the
    * document (whose change runs it, undoably); elsewhere it runs. A restore notice lasts until the user runs something.
    */
-  private runRequested(config: SessionConfig): void {
+  private runRequested(config: SessionConfig, prepared?: number): void {
     this.session.notice = null;
     if (this.document) this.document.write(config);
-    else void this.run(config);
+    else void this.run(config, prepared);
   }
 
   private handle(msg: FromWebview): void {
@@ -379,17 +385,33 @@ export class DiagnosticsPanel extends Disposable {
       case 'webview/didError':
         this.deps.log(`webview: ${msg.message}`);
         return;
-      case 'run/validate':
-        this.post({ type: 'run/didValidate', seq: msg.seq, problems: configProblems(msg.config), previews: schedulePreviews(msg.config, this.deps.settings().decimationThreshold || 2000) });
+      case 'run/validate': {
+        const problems = configProblems(msg.config);
+        this.post({ type: 'run/didValidate', seq: msg.seq, problems, previews: schedulePreviews(msg.config, this.deps.settings().decimationThreshold || 2000) });
+        // A valid edit of a small built-in run: prepare it while the debounce runs (Session.prepare; not for a
+        // run file, whose runs go through its document), once the typing pauses for PREPARE_QUIET_MS: every
+        // prepared run is a ~130 KB message, and a burst of them would queue ahead of the run itself.
+        if (this.prepareTimer) clearTimeout(this.prepareTimer);
+        this.prepareTimer = undefined;
+        if (!problems.length && !this.document) {
+          const { seq, config } = msg;
+          this.prepareTimer = setTimeout(() => {
+            this.prepareTimer = undefined;
+            if (!this.isDisposed) void this.session.prepare(seq, config);
+          }, PREPARE_QUIET_MS);
+        }
         return;
+      }
       case 'view/linkStep':
         if (this.linkGroup) this.deps.linkStep?.(this, msg.step, msg.hover);
         return;
       case 'run/start': {
+        if (this.prepareTimer) clearTimeout(this.prepareTimer);
+        this.prepareTimer = undefined;
         const settings = this.deps.settings();
         const work = msg.config.steps * msg.config.runs.length * (this.session.loss?.dim ?? 2);
         if (msg.live && (!settings.liveUpdate || work > settings.liveUpdateMaxWork)) return;
-        this.runRequested(msg.config);
+        this.runRequested(msg.config, msg.prepared);
         return;
       }
       case 'run/stop':

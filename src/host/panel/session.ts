@@ -24,7 +24,7 @@ import { PLANE_NX, PLANE_NY, planeLandscape, planeLayout, projectedPath, type Pl
 import { conventionSchemas, defaultHyperparameters, lossHintOf, lossHintOfInfo, optimizerSchemas, suggestedForAll, suggestedSources } from '../../protocol/runDefaults';
 import { buildRunSeries, finalMagnitudes, runLabels, topK } from '../../protocol/series';
 import type { GridPlane, LossError, LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../../protocol/simulation';
-import { toLossError, type Runner } from '../run/runnerApi';
+import { toLossError, type Runner, type RunResult } from '../run/runnerApi';
 import { checkRunSchedule } from './validate';
 import { panelRunFields } from './runFields';
 
@@ -88,6 +88,18 @@ export function samplingNote(runs: readonly RecordingColumns[]): string {
   return '';
 }
 
+/** A prepared run (Session.prepare): what was sent as run/didPrepare #seq and the result it came from. */
+interface Prepared {
+  readonly seq: number;
+  readonly json: string;
+  readonly loss: LossInfo;
+  readonly selected: string;
+  readonly result: RunResult;
+  readonly runs: readonly RecordingColumns[];
+  readonly series: readonly RunSeries[];
+  readonly message: string;
+}
+
 export class Session {
   readonly panelId: string;
   private _config: SessionConfig;
@@ -107,6 +119,11 @@ export class Session {
   private runSeq = 0;
   private current: Promise<void> = Promise.resolve();
   private disposed = false;
+  /** The speculative run of the configuration being typed (prepare) in flight, and the last one finished. */
+  private preparing: { seq: number; abort: AbortController } | null = null;
+  private prepared: Prepared | null = null;
+  /** Requests started and not yet settled (a prepared run is committed only when this is 0). */
+  private inFlight = 0;
 
   constructor(config: SessionConfig, private readonly host: SessionHost, panelId?: string) {
     this.panelId = panelId ?? `p${++panelSeq}-${Date.now().toString(36)}`;
@@ -202,7 +219,13 @@ export class Session {
   private seriesOf(rec: RecordingColumns): RunSeries {
     const cached = this.seriesCache.get(rec.runId);
     if (cached) return cached;
-    const labels = this.labels();
+    const out = this.buildSeries(rec, this.labels());
+    this.seriesCache.set(rec.runId, out);
+    return out;
+  }
+
+  /** What the webview draws of one recording, labelled as in `labels` (not cached). */
+  private buildSeries(rec: RecordingColumns, labels: ReadonlyMap<string, string>): RunSeries {
     const s: RunSeries = buildRunSeries(rec, {
       threshold: this.threshold(),
       paramNames: this._loss?.paramNames ?? [],
@@ -213,9 +236,7 @@ export class Session {
     const plane = this._plane;
     const curvature = buildCurvaturePanel(rec, this.threshold());
     const withCurvature = curvature ? { ...s, curvature } : s;
-    const out = plane && rec.dim === plane.plane.dim ? { ...withCurvature, path: projectedPath(rec, plane, this.threshold()) } : withCurvature;
-    this.seriesCache.set(rec.runId, out);
-    return out;
+    return plane && rec.dim === plane.plane.dim ? { ...withCurvature, path: projectedPath(rec, plane, this.threshold()) } : withCurvature;
   }
 
   private invalidateSeries(): void {
@@ -287,8 +308,19 @@ export class Session {
    * Runs `config` (cancelling any run in flight). Resolves when this request ends (done, cancelled,
    * superseded or failed; never rejects). Errors keep the last good recordings on the charts.
    */
-  start(config: SessionConfig): Promise<void> {
+  start(config: SessionConfig, prepared?: number): Promise<void> {
     this.abort?.abort();
+    if (this.preparing && this.preparing.seq !== prepared) this.preparing.abort.abort();
+    // The run prepared for exactly this configuration while its edit was typed: committed now, in this call (a
+    // message after this one, e.g. view/inspectStep, already sees it); only when no request is in flight.
+    if (prepared !== undefined && this.inFlight === 0 && !this.disposed) {
+      this.abort = null;
+      if (this.commitPrepared(prepared, `q${this.requestSeq + 1}`, config)) {
+        this.requestSeq++;
+        this.current = Promise.resolve();
+        return this.current;
+      }
+    }
     const abort = new AbortController();
     this.abort = abort;
     const requestId = `q${++this.requestSeq}`;
@@ -296,8 +328,10 @@ export class Session {
     // A new gradient mode describes the loss file again (its LossInfo says how gradients are computed).
     const lossChanged = !sameLossRef(config.loss, this._config.loss) || this._loss === null || (config.loss.kind === 'file' && config.gradientMode !== this._config.gradientMode);
     this._config = config;
+    this.inFlight++;
     const p = this.current.catch(() => undefined).then(() => (abort.signal.aborted ? undefined : this.execute(requestId, config, lossChanged, abort)));
     this.current = p;
+    void p.finally(() => this.inFlight--).catch(() => undefined);
     return p;
   }
 
@@ -381,20 +415,7 @@ export class Session {
     }
 
     // 4. Run.
-    const request: SimulationRequest = {
-      requestId,
-      loss: config.loss,
-      runs: config.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, hyperparameters: r.hyperparameters, ...(r.schedule ? { schedule: r.schedule } : {}), ...(r.then ? { then: r.then } : {}) })),
-      steps: config.steps,
-      seed: config.seed,
-      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
-      ...(config.convention !== undefined ? { convention: config.convention } : {}),
-      ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
-      ...panelRunFields(config, (this._loss?.dim ?? 2) <= panelSecondOrderMaxDim(config.loss.kind)),
-      // Curvature & stability (README "Curvature and stability", panel): bounded cost, see panelCurvatureEvery.
-      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps, config.loss.kind)),
-      ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
-    };
+    const request = this.requestFor(requestId, config);
     let lastProgress = 0;
     let progress: ProgressHandle | undefined;
     const totalSteps = config.steps * config.runs.length;
@@ -512,6 +533,98 @@ export class Session {
       progress?.end();
       if (this.abort === abort) this.abort = null;
     }
+  }
+
+  /**
+   * Speculative run (issue 8 item 18, "speed a person feels"): while an edit's debounce is still running, run the
+   * configuration just validated and send its series as run/didPrepare, so that the webview can draw it the moment
+   * the debounce ends, without the round trip through the host and the ~0.1 ms per KB the web transport costs.
+   * Only where it is cheap and exact: a built-in loss (no workspace code runs speculatively) of ≤ 2 parameters that
+   * is already shown, nothing running, live re-run on and within its work limit, no run-file document. Runs are
+   * deterministic (seeded), so a committed prepared run equals the run itself bit for bit; the host keeps what it
+   * sent and commits exactly that (commitPrepared). Nothing changes in the session until then.
+   */
+  async prepare(seq: number, config: SessionConfig): Promise<void> {
+    this.preparing?.abort.abort();
+    this.preparing = null;
+    const loss = this._loss;
+    const settings = this.host.settings();
+    const work = config.steps * config.runs.length * (loss?.dim ?? 2);
+    if (this.disposed || this.abort !== null || config.loss.kind !== 'builtin' || !loss || loss.dim > 2 || !sameLossRef(config.loss, this._config.loss)
+      || !settings.liveUpdate || work > settings.liveUpdateMaxWork || this.selected.length !== loss.dim) return;
+    for (const r of config.runs) {
+      try {
+        createOptimizer(r.optimizer, r.hyperparameters);
+        checkRunSchedule(r, config.steps);
+      } catch {
+        return; // not runnable: run/validate says why
+      }
+    }
+    const abort = new AbortController();
+    const mine = { seq, abort };
+    this.preparing = mine;
+    try {
+      const result = await this.host.runner().run(this.requestFor(`prepare${seq}`, config), { onProgress: () => undefined, onRun: () => undefined }, abort.signal);
+      if (this.preparing !== mine || abort.signal.aborted || this.disposed || this._loss !== loss || result.cancelled || result.runs.some((r) => r.error)) return;
+      if (result.loss.dim !== loss.dim || result.loss.paramNames.join('\u0000') !== loss.paramNames.join('\u0000') || JSON.stringify(result.loss.window) !== JSON.stringify(loss.window)) return;
+      const labelList = runLabels(config.runs);
+      const labels = new Map(config.runs.map((r, i) => [r.id, labelList[i]!]));
+      const byId = new Map(result.runs.map((r) => [r.runId, r]));
+      const runs = config.runs.map((r) => byId.get(r.id)).filter((r): r is RecordingColumns => !!r);
+      if (runs.length !== config.runs.length) return;
+      const series = runs.map((rec) => this.buildSeries(rec, labels));
+      const ms = result.runs.reduce((a, r) => a + r.elapsedMs, 0);
+      const message = `${config.runs.length} run(s) × ${config.steps} steps in ${ms.toFixed(ms < 10 ? 1 : 0)} ms${samplingNote(result.runs)}`;
+      this.prepared = { seq, json: JSON.stringify(config), loss, selected: this.selected.join(','), result, runs, series, message };
+      this.host.post({ type: 'run/didPrepare', seq, runs: series, message });
+    } catch {
+      // a failed speculation changes nothing: the run itself reports
+    } finally {
+      if (this.preparing === mine) this.preparing = null;
+    }
+  }
+
+  /**
+   * run/start for the configuration prepared as #seq, which the webview has drawn already: the session takes that
+   * result as the run's (same recordings, same series, nothing sent again) and says it started and finished. False
+   * when the prepared run does not match (the loss, selection or configuration moved): then it runs as usual.
+   */
+  private commitPrepared(seq: number, requestId: string, config: SessionConfig): boolean {
+    const p = this.prepared;
+    this.prepared = null;
+    if (!p || p.seq !== seq || p.json !== JSON.stringify(config) || p.loss !== this._loss || p.selected !== this.selected.join(',') || !sameLossRef(config.loss, this._config.loss)) return false;
+    this._config = config;
+    for (const r of config.runs) this.bumpRunSeq(r.id);
+    this.host.post({ type: 'run/didStart', requestId, config });
+    for (const rec of p.runs) this.recordings.set(rec.runId, rec);
+    for (const id of [...this.recordings.keys()]) if (!config.runs.some((r) => r.id === id)) this.recordings.delete(id);
+    this.seriesCache.clear();
+    p.runs.forEach((rec, i) => this.seriesCache.set(rec.runId, p.series[i]!));
+    this._loss = p.result.loss;
+    this._error = null;
+    const status = this.setStatus('done', requestId, p.message);
+    this.host.post({ type: 'run/didFinish', requestId, status, paramMagnitudes: new Float64Array(0), selectedParams: this.selected });
+    this.host.lossResult?.(config.loss, null);
+    this.host.didUpdate?.();
+    return true;
+  }
+
+  /** The run request for `config` (the panel's fields, curvature and memory budget). */
+  private requestFor(requestId: string, config: SessionConfig): SimulationRequest {
+    return {
+      requestId,
+      loss: config.loss,
+      runs: config.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, hyperparameters: r.hyperparameters, ...(r.schedule ? { schedule: r.schedule } : {}), ...(r.then ? { then: r.then } : {}) })),
+      steps: config.steps,
+      seed: config.seed,
+      ...(config.batchSize !== undefined ? { batchSize: config.batchSize } : {}),
+      ...(config.convention !== undefined ? { convention: config.convention } : {}),
+      ...(config.dtype !== undefined ? { dtype: config.dtype } : {}),
+      ...panelRunFields(config, (this._loss?.dim ?? 2) <= panelSecondOrderMaxDim(config.loss.kind)),
+      // Curvature & stability (README "Curvature and stability", panel): bounded cost, see panelCurvatureEvery.
+      ...((every) => (every > 0 ? { curvature: { every, views: true } } : {}))(panelCurvatureEvery(this._loss?.dim ?? 2, config.steps, config.loss.kind)),
+      ...((budget) => (budget !== undefined ? { recordBudgetBytes: budget } : {}))(this.host.recordBudget?.(this.panelId, config.runs.length)),
+    };
   }
 
   /** Stop pressed before the run produced anything (its loss process was killed): say so, keep the charts. */
