@@ -2,7 +2,7 @@
 // drew (`webview/didRender`: series, points, ranges, paint time) and keeps UI state in setState.
 import type { OptimizerName } from '../src/core/types';
 import { formatNumber } from '../src/protocol/format';
-import type { ChartSummary, ExportFormat, FromWebview, RunSeries, SessionConfig, ToWebview, ViewSection } from '../src/protocol/messages';
+import type { ChartSummary, ExportFormat, FromWebview, RunSeries, SessionConfig, StepZoom, ToWebview, ViewSection } from '../src/protocol/messages';
 import { Charts, momentViews, showsLandscape, stateNamesOf } from './charts/charts';
 import { CurvatureCards } from './ui/curvatureCards';
 import { cursor } from './charts/plugins';
@@ -241,7 +241,12 @@ function hoverAt(step: number | null): void {
 // Curvature & stability, step quality α, eigen-decomposition (webview/ui/curvatureCards.ts), after the step charts.
 const curv = new CurvatureCards(theme, { hover: hoverAt, pick: (step) => setStep(step), zoom: (r) => charts.setStepWindow(r) });
 grid.append(...curv.roots);
-charts.onStepWindow = () => renderCurvature();
+/** A zoom that came from another panel of the group (not sent back). */
+let zoomFromLink = false;
+charts.onStepWindow = () => {
+  renderCurvature();
+  if (!zoomFromLink) linkSoon({ zoom: charts.stepWindow ? [charts.stepWindow[0], charts.stepWindow[1]] : null });
+};
 function renderCurvature(): Record<string, ChartSummary> {
   const w = charts.stepWindow;
   const max = maxStep();
@@ -573,10 +578,10 @@ function setStep(step: number, fromLink = false): void {
   if (!fromLink) linkSoon({ step: ui.step });
 }
 
-// Side by side: the step slider and the hover crosshair follow the other panels of the group (the
-// host relays; at most one message per animation frame).
-let linkPending: { step?: number; hover?: number | null } | null = null;
-function linkSoon(patch: { step?: number; hover?: number | null }): void {
+// Side by side: the step slider, the hover crosshair and the step-axis zoom follow the other panels of the
+// group (the host relays; at most one message per animation frame).
+let linkPending: { step?: number; hover?: number | null; zoom?: StepZoom | null } | null = null;
+function linkSoon(patch: { step?: number; hover?: number | null; zoom?: StepZoom | null }): void {
   if (!model.links) return;
   const first = linkPending === null;
   linkPending = { ...(linkPending ?? {}), ...patch };
@@ -863,6 +868,14 @@ function onMessage(msg: ToWebview): void {
       return;
     case 'view/didLinkStep':
       if (msg.step !== undefined) setStep(msg.step, true);
+      if (msg.zoom !== undefined) {
+        zoomFromLink = true;
+        try {
+          charts.setStepWindow(msg.zoom ? [msg.zoom[0], msg.zoom[1]] : null);
+        } finally {
+          zoomFromLink = false;
+        }
+      }
       if (msg.hover !== undefined && cursor.hover !== msg.hover) {
         cursor.hover = msg.hover;
         charts.redrawMarkers(model, ui);

@@ -389,6 +389,9 @@ export interface StepInspection {
 
 // #region Host → webview
 
+/** A zoomed step axis: the steps shown, [first, last] (first < last). */
+export type StepZoom = readonly [number, number];
+
 export type ToWebview =
   | { readonly type: 'run/snapshot'; readonly snapshot: PanelSnapshot }
   | { readonly type: 'run/didStart'; readonly requestId: string; readonly config: SessionConfig }
@@ -414,8 +417,11 @@ export type ToWebview =
   | { readonly type: 'config/didChange'; readonly settings: PanelSettings; readonly trusted: boolean }
   | { readonly type: 'view/didLinkAxes'; readonly links: AxisLinks | null }
   | { readonly type: 'view/didReveal'; readonly section: ViewSection }
-  /** Side by side: another panel of the group moved its step slider (step) or its hover crosshair (hover; null: left the chart). */
-  | { readonly type: 'view/didLinkStep'; readonly step?: number; readonly hover?: number | null }
+  /**
+   * Side by side: another panel of the group moved its step slider (step), its hover crosshair (hover; null: left
+   * the chart) or zoomed its step axis (zoom: the step range shown; null: reset).
+   */
+  | { readonly type: 'view/didLinkStep'; readonly step?: number; readonly hover?: number | null; readonly zoom?: StepZoom | null }
   /** The answer to `run/validate`: every problem of the configuration (empty: all valid), and the schedules' previews. */
   | { readonly type: 'run/didValidate'; readonly seq: number; readonly problems: readonly FieldProblem[]; readonly previews?: readonly SchedulePreview[] }
   /** A request from the panel was refused (nothing ran or changed): say why, in the panel. */
@@ -442,8 +448,8 @@ export type FromWebview =
   | { readonly type: 'view/selectParams'; readonly indices: readonly number[] }
   | { readonly type: 'view/resize'; readonly chartWidth: number }
   | { readonly type: 'view/openSideBySide' }
-  /** Side by side: this panel's step slider or hover crosshair moved (relayed to the group). */
-  | { readonly type: 'view/linkStep'; readonly step?: number; readonly hover?: number | null }
+  /** Side by side: this panel's step slider, hover crosshair or step-axis zoom moved (relayed to the group). */
+  | { readonly type: 'view/linkStep'; readonly step?: number; readonly hover?: number | null; readonly zoom?: StepZoom | null }
   | { readonly type: 'export/run'; readonly format: ExportFormat }
   /** The step inspector: the update equations of run `runId` (null: the first run) at `step` for parameter `param`. */
   | { readonly type: 'view/inspectStep'; readonly seq: number; readonly runId: string | null; readonly step: number; readonly param: number }
@@ -781,8 +787,16 @@ export function parseFromWebview(raw: unknown): FromWebview | undefined {
       const hover = m['hover'];
       if (step !== undefined && !isInt(step, 0, LIMITS.maxSteps)) return undefined;
       if (hover !== undefined && hover !== null && !isInt(hover, 0, LIMITS.maxSteps)) return undefined;
-      if (step === undefined && hover === undefined) return undefined;
-      return { type: 'view/linkStep', ...(step !== undefined ? { step: step as number } : {}), ...(hover !== undefined ? { hover: hover as number | null } : {}) };
+      const zoom = m['zoom'];
+      const zoomOk = zoom === undefined || zoom === null || (Array.isArray(zoom) && zoom.length === 2 && zoom.every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= LIMITS.maxSteps) && (zoom[0] as number) < (zoom[1] as number));
+      if (!zoomOk) return undefined;
+      if (step === undefined && hover === undefined && zoom === undefined) return undefined;
+      return {
+        type: 'view/linkStep',
+        ...(step !== undefined ? { step: step as number } : {}),
+        ...(hover !== undefined ? { hover: hover as number | null } : {}),
+        ...(zoom !== undefined ? { zoom: zoom === null ? null : [zoom[0] as number, zoom[1] as number] as const } : {}),
+      };
     }
     case 'view/inspectStep': {
       const runId = m['runId'];

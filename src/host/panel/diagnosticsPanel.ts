@@ -14,6 +14,7 @@ import {
   type FromWebview,
   type RenderSummary,
   type SessionConfig,
+  type StepZoom,
   type ToWebview,
   type ViewSection,
 } from '../../protocol/messages';
@@ -36,7 +37,7 @@ export interface PanelDeps extends Omit<SessionHost, 'post' | 'didUpdate' | 'lin
   observe?(panelId: string, msg: ToWebview): void;
   openSideBySide(panel: DiagnosticsPanel): void;
   /** Side by side: relay a step/hover move to the other panels of the group. */
-  linkStep?(panel: DiagnosticsPanel, step: number | undefined, hover: number | null | undefined): void;
+  linkStep?(panel: DiagnosticsPanel, step: number | undefined, hover: number | null | undefined, zoom?: StepZoom | null): void;
   exportRun(panel: DiagnosticsPanel, format: ExportFormat): void;
   didUpdate(panel: DiagnosticsPanel): void;
   didFocus(panel: DiagnosticsPanel): void;
@@ -403,7 +404,7 @@ export class DiagnosticsPanel extends Disposable {
         return;
       }
       case 'view/linkStep':
-        if (this.linkGroup) this.deps.linkStep?.(this, msg.step, msg.hover);
+        if (this.linkGroup) this.deps.linkStep?.(this, msg.step, msg.hover, msg.zoom);
         return;
       case 'run/start': {
         if (this.prepareTimer) clearTimeout(this.prepareTimer);

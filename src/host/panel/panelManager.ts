@@ -74,10 +74,10 @@ export class PanelManager extends Disposable {
       log: (m) => opts.log.info(m),
       observe: (id, m) => opts.log.observe(id, m),
       openSideBySide: (p) => void this.openSideBySide(p),
-      linkStep: (p, step, hover) => {
+      linkStep: (p, step, hover, zoom) => {
         if (!p.linkGroup) return;
         for (const m of this.all()) {
-          if (m !== p && m.linkGroup === p.linkGroup) m.post({ type: 'view/didLinkStep', ...(step !== undefined ? { step } : {}), ...(hover !== undefined ? { hover } : {}) });
+          if (m !== p && m.linkGroup === p.linkGroup) m.post({ type: 'view/didLinkStep', ...(step !== undefined ? { step } : {}), ...(hover !== undefined ? { hover } : {}), ...(zoom !== undefined ? { zoom } : {}) });
         }
       },
       exportRun: (p, format) => opts.exportRun(p, format),

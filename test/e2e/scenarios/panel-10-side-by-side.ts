@@ -1,7 +1,7 @@
 // Issue 8, items 7, 11 and 13 at 1600 × 1000: a comparison (canyon: SGD, RMSprop, Adam) and its three
 // side-by-side panels, four editor columns. Every column shows its convergence chart above the fold and
 // has no horizontal scrollbar (one-line toolbar: optimizer, lr, ⋯); moving the step slider in one
-// linked panel moves the others, and so does the hover crosshair. axe-core finds no serious or critical
+// linked panel moves the others, and so do the hover crosshair and the step-axis zoom (drag, double-click). axe-core finds no serious or critical
 // violation in the simulate (single run), comparison and side-by-side panels. The Export… dropdown
 // opens above the sticky step bar and its CSV entry is clickable (the save dialog appears).
 import * as fs from 'fs';
@@ -112,6 +112,24 @@ async function run(ctx: ScenarioContext): Promise<void> {
   const hover = (await linked[2]!.evaluate(`window.__optimizerDiagnostics.hover()`)) as number;
   for (const f of linked.slice(0, 2)) await waitInWebview(f, `od.hover() === ${hover}`, 5_000);
   ctx.log(`hover crosshair linked at step ${hover}`);
+  // Zoom on the step axis (drag across the convergence chart of one panel) shows the same steps in the others;
+  // a double-click resets them all.
+  const area = (await linked[2]!.evaluate(`(() => { const a = window.__optimizerDiagnostics.chart('convergence').chartArea; return { left: a.left, right: a.right, top: a.top, bottom: a.bottom }; })()`)) as { left: number; right: number; top: number; bottom: number };
+  const zx = (f: number): number => cb.x + area.left + f * (area.right - area.left);
+  const zy = cb.y + (area.top + area.bottom) / 2;
+  await ctx.page.mouse.move(zx(0.05), zy);
+  await ctx.page.mouse.down();
+  for (let k = 1; k <= 8; k++) await ctx.page.mouse.move(zx(0.05 + (k / 8) * 0.2), zy, { steps: 2 });
+  await ctx.page.mouse.up();
+  const zoomX = `(() => { const x = window.__optimizerDiagnostics.chart('convergence').scales.x; return [x.min, x.max]; })()`;
+  await waitInWebview(linked[2]!, `(${zoomX})[1] < od.model().config.steps / 2`, 10_000);
+  const z = (await linked[2]!.evaluate(zoomX)) as [number, number];
+  for (const f of linked.slice(0, 2)) await waitInWebview(f, `(${zoomX})[0] === ${z[0]} && (${zoomX})[1] === ${z[1]}`, 10_000);
+  ctx.log(`step-axis zoom linked: steps ${z[0].toFixed(1)}–${z[1].toFixed(1)} in all three panels`);
+  await screenshot(ctx, 'zoom-linked');
+  await linked[2]!.locator('#chart-convergence').dblclick({ position: { x: area.left + (area.right - area.left) / 2, y: (area.top + area.bottom) / 2 } });
+  for (const f of linked) await waitInWebview(f, `(${zoomX})[0] === 0 && (${zoomX})[1] >= od.model().config.steps`, 10_000);
+  ctx.log('double-click reset the zoom in all three panels');
   await ctx.page.waitForTimeout(300);
   await screenshot(ctx, 'linked');
 

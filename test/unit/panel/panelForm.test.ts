@@ -65,6 +65,10 @@ describe('sessionConfigProblems', () => {
     assert.deepEqual(parseFromWebview({ type: 'view/linkStep', hover: null }), { type: 'view/linkStep', hover: null });
     assert.equal(parseFromWebview({ type: 'view/linkStep' }), undefined);
     assert.equal(parseFromWebview({ type: 'view/linkStep', step: 1.5 }), undefined);
+    // the step-axis zoom (side by side): a range [first < last] of steps, or null (reset)
+    assert.deepEqual(parseFromWebview({ type: 'view/linkStep', zoom: [2.5, 40] }), { type: 'view/linkStep', zoom: [2.5, 40] });
+    assert.deepEqual(parseFromWebview({ type: 'view/linkStep', zoom: null }), { type: 'view/linkStep', zoom: null });
+    for (const zoom of [[40, 2], [1], [0, Infinity], [-1, 3], ['0', 3], 'x']) assert.equal(parseFromWebview({ type: 'view/linkStep', zoom }), undefined, JSON.stringify(zoom));
     assert.deepEqual(parseFromWebview({ type: 'run/addToComparison', optimizer: 'sgd', hyperparameters: { momentum: 0.9, nesterov: true } }),
       { type: 'run/addToComparison', optimizer: 'sgd', hyperparameters: { momentum: 0.9, nesterov: true } });
     assert.equal(parseFromWebview({ type: 'run/addToComparison', optimizer: 'sgd', hyperparameters: { momentum: 'fast' } }), undefined);
