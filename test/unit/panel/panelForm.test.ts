@@ -108,4 +108,26 @@ describe('defaults that show the optimizer working', () => {
     assert.match(suggestedSources(lossHintOf({ kind: 'builtin', name: 'rosenbrock' }), 2000)['adam']!['lr']!, /^suggested for rosenbrock/);
     assert.match(suggestedSources(lossHintOf({ kind: 'builtin', name: 'canyon' }), 500)['sgd']!['lr']!, /^suggested for canyon/);
   });
+
+  test('overparam-logistic starts where 500 steps show progress (not PyTorch\'s 1e-3), and says why', async () => {
+    const hint = lossHintOf({ kind: 'builtin', name: 'overparam-logistic' });
+    assert.equal(suggestedSteps(hint), undefined, 'the steps setting stays as it is');
+    const expected = { sgd: 0.5, adagrad: 0.1, rmsprop: 0.01, adam: 0.05, adamw: 0.05, nadam: 0.05, lion: 5e-3 } as const;
+    for (const [name, lr] of Object.entries(expected)) assert.equal(defaultHyperparameters(name as keyof typeof expected, hint, 500)['lr'], lr, name);
+    assert.equal(suggestedSources(hint, 500)['adam']!['lr'], 'suggested for overparam-logistic (tuned to bring the training loss under 1e-2 in 500 steps)');
+    assert.equal(suggestedSources(hint, 500)['adadelta']!['lr'], 'PyTorch default');
+    // what the source says: each default brings the training loss under 1e-2 in 500 steps (the CLI's run)
+    const { SimulationRunner } = await import('../../../src/runner/client');
+    const { WORKER } = await import('../loss/fixtures');
+    const r = new SimulationRunner({ workerPath: WORKER, timeoutMs: 20_000, allowWorkspaceCode: false, warmSpare: false });
+    try {
+      for (const name of ['sgd', 'rmsprop', 'adam', 'lion'] as const) {
+        const res = await r.run({ requestId: name, loss: { kind: 'builtin', name: 'overparam-logistic' }, runs: [{ id: name, optimizer: name, hyperparameters: defaultHyperparameters(name, hint, 500) }], steps: 500, seed: 0 }, {});
+        const loss = res.runs[0]!.loss;
+        assert.ok(loss[loss.length - 1]! < 1e-2, `${name}: final training loss ${loss[loss.length - 1]} < 1e-2`);
+      }
+    } finally {
+      r.dispose();
+    }
+  });
 });
