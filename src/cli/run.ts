@@ -5,6 +5,7 @@
 // whatever the loss is blocked in), and user-code errors come back as LossErrors.
 
 import { DATA_BUILTIN_NAMES, dataBuiltinInfo } from '../loss/dataBuiltins';
+import { gradNormAt, lowestKnownMinimum, stepsToTolerance } from '../core/tune';
 import { join } from 'node:path';
 import {
   BUILTIN_LOSSES,
@@ -21,7 +22,7 @@ import {
   type HyperValue,
   type OptimizerName,
 } from '../core';
-import { csvChunks, rowCount, trajectoryJsonChunks, type ColumnarRun } from '../core/export';
+import { csvChunks, rowCount, trajectoryJsonChunks } from '../core/export';
 import { describeSampling, planRecording, recordedRows, rowBytes } from '../core/simulation';
 import { csvChunks as runsCsvChunks } from '../protocol/exportFormat';
 import { cliRunBudgetBytes } from '../protocol/memoryBudget';
@@ -132,22 +133,7 @@ function lossDescription(info: LossInfo): unknown {
   return info.ref.kind === 'builtin' ? info.name : { name: info.name, path: info.ref.path, gradient: info.gradient };
 }
 
-function fMinOf(info: LossInfo): number | undefined {
-  const f = (info.minima ?? []).map((m) => m.f).filter((x): x is number => typeof x === 'number');
-  return f.length ? Math.min(...f) : undefined;
-}
-
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) !== 0 && (Math.abs(x) < 1e-4 || Math.abs(x) >= 1e6) ? x.toExponential(6) : x.toPrecision(8)) : String(x));
-
-/** ‖∇f‖₂ at the params of row r (the gradient the next step consumed), or NaN when that step was not kept. */
-function gradNormAt(rec: ColumnarRun, r: number, rows: Float64Array | null): number {
-  const m = rowCount(rec);
-  if (r >= m - 1) return NaN;
-  if (rows && rows[r + 1] !== rows[r]! + 1) return NaN; // downsampled: the step leaving row r was dropped
-  let s = 0;
-  for (let i = 0; i < rec.dim; i++) s += rec.grad[r * rec.dim + i]! ** 2;
-  return Math.sqrt(s);
-}
 
 /** Thrown after the output is written when a user error ended a run: exit status 1 with that message. */
 export class RunError extends Error {
@@ -365,16 +351,6 @@ export interface CompareRow {
  * First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. A downsampled
  * recording answers with the first kept row that meets it (exact within the full-resolution prefix).
  */
-export function stepsToTolerance(rec: ColumnarRun, tol: number, fMin: number | undefined): number | null {
-  const stepOf = recordedRows(rec);
-  const m = rowCount(rec);
-  for (let r = 0; r < m; r++) {
-    const ok = fMin !== undefined ? rec.loss[r]! - fMin <= tol : gradNormAt(rec, r, stepOf) <= tol;
-    if (ok) return stepOf ? stepOf[r]! : r;
-  }
-  return null;
-}
-
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
   for (const spec of args.runs) {
     checkHyperparameters(spec.optimizer, spec.hyperparameters, spec.schedule ?? args.schedule, args);
@@ -385,7 +361,7 @@ export async function runCompare(args: CompareArgs, execute: Executor, out: Outp
     return { id: `${k}`, optimizer: spec.optimizer, hyperparameters: spec.hyperparameters, label: spec.label, ...(schedule ? { schedule } : {}), ...(spec.then?.length ? { then: spec.then } : {}) };
   });
   const { info, runs } = await execute(args, configs, !(args.json || args.out || args.csv), { endpoint: true });
-  const fMin = fMinOf(info);
+  const fMin = lowestKnownMinimum(info);
   const rows: CompareRow[] = runs.map((rec, k) => {
     let best = Infinity;
     const m = rowCount(rec);

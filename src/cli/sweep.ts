@@ -17,6 +17,7 @@ import { RunnerPool, defaultWorkers } from '../runner/pool';
 import { UsageError, type CommonOptions, type SweepArgs } from './args';
 import { RunError, type Output } from './run';
 import { rayTuneScript } from './rayTune';
+import { lowestKnownMinimum } from '../core/tune';
 
 export interface SweepCell extends CellSummary {
   /** Index along each axis. */
@@ -63,11 +64,6 @@ export function sweepCells(plan: SweepPlan): { index: number[]; values: number[]
   return out;
 }
 
-function fMinOf(info: LossInfo): number | undefined {
-  const f = (info.minima ?? []).map((m) => m.f).filter((x): x is number => typeof x === 'number');
-  return f.length ? Math.min(...f) : undefined;
-}
-
 /** Most bytes of recordings one pooled sweep job holds before it ends (its runs are summarised, then dropped). */
 const JOB_BYTES = 64 * 2 ** 20;
 
@@ -107,7 +103,7 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     const b = BUILTIN_LOSSES[ref.name]!;
     const start = Float64Array.from(common.init ?? b.start);
     if (start.length !== 2) throw new UsageError(`--init has ${start.length} values, but ${ref.name} has 2 parameters (x, y)`);
-    const fMin = fMinOf(info);
+    const fMin = lowestKnownMinimum(info);
     // The optimizers were created without a schedule: each cell's lr is its lr hyperparameter.
     const sweep = new BatchedSweep({ loss: b, optimizers, start, steps: plan.steps, criteria: { tolerance: plan.tolerance, fMin }, constantLr: true });
     while (!sweep.finished) {
@@ -144,7 +140,7 @@ export async function executeSweep(plan: SweepPlan, common: CommonOptions, opts:
     if (common.init && common.init.length !== info.dim) {
       throw new UsageError(`--init has ${common.init.length} values, but ${info.name} has ${info.dim} parameters (${info.paramNames.join(', ')})`);
     }
-    const fMin = fMinOf(info);
+    const fMin = lowestKnownMinimum(info);
     // A few jobs per worker: a loss process per job (fresh realm), many cells per process.
     // A job's recordings are held until the job ends: at most JOB_BYTES of them per job (many parameters, many steps → smaller jobs).
     const jobs = Math.min(cells.length, workers * 4);

@@ -4,43 +4,14 @@
 // comparison table at the tuned learning rates.
 
 import { join } from 'node:path';
-import { jsonNumber, rowCount } from '../core/export';
-import { GOLDEN_RUNS, lrGrid, objectiveValue, tuneLr, type Objective, type ObjectiveValue, type RunFacts, type TuneResult } from '../core/tune';
-import type { LossInfo, LossRef, RecordingColumns, SimulationRequest } from '../protocol/simulation';
+import { jsonNumber } from '../core/export';
+import { GOLDEN_RUNS, lrGrid, objectiveValue, runFacts, tuneLr, type Objective, type ObjectiveValue, type TuneResult } from '../core/tune';
+import type { LossInfo, LossRef, SimulationRequest } from '../protocol/simulation';
 import { resolveLossRef } from '../loss/cliErrors';
 import { DEFAULT_MEMORY_LIMIT_MB } from '../runner/client';
 import { RunnerPool, defaultWorkers } from '../runner/pool';
 import { UsageError, type CompareArgs } from './args';
-import { RunError, runCompare, stepsToTolerance, workerExecutor, type CompareRow, type Output } from './run';
-
-function fMinOf(info: LossInfo): number | undefined {
-  const f = (info.minima ?? []).map((m) => m.f).filter((x): x is number => typeof x === 'number');
-  return f.length ? Math.min(...f) : undefined;
-}
-
-/** The facts the objectives read, from one recording (every step recorded). */
-export function runFacts(rec: RecordingColumns, info: LossInfo, tolerance: number): RunFacts {
-  const m = rowCount(rec) - 1;
-  let sum = 0;
-  for (let t = 0; t <= m; t++) sum += rec.loss[t]!;
-  let dist = NaN;
-  if (info.dim === 2 && info.minima && info.minima.length) {
-    const x = rec.params[2 * m]!;
-    const y = rec.params[2 * m + 1]!;
-    for (const mn of info.minima) {
-      const d = Math.hypot(x - mn.x, y - mn.y);
-      if (!(d >= dist)) dist = d;
-    }
-  }
-  return {
-    finalLoss: rec.loss[m]!,
-    stepsToTolerance: stepsToTolerance(rec, tolerance, fMinOf(info)),
-    steps: rec.stepsRequested,
-    diverged: rec.diverged || !!rec.error,
-    distanceToMinimum: dist,
-    meanLoss: sum / (m + 1),
-  };
-}
+import { RunError, runCompare, workerExecutor, type CompareRow, type Output } from './run';
 
 export interface TunedOptimizer {
   readonly label: string;

@@ -10,6 +10,10 @@
 //   steps        (steps to tolerance, or steps + 1 if never; final loss)
 //   distance     (‖θ_final − θ*‖₂ to the nearest known minimum + mean loss over rows 0..m, 0)
 
+
+import { rowCount } from './export';
+import { recordedRows, type RecordingData } from './simulation';
+
 export type Objective = 'final-loss' | 'steps' | 'distance';
 
 /** A lexicographic objective value: [primary, tie-breaker]. */
@@ -49,6 +53,67 @@ export interface RunFacts {
   readonly distanceToMinimum: number;
   /** Mean of the loss over rows 0..stepsCompleted. */
   readonly meanLoss: number;
+}
+
+/** What the run facts need of a loss: its dimension and its known minima (the protocol's LossInfo has both). */
+export interface KnownMinima {
+  readonly dim: number;
+  readonly minima?: readonly { readonly x: number; readonly y: number; readonly f?: number }[];
+}
+
+/** The lowest known minimum value f*, or undefined when no minimum states one. */
+export function lowestKnownMinimum(info: KnownMinima): number | undefined {
+  let best: number | undefined;
+  for (const m of info.minima ?? []) if (typeof m.f === 'number' && (best === undefined || m.f < best)) best = m.f;
+  return best;
+}
+
+/** ‖∇f‖₂ at the params of row r (the gradient the next step consumed), or NaN when that step was not kept. */
+export function gradNormAt(rec: RecordingData, r: number, rows: Float64Array | null): number {
+  const m = rowCount(rec);
+  if (r >= m - 1) return NaN;
+  if (rows && rows[r + 1] !== rows[r]! + 1) return NaN; // downsampled: the step leaving row r was dropped
+  let s = 0;
+  for (let i = 0; i < rec.dim; i++) s += rec.grad[r * rec.dim + i]! ** 2;
+  return Math.sqrt(s);
+}
+
+/**
+ * The first step whose row is within `tol`: f − f* ≤ tol when f* is known, else ‖∇f‖₂ ≤ tol; null if none.
+ * Downsampled recordings answer with the recorded step number.
+ */
+export function stepsToTolerance(rec: RecordingData, tol: number, fMin: number | undefined): number | null {
+  const stepOf = recordedRows(rec);
+  const m = rowCount(rec);
+  for (let r = 0; r < m; r++) {
+    const ok = fMin !== undefined ? rec.loss[r]! - fMin <= tol : gradNormAt(rec, r, stepOf) <= tol;
+    if (ok) return stepOf ? stepOf[r]! : r;
+  }
+  return null;
+}
+
+/** The facts the objectives read, from one recording (every step recorded); `error`: a user error ended the run. */
+export function runFacts(rec: RecordingData & { readonly error?: unknown }, info: KnownMinima, tolerance: number): RunFacts {
+  const m = rowCount(rec) - 1;
+  let sum = 0;
+  for (let t = 0; t <= m; t++) sum += rec.loss[t]!;
+  let dist = NaN;
+  if (info.dim === 2 && info.minima && info.minima.length) {
+    const x = rec.params[2 * m]!;
+    const y = rec.params[2 * m + 1]!;
+    for (const mn of info.minima) {
+      const d = Math.hypot(x - mn.x, y - mn.y);
+      if (!(d >= dist)) dist = d;
+    }
+  }
+  return {
+    finalLoss: rec.loss[m]!,
+    stepsToTolerance: stepsToTolerance(rec, tolerance, lowestKnownMinimum(info)),
+    steps: rec.stepsRequested,
+    diverged: rec.diverged || !!rec.error,
+    distanceToMinimum: dist,
+    meanLoss: sum / (m + 1),
+  };
 }
 
 export function objectiveValue(objective: Objective, r: RunFacts): ObjectiveValue {

@@ -1,10 +1,9 @@
 // A panel's tuned comparison (README "Tuned comparison in the panel"): every run's lr searched exactly as
 // `compare --tune lr` searches it (src/core/tune.ts: the log grid 1e-5…10, three per decade, then golden-section
 // search in log lr; the same number of runs per optimizer; objective final loss, steps to tolerance or
-// distance + mean loss, via the CLI's runFacts), each evaluation batch one job on the runner pool, the runs
+// distance + mean loss, via the core's runFacts), each evaluation batch one job on the runner pool, the runs
 // side by side; then the panel runs the comparison at the tuned lrs. No vscode import.
-import { GOLDEN_RUNS, lrGrid, objectiveValue, tuneLr, type Objective, type ObjectiveValue } from '../../core/tune';
-import { runFacts } from '../../cli/tune';
+import { GOLDEN_RUNS, lrGrid, objectiveValue, runFacts, tuneLr, type Objective, type ObjectiveValue } from '../../core/tune';
 import { formatLossError } from '../../protocol/simulation';
 import type { TuneFinished, TuneToWebview, TunedRunData } from '../../protocol/tuneMessages';
 import { toLossError } from '../../runner/api';

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_LOSSES, OPTIMIZERS, builtinProblem, createOptimizer, simulate, type HyperValue, type OptimizerName } from '../../../src/core';
 import { BatchedSweep, axisProblem, axisValues, summarizeRun, withHyper, type SummaryCriteria } from '../../../src/core/sweep';
-import { stepsToTolerance } from '../../../src/cli/run';
+import { stepsToTolerance } from '../../../src/core/tune';
 
 /** Deterministic uniform numbers (mulberry32). */
 function rng(seed: number): () => number {

@@ -2,9 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createOptimizer, simulate, type Problem } from '../../../src/core';
-import { GOLDEN_RUNS, better, lrGrid, objectiveValue, tuneLr } from '../../../src/core/tune';
+import { GOLDEN_RUNS, better, lrGrid, lowestKnownMinimum, objectiveValue, runFacts, stepsToTolerance, tuneLr } from '../../../src/core/tune';
 import { analyzeLrRange, lrRangeAt, steepestIndex, valleyIndex } from '../../../src/core/lrFind';
-import { stepsToTolerance } from '../../../src/cli/run';
 
 /** f(x) = (λ/2)·x², one parameter. */
 function quadratic(lambda: number): Problem {
@@ -53,6 +52,23 @@ describe('tune: log grid then golden-section search in log lr', () => {
       assert.equal(result.curve.filter((p) => p.stage === 'grid').length, 19);
     });
   }
+
+  test('run facts from a recording, by hand: final loss, mean loss, distance to the nearest minimum, steps to tolerance', () => {
+    const bowl: Problem = { name: 'bowl', dim: 2, paramNames: ['x', 'y'], evaluate: (p, g) => { g[0] = 2 * p[0]!; g[1] = 2 * p[1]!; return p[0]! ** 2 + p[1]! ** 2; } };
+    // GD on f = x² + y² (∇f = 2θ) at lr 0.25 from (2, 0): θ halves each step; rows (2,0) (1,0) (0.5,0), f = 4, 1, 0.25.
+    const rec = simulate({ problem: bowl,
+      optimizer: createOptimizer('sgd', { lr: 0.25 }), start: Float64Array.of(2, 0), steps: 2, record: 'trajectory' });
+    const info = { dim: 2, minima: [{ x: 0, y: 0, f: 0 }, { x: 0.5, y: 1, f: 3 }] };
+    assert.equal(lowestKnownMinimum(info), 0);
+    assert.equal(lowestKnownMinimum({ dim: 2 }), undefined);
+    const f = runFacts(rec, info, 1);
+    assert.deepEqual(f, { finalLoss: 0.25, stepsToTolerance: 1, steps: 2, diverged: false, distanceToMinimum: 0.5, meanLoss: (4 + 1 + 0.25) / 3 });
+    // no f*: the gradient-norm test ‖∇f‖ = 4, 2 at rows 0, 1 (row 2's gradient drove no step)
+    assert.equal(runFacts(rec, { dim: 2, minima: [{ x: 0, y: 0 }] }, 2).stepsToTolerance, 1);
+    assert.equal(runFacts(rec, { dim: 2 }, 1).stepsToTolerance, null);
+    assert.ok(Number.isNaN(runFacts(rec, { dim: 2 }, 1).distanceToMinimum));
+    assert.equal(runFacts({ ...rec, error: { message: 'boom' } }, info, 1).diverged, true, 'a user error counts as diverged');
+  });
 
   test('objectives: lexicographic, diverged runs are worst, "never" counts as steps + 1', () => {
     const base = { finalLoss: 0.5, stepsToTolerance: null, steps: 100, diverged: false, distanceToMinimum: 2, meanLoss: 3 };
