@@ -9,6 +9,7 @@ import type { Model } from '../model';
 import type { UiState } from '../vscodeApi';
 import { cursor, landscapeImage, landscapeLayers, landscapePlugin, overflowPlugin, stepMarkerPlugin } from './plugins';
 import { Chart } from './registerChartJs';
+import { stepPointer, stepTooltip, stepZoom } from './stepOptions';
 import { DASHES, withAlpha, type Theme } from './theme';
 
 type Pt = ScatterDataPoint;
@@ -214,35 +215,11 @@ export class Charts {
               legend.chart.canvas.title = '';
             },
           },
-          tooltip: {
-            callbacks: {
-              title: (items: TooltipItem<'line'>[]) => (items[0] ? `step ${formatNumber(items[0].parsed.x ?? 0, 6)}` : ''),
-              label: (item: TooltipItem<'line'>) => ` ${item.dataset.label ?? ''}: ${formatNumber(item.parsed.y ?? NaN, 4)}`,
-            },
-          },
+          tooltip: stepTooltip(4),
           // Drag (or Ctrl + wheel) zooms the step axis of every step chart; double-click resets.
-          zoom: {
-            zoom: {
-              mode: 'x',
-              drag: { enabled: true, threshold: 6, backgroundColor: withAlpha(t.focus, 0.12), borderColor: withAlpha(t.focus, 0.8), borderWidth: 1 },
-              wheel: { enabled: true, modifierKey: 'ctrl' },
-              pinch: { enabled: false },
-              onZoomComplete: ({ chart }: { chart: unknown }) => this.zoomed(chart as unknown as Chart),
-            },
-            pan: { enabled: false },
-            limits: { x: { min: 0, max: 'original', minRange: 2 } },
-          },
+          zoom: stepZoom(t, (chart) => this.zoomed(chart), { x: { min: 0, max: 'original', minRange: 2 } }),
         } as never,
-        onHover: (evt, _els, chart) => {
-          const x = chart.scales['x'];
-          if (!x || evt.x === null || evt.y === null) return;
-          const a = chart.chartArea;
-          this.cb.hover(evt.x >= a.left && evt.x <= a.right ? Math.round(x.getValueForPixel(evt.x) ?? 0) : null);
-        },
-        onClick: (evt, _els, chart) => {
-          const x = chart.scales['x'];
-          if (x && evt.x !== null) this.cb.pick(Math.max(0, Math.round(x.getValueForPixel(evt.x) ?? 0)));
-        },
+        ...stepPointer(this.cb),
       },
       plugins: [stepMarkerPlugin, overflowPlugin],
     };

@@ -3,13 +3,14 @@
 // λ_min < 0), the eigen-decomposition of a quadratic (|(θ_t − θ*)·q_i| beside the linear theory), and the
 // Hessian's eigen-directions drawn on the 2-parameter landscape at the slider's step. Only drawing: every
 // number comes from RunSeries.curvature (src/protocol/curvatureSeries.ts).
-import type { ChartConfiguration, Plugin, Scale, ScatterDataPoint, TooltipItem } from 'chart.js';
+import type { ChartConfiguration, Plugin, Scale, ScatterDataPoint } from 'chart.js';
 import { axisLayout } from '../../src/protocol/axes';
 import { formatNumber } from '../../src/protocol/format';
 import type { RunSeries } from '../../src/protocol/messages';
 import { nearestIndex, styleIndex } from './charts';
 import { cursor, stepMarkerPlugin } from './plugins';
 import { Chart } from './registerChartJs';
+import { stepPointer, stepTooltip, stepZoom } from './stepOptions';
 import { DASHES, withAlpha, type Theme } from './theme';
 
 type Pt = ScatterDataPoint;
@@ -22,8 +23,8 @@ export interface StepAxis {
 export interface StepCallbacks {
   hover(step: number | null): void;
   pick(step: number): void;
-  /** A drag-zoom on one of these charts: the step range for every step chart. */
-  zoom(range: [number, number]): void;
+  /** A drag-zoom on one of these charts: the step range for every step chart (null: a double-click resets it). */
+  zoom(range: [number, number] | null): void;
 }
 
 /** Extra data a curvature dataset carries for the plugins (and the e2e hook). */
@@ -127,41 +128,19 @@ export function stepLineChart(canvas: HTMLCanvasElement, t: Theme, cb: StepCallb
       },
       plugins: {
         legend: { display: true, position: 'top', align: 'start', labels: { usePointStyle: true, pointStyle: 'line', boxHeight: 6, padding: 8, color: t.foreground } },
-        tooltip: {
-          callbacks: {
-            title: (items: TooltipItem<'line'>[]) => (items[0] ? `step ${formatNumber(items[0].parsed.x ?? 0, 6)}` : ''),
-            label: (item: TooltipItem<'line'>) => ` ${item.dataset.label ?? ''}: ${formatNumber(item.parsed.y ?? NaN, 5)}`,
-          },
-        },
-        zoom: {
-          zoom: {
-            mode: 'x',
-            drag: { enabled: true, threshold: 6, backgroundColor: withAlpha(t.focus, 0.12), borderColor: withAlpha(t.focus, 0.8), borderWidth: 1 },
-            wheel: { enabled: true, modifierKey: 'ctrl' },
-            pinch: { enabled: false },
-            onZoomComplete: ({ chart }: { chart: Chart }) => {
-              const x = chart.scales['x'];
-              if (x) cb.zoom([Math.max(0, x.min), x.max]);
-            },
-          },
-          pan: { enabled: false },
-        },
+        tooltip: stepTooltip(5),
+        zoom: stepZoom(t, (chart) => {
+          const x = chart.scales['x'];
+          if (x) cb.zoom([Math.max(0, x.min), x.max]);
+        }),
       } as never,
-      onHover: (evt, _els, chart) => {
-        const x = chart.scales['x'];
-        if (!x || evt.x === null) return;
-        const a = chart.chartArea;
-        cb.hover(evt.x >= a.left && evt.x <= a.right ? Math.round(x.getValueForPixel(evt.x) ?? 0) : null);
-      },
-      onClick: (evt, _els, chart) => {
-        const x = chart.scales['x'];
-        if (x && evt.x !== null) cb.pick(Math.max(0, Math.round(x.getValueForPixel(evt.x) ?? 0)));
-      },
+      ...stepPointer(cb),
     },
     plugins: [...extraPlugins, stepMarkerPlugin],
   };
   const chart = new Chart(canvas, config as unknown as ChartConfiguration);
   canvas.addEventListener('mouseleave', () => cb.hover(null));
+  canvas.addEventListener('dblclick', () => cb.zoom(null));
   return chart;
 }
 

@@ -107,6 +107,31 @@ export default async function (ctx: ScenarioContext): Promise<void> {
     await cardShot(`lr-${lr}`);
   }
 
+  // The curvature chart is on the linked step axis: a drag across it zooms every step chart, the hover moves the
+  // crosshair, a double-click resets them all (the same options as the step charts: webview/charts/stepOptions.ts).
+  {
+    await frame.evaluate(`document.getElementById('card-curvature').scrollIntoView({ block: 'start' })`);
+    await ctx.page.waitForTimeout(300);
+    const steps = (await frame.evaluate(`window.__optimizerDiagnostics.model().orderedRuns()[0].stepsCompleted`)) as number;
+    const bb = (await view.frame.locator('#card-curvature canvas').first().boundingBox())!;
+    const area = (await frame.evaluate(`(() => { const a = window.__optimizerDiagnostics.chart('curvature').chartArea; return { left: a.left, right: a.right, top: a.top, bottom: a.bottom }; })()`)) as { left: number; right: number; top: number; bottom: number };
+    const px = (f: number): number => bb.x + area.left + f * (area.right - area.left);
+    const midY = bb.y + (area.top + area.bottom) / 2;
+    await ctx.page.mouse.move(px(0.5), midY, { steps: 4 });
+    await waitInWebview(frame, `(() => { const h = window.__optimizerDiagnostics.hover(); return h !== null && Math.abs(h - ${steps / 2}) <= ${Math.ceil(steps / 50)}; })()`, 10_000);
+    await ctx.page.mouse.move(px(0.1), midY);
+    await ctx.page.mouse.down();
+    for (let k = 1; k <= 8; k++) await ctx.page.mouse.move(px(0.1 + (k / 8) * 0.2), midY, { steps: 2 });
+    await ctx.page.mouse.up();
+    await waitInWebview(frame, `['convergence','curvature','eigen'].every((id) => od.chart(id).scales.x.max < ${steps * 0.4} && od.chart(id).scales.x.min > ${steps * 0.05})`, 10_000);
+    const win = JSON.parse((await frame.evaluate(`JSON.stringify(['convergence','curvature','eigen'].map((id) => [od.chart(id).scales.x.min, od.chart(id).scales.x.max]))`.replace(/od\./g, 'window.__optimizerDiagnostics.'))) as string) as [number, number][];
+    ctx.log(`drag on the curvature chart: convergence ${win[0]!.map((v) => v.toFixed(1)).join('–')}, curvature ${win[1]!.map((v) => v.toFixed(1)).join('–')}, eigen ${win[2]!.map((v) => v.toFixed(1)).join('–')}`);
+    ctx.assert.ok(win.every((w) => Math.abs(w[0] - win[0]![0]) < 1e-9 && Math.abs(w[1] - win[0]![1]) < 1e-9), 'one step window on the step and curvature charts');
+    await cardShot('zoomed');
+    await ctx.page.mouse.dblclick(px(0.5), midY);
+    await waitInWebview(frame, `['convergence','curvature','eigen'].every((id) => od.chart(id).scales.x.min === 0 && od.chart(id).scales.x.max === ${steps})`, 10_000);
+  }
+
   // Readable in a narrow column: the cards fit, no inline styles (CSP).
   const original = ctx.page.viewportSize();
   await ctx.page.setViewportSize({ width: 860, height: 900 });
