@@ -5,6 +5,7 @@
 import type { EndpointReport } from '../../src/core/curvature/endpoint';
 import { formatNumber } from '../../src/protocol/format';
 import type { Model } from '../model';
+import { syncTable } from './tableDom';
 
 /** The λ_max cell: `0.0277` (≥ when Lanczos stopped before the tolerance: a lower bound), `—` without second derivatives. */
 export function sharpnessCell(e: EndpointReport): string {
@@ -52,37 +53,12 @@ const TITLES: Record<string, string> = {
 };
 
 export function renderEndpointTable(el: HTMLElement, model: Model): void {
-  el.replaceChildren();
   const { header, rows } = endpointRows(model);
   el.hidden = rows.length === 0;
-  if (!rows.length) return;
-  const table = document.createElement('table');
-  table.className = 'od-table endpoint-table';
-  const cap = document.createElement('caption');
-  cap.textContent = 'End point of each run (its last recorded θ): the train/held-out gap, the sharpness λ_max(H) and the ε-flatness, as simulate --endpoint reports them.';
-  table.append(cap);
-  const tr0 = document.createElement('tr');
-  for (const c of header) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.textContent = c;
-    if (TITLES[c]) th.title = TITLES[c]!;
-    tr0.append(th);
-  }
-  const thead = document.createElement('thead');
-  thead.append(tr0);
-  const tbody = document.createElement('tbody');
-  for (const r of rows) {
-    const tr = document.createElement('tr');
-    tr.dataset['runId'] = r.runId;
-    r.cells.forEach((v, k) => {
-      const td = document.createElement(k === 0 ? 'th' : 'td');
-      if (k === 0) (td as HTMLTableCellElement).scope = 'row';
-      td.textContent = v;
-      tr.append(td);
-    });
-    tbody.append(tr);
-  }
-  table.append(thead, tbody);
-  el.append(table);
+  syncTable(el, rows.length === 0 ? null : {
+    className: 'od-table endpoint-table',
+    caption: 'End point of each run (its last recorded θ): the train/held-out gap, the sharpness λ_max(H) and the ε-flatness, as simulate --endpoint reports them.',
+    head: header.map((c) => (TITLES[c] ? { text: c, title: TITLES[c]! } : { text: c })),
+    rows: rows.map((r) => ({ data: { runId: r.runId }, cells: r.cells.map((v, k) => (k === 0 ? { text: v, header: true } : { text: v })) })),
+  });
 }
