@@ -11,6 +11,7 @@ import { cursor, landscapeImage, landscapeLayers, landscapePlugin, overflowPlugi
 import { Chart } from './registerChartJs';
 import { stepPointer, stepTooltip, stepZoom } from './stepOptions';
 import { DASHES, withAlpha, type Theme } from './theme';
+import { setDatasets, summarizeChart } from './datasets';
 
 type Pt = ScatterDataPoint;
 /** One half of a legend group: the run (colour) or the parameter / series kind (dash, width). */
@@ -433,7 +434,7 @@ export class Charts {
         datasets.push({ label: `${r.label}  ‖∇f‖`, data: points(r.gradNorm, { log: true, overflow: go, minX }), borderColor: withAlpha(s.color, 0.5), backgroundColor: withAlpha(s.color, 0.5), borderDash: s.dash.length ? s.dash : [], borderWidth: 1, yAxisID: 'y2', odOverflow: go, odGroup: [run, kinds.grad] });
       }
     });
-    chart.data.datasets = datasets as never;
+    setDatasets(chart, datasets as never);
     this.applyX(chart, maxStep, !!ui.logSteps);
     const title = mode === 'offset' ? `f − f*  (f* = ${formatNumber(offset)})` : mode === 'log' ? 'loss f (log)' : 'loss f (linear)';
     this.applyY(chart, log ? 'logarithmic' : 'linear', title, log && model.links ? model.links.y['convergence'] : undefined);
@@ -443,7 +444,7 @@ export class Charts {
       this.applyY(chart, 'logarithmic', '‖∇f‖ (log)', undefined, 'y2');
     } else delete scales['y2'];
     chart.update('none');
-    return summarize(chart, visible, log ? 'logarithmic' : 'linear');
+    return summarizeChart(chart, visible, log ? 'logarithmic' : 'linear');
   }
 
   private renderLandscape(model: Model, runs: readonly RunSeries[], ui: UiState, visible: boolean): ChartSummary {
@@ -479,7 +480,7 @@ export class Charts {
     if (start) datasets.push({ label: 'start', data: [{ x: start[0]!, y: start[1]! }], pointStyle: 'circle', pointRadius: 5, borderColor: t.foreground, backgroundColor: t.background, pointBorderWidth: 2 });
     const minima = l?.minima ?? model.loss?.minima ?? [];
     if (minima.length) datasets.push({ label: minima.length > 1 ? 'minima' : 'minimum', data: minima.map((m) => ({ x: m.x, y: m.y })), pointStyle: 'star', pointRadius: 8, borderColor: t.foreground, backgroundColor: t.foreground, pointBorderWidth: 1.5 });
-    chart.data.datasets = datasets as never;
+    setDatasets(chart, datasets as never);
     const sx = chart.options.scales!['x']!;
     const sy = chart.options.scales!['y']!;
     const w = l ? { x: l.x, y: l.y } : model.loss?.window ?? pathWindow(runs);
@@ -492,7 +493,7 @@ export class Charts {
     (sx as { title: { text: string } }).title.text = names[0] ?? 'θ₀';
     (sy as { title: { text: string } }).title.text = names[1] ?? 'θ₁';
     chart.update('none');
-    const summary = summarize(chart, visible, 'linear');
+    const summary = summarizeChart(chart, visible, 'linear');
     if (!l) return summary;
     let gaps = 0;
     for (let i = 0; i < l.values.length; i++) if (!Number.isFinite(l.values[i]!)) gaps++;
@@ -575,11 +576,11 @@ export class Charts {
         });
       });
     }
-    chart.data.datasets = datasets as never;
+    setDatasets(chart, datasets as never);
     this.applyX(chart, maxStep, !!ui.logSteps);
     this.applyY(chart, useLog ? 'logarithmic' : 'linear', useLog ? `${yTitle} (log)` : yTitle, model.links?.y[linkKey]);
     chart.update('none');
-    return summarize(chart, visible, useLog ? 'logarithmic' : 'linear');
+    return summarizeChart(chart, visible, useLog ? 'logarithmic' : 'linear');
   }
 
   /** Slider / hover moved: redraw markers only (and the landscape's step points). */
@@ -728,31 +729,6 @@ function legendToggle(legend: LegendElement<'line'>, item: LegendItem): void {
     for (const i of members) chart.setDatasetVisibility(i, show);
   } else return;
   chart.update('none');
-}
-
-function summarize(chart: Chart, visible: boolean, yScale: 'linear' | 'logarithmic'): ChartSummary {
-  let points = 0;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const labels: string[] = [];
-  for (const d of chart.data.datasets) {
-    const data = d.data as Pt[];
-    points += data.length;
-    labels.push(String(d.label ?? ''));
-    for (const p of data) {
-      if (Number.isFinite(p.x)) xs.push(p.x);
-      if (Number.isFinite(p.y)) ys.push(p.y);
-    }
-  }
-  return {
-    datasets: chart.data.datasets.length,
-    points,
-    labels,
-    xRange: finiteRange(xs),
-    yRange: finiteRange(ys),
-    yScale,
-    visible,
-  };
 }
 
 /** The landscape card draws a landscape (2-D losses, or the PCA plane unless θ over steps is chosen) rather than θ over steps. */

@@ -9,6 +9,7 @@ import { panelSecondOrderMaxDim, type CurvaturePanel } from '../../src/protocol/
 import { applyAxes, curvatureDatasets, curvatureMarksPlugin, directionsPlugin, directionsState, eigenDatasets, stepLineChart, sub, updateDirections, type StepAxis, type StepCallbacks } from '../charts/curvature';
 import { alphaBandsPlugin, alphaDatasets, ALPHA_VIEW, histogramChart, histogramDatasets } from '../charts/stepQuality';
 import { Chart } from '../charts/registerChartJs';
+import { setDatasets, summarizeChart } from '../charts/datasets';
 import type { Theme } from '../charts/theme';
 import type { Model } from '../model';
 
@@ -136,10 +137,10 @@ export class CurvatureCards {
       card.empty.hidden = !none;
       card.empty.textContent = none;
       const c = this.chart('curvature', () => stepLineChart(card.canvas, t, this.cb, [curvatureMarksPlugin]));
-      c.data.datasets = ds as never;
+      setDatasets(c, ds as never);
       applyAxes(c, t, steps, 'eigenvalue (log)', true);
       c.update('none');
-      out['curvature'] = summarize(c, !card.root.hidden, 'logarithmic');
+      out['curvature'] = summarizeChart(c, !card.root.hidden, 'logarithmic');
       setText(card.footer, runs.map((r) => curvatureNote(r, runs.length > 1)).filter(Boolean).join('\n'));
     }
     // 2. Step quality α
@@ -152,19 +153,19 @@ export class CurvatureCards {
         const ch = stepLineChart(card.canvas, t, this.cb, [alphaBandsPlugin(() => this.theme, 'y') as never]);
         return ch;
       });
-      c.data.datasets = ds as never;
+      setDatasets(c, ds as never);
       let lo = -1.2, hi = 1.2;
       for (const d of ds as { data: { y: number }[] }[]) for (const p of d.data) if (Number.isFinite(p.y)) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
       applyAxes(c, t, steps, 'α', false, { min: Math.max(ALPHA_VIEW.min, Math.floor(lo * 2) / 2), max: Math.min(ALPHA_VIEW.max, Math.ceil(hi * 2) / 2) });
       c.update('none');
-      out['stepQuality'] = summarize(c, !card.root.hidden, 'linear');
+      out['stepQuality'] = summarizeChart(c, !card.root.hidden, 'linear');
       for (const which of ['all', 'last'] as const) {
         const id = which === 'all' ? 'alphaHistAll' : 'alphaHistLast';
         const canvas = which === 'all' ? this.hist.all : this.hist.last;
         const h = this.chart(id, () => histogramChart(canvas, t, () => this.theme));
-        h.data.datasets = histogramDatasets(runs, t, which) as never;
+        setDatasets(h, histogramDatasets(runs, t, which) as never);
         h.update('none');
-        out[id] = summarize(h, !card.root.hidden, 'linear');
+        out[id] = summarizeChart(h, !card.root.hidden, 'linear');
       }
       const first = runs.find((r) => r.curvature?.alphaHistogram.countAll)?.curvature?.alphaHistogram;
       setText(this.hist.allTitle, first ? `All steps (${first.countAll})` : 'All steps');
@@ -178,10 +179,10 @@ export class CurvatureCards {
       const withModes = runs.filter((r) => r.curvature?.modes);
       card.root.hidden = withModes.length === 0;
       const c = this.chart('eigen', () => stepLineChart(card.canvas, t, this.cb));
-      c.data.datasets = eigenDatasets(runs, t) as never;
+      setDatasets(c, eigenDatasets(runs, t) as never);
       applyAxes(c, t, steps, '|(θ_t − θ*)·q_i| (log)', true);
       c.update('none');
-      out['eigen'] = summarize(c, !card.root.hidden, 'logarithmic');
+      out['eigen'] = summarizeChart(c, !card.root.hidden, 'logarithmic');
       setText(card.footer, withModes.map((r) => modesNote(r, withModes.length > 1)).join('\n'));
     }
     return out;
@@ -237,17 +238,3 @@ function modesNote(r: RunSeries, named: boolean): string {
   return `${who}constant Hessian (equal at ${m.probes} points, rtol ${m.rtol}); θ* = (${Array.from(m.thetaStar, (v) => formatNumber(Math.abs(v) < 1e-14 ? 0 : v, 5)).join(', ')}); ${lam}; ${theory}.`;
 }
 
-function summarize(chart: Chart, visible: boolean, yScale: 'linear' | 'logarithmic'): ChartSummary {
-  let points = 0;
-  let xlo = Infinity, xhi = -Infinity, ylo = Infinity, yhi = -Infinity;
-  const labels: string[] = [];
-  for (const d of chart.data.datasets) {
-    labels.push(String(d.label ?? ''));
-    for (const p of d.data as { x: number; y: number }[]) {
-      points++;
-      if (Number.isFinite(p.x)) { xlo = Math.min(xlo, p.x); xhi = Math.max(xhi, p.x); }
-      if (Number.isFinite(p.y)) { ylo = Math.min(ylo, p.y); yhi = Math.max(yhi, p.y); }
-    }
-  }
-  return { datasets: chart.data.datasets.length, points, labels, xRange: xlo <= xhi ? [xlo, xhi] : null, yRange: ylo <= yhi ? [ylo, yhi] : null, yScale, visible };
-}
