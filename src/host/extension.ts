@@ -154,6 +154,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       runners.setTimeoutMs(readSettings().workerTimeoutMs);
       runners.setMemoryLimitMb(readSettings().memoryLimitMb);
       if (e.affectsConfiguration(`${SECTION}.chart.decimationThreshold`) || e.affectsConfiguration(`${SECTION}.liveUpdate`)) manager.settingsChanged();
+      if (e.affectsConfiguration(`${SECTION}.python.interpreterPath`)) {
+        log.info('python.interpreterPath changed: panels on a *.loss.py run again');
+        manager.interpreterChanged();
+      }
     }),
   );
   const activationMs = performance.now() - t0;

@@ -70,4 +70,33 @@ suite('Python loss files in VS Code', function () {
     assert.deepStrictEqual(p.loss?.paramNames, ['x', 'y']);
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  test('changing python.interpreterPath runs an open *.loss.py panel again with the new interpreter', async () => {
+    const folder = vscode.workspace.workspaceFolders![0]!;
+    const dir = path.join(folder.uri.fsPath, '.od-python-tests');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'bowl.loss.py');
+    fs.writeFileSync(file, LOSS_PY);
+    const config = vscode.workspace.getConfiguration('optimizerDiagnostics');
+    const missing = path.join(dir, 'no-such-python3');
+    await config.update('python.interpreterPath', missing, vscode.ConfigurationTarget.Global);
+    try {
+      const r = (await vscode.commands.executeCommand('optimizerDiagnostics.simulate', { loss: { kind: 'file', path: file }, optimizer: 'adam', steps: 100, newPanel: true })) as { panelId: string };
+      const failed = await waitFor(() => {
+        const p = api.panels().find((x) => x.id === r.panelId);
+        return p && p.error ? p : undefined;
+      }, 60_000, 'the run with a missing interpreter fails');
+      assert.ok(failed.error!.message.includes(missing), `the error names the interpreter: ${failed.error!.message}`);
+      await config.update('python.interpreterPath', PYTHON, vscode.ConfigurationTarget.Global);
+      const p = await waitFor(() => {
+        const x = api.panels().find((q) => q.id === r.panelId);
+        return x && x.error === null && x.status.phase === 'done' && x.runs.length === 1 ? x : undefined;
+      }, 90_000, 'the panel ran again with the new interpreter');
+      assert.match(p.loss?.runtime ?? '', new RegExp(`\\(${PYTHON}\\) · torch `));
+    } finally {
+      await config.update('python.interpreterPath', PYTHON, vscode.ConfigurationTarget.Global);
+      api.closeAll();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

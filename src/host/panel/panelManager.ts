@@ -223,6 +223,18 @@ export class PanelManager extends Disposable {
     }
   }
 
+  /**
+   * The interpreter of *.loss.py files changed (the setting; the run resolves it per file): panels on a
+   * Python loss run again with it, so an error such as "torch is not installed (interpreter …)" is
+   * answered by the interpreter the user just chose.
+   */
+  interpreterChanged(): void {
+    for (const p of this.panels.values()) {
+      const loss = p.session.config.loss;
+      if (loss.kind === 'file' && /\.py$/i.test(loss.path)) void p.run(p.session.config);
+    }
+  }
+
   trustChanged(): void {
     for (const p of this.panels.values()) {
       p.post({ type: 'config/didChange', settings: panelSettings(readSettings()), trusted: this.opts.trusted() });
