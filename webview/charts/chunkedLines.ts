@@ -18,13 +18,29 @@ export const CHUNK = 64;
 /** Lines with fewer points are left to Chart.js (one path is cheap there). */
 const MIN_POINTS = 2 * CHUNK;
 
+/** The part of a canvas 2D context the stroke uses (also what the unit test records). */
+export interface StrokeContext {
+  lineDashOffset: number;
+  lineWidth: number;
+  strokeStyle: unknown;
+  lineCap: string;
+  lineJoin: string;
+  setLineDash(segments: number[]): void;
+  save(): void;
+  restore(): void;
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  stroke(): void;
+}
+
 interface LineOptions {
   borderWidth: number;
-  borderColor: string | CanvasGradient | CanvasPattern;
+  borderColor: unknown;
   borderDash?: number[];
   borderDashOffset?: number;
-  borderCapStyle?: CanvasLineCap;
-  borderJoinStyle?: CanvasLineJoin;
+  borderCapStyle?: string;
+  borderJoinStyle?: string;
   tension?: number;
   stepped?: unknown;
   cubicInterpolationMode?: string;
@@ -32,7 +48,7 @@ interface LineOptions {
 }
 interface Pt { x: number; y: number; skip?: boolean }
 interface Segment { start: number; end: number; loop: boolean }
-type Drawn = LineElement & { points: Pt[]; segments: Segment[]; options: LineOptions; _loop?: boolean };
+export type Drawn = LineElement & { points: Pt[]; segments: Segment[]; options: LineOptions; _loop?: boolean };
 
 const chartJsDraw = LineElement.prototype.draw;
 
@@ -43,7 +59,7 @@ export function drawsInPieces(line: Drawn): boolean {
 }
 
 /** Strokes points[from..to] (skipped points left out, as Chart.js's pathSegment does) in pieces of CHUNK points. */
-function strokeRange(ctx: CanvasRenderingContext2D, pts: readonly Pt[], from: number, to: number, dash0: number, dashed: boolean): void {
+export function strokeRange(ctx: StrokeContext, pts: readonly Pt[], from: number, to: number, dash0: number, dashed: boolean): void {
   let len = 0;
   let n = 0;
   let px = 0;
@@ -73,7 +89,7 @@ function strokeRange(ctx: CanvasRenderingContext2D, pts: readonly Pt[], from: nu
   if (n > 1) ctx.stroke();
 }
 
-function drawInPieces(this: Drawn, ctx: CanvasRenderingContext2D, area: unknown, start?: number, count?: number): void {
+export function drawInPieces(this: Drawn, ctx: StrokeContext, area: unknown, start?: number, count?: number): void {
   if (!drawsInPieces(this)) {
     (chartJsDraw as (this: Drawn, ...a: unknown[]) => void).call(this, ctx, area, start, count);
     return;

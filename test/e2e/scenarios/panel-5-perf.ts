@@ -75,6 +75,8 @@ export default async function (ctx: ScenarioContext): Promise<void> {
 
   const samples: { paint: number; roundTrip: number; points: number }[] = [];
   const ends: number[] = [];
+  // The values-at-step table is rewritten in place across re-runs (not rebuilt): mark its element now.
+  await frame.evaluate(`document.querySelector('table.step-table').dataset.probe = 'kept'`);
   for (let k = 0; k < 9; k++) {
     const steps = k % 2 ? '10000' : '10001'; // a new value each time: each is a real re-run
     await view.frame.locator('#steps').locator('input').fill(steps).catch(async () => {
@@ -97,6 +99,11 @@ export default async function (ctx: ScenarioContext): Promise<void> {
     samples.push({ paint: biggest.painted - biggest.received, roundTrip: last.painted - p.runPostedAt, points: biggest.points });
     if (biggest.phases) ctx.log(`  paint ${(biggest.painted - biggest.received).toFixed(1)} ms: ${Object.entries(biggest.phases).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   }
+  const table = JSON.parse((await frame.evaluate(`JSON.stringify((() => { const t = document.querySelector('table.step-table');
+    return { probe: t.dataset.probe ?? null, rows: [...t.tBodies[0].rows].map((r) => r.cells[0].textContent + ' ' + r.cells[1].textContent),
+      runs: window.__optimizerDiagnostics.model().orderedRuns().flatMap((r) => r.params.map((p) => r.label + ' ' + p.name)) }; })())`)) as string) as { probe: string | null; rows: string[]; runs: string[] };
+  ctx.assert.strictEqual(table.probe, 'kept', 'the step table element survived 9 re-runs (updated in place)');
+  ctx.assert.deepStrictEqual(table.rows, table.runs, 'one row per run and parameter, in run order');
   const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   ctx.log(`6 runs × 10,000 steps: webview paint of the finished batch (message → frame) median ${med(samples.map((s) => s.paint)).toFixed(1)} ms ` +
     `[${samples.map((s) => s.paint.toFixed(0)).join(', ')}], ${samples[0]!.points} points drawn; ` +
@@ -113,4 +120,23 @@ export default async function (ctx: ScenarioContext): Promise<void> {
   ctx.assert.ok(eff[6]!.segments === 1 && eff[7]!.segments >= 2, 'x solid, y dashed, as their lines');
   const convLegend = await legendSwatches(frame, 'convergence');
   ctx.assert.ok(convLegend.length <= 9 && convLegend.some((e) => /‖∇f‖/.test(e.text)), `convergence legend grouped: ${convLegend.map((e) => e.text).join(', ')}`);
+
+  // A run hidden from the legend (a real click on its entry) stays hidden after a re-run: the datasets keep their objects.
+  const entry = async (text: string): Promise<{ x: number; y: number }> => JSON.parse((await frame.evaluate(`JSON.stringify((() => {
+    const lg = window.__optimizerDiagnostics.chart('convergence').legend; const i = lg.legendItems.findIndex((it) => it.text === ${JSON.stringify(text)});
+    const hb = lg.legendHitBoxes[i]; return { x: hb.left + hb.width / 2, y: hb.top + hb.height / 2 }; })())`)) as string) as { x: number; y: number };
+  const hiddenLabels = async (): Promise<string[]> => JSON.parse((await frame.evaluate(`JSON.stringify((() => { const c = window.__optimizerDiagnostics.chart('convergence');
+    return c.data.datasets.map((d, i) => [d.label, c.isDatasetVisible(i)]).filter(([, v]) => !v).map(([l]) => l); })())`)) as string) as string[];
+  const first = convLegend[0]!.text;
+  await view.frame.locator('#chart-convergence').click({ position: await entry(first) });
+  await waitInWebview(frame, `window.__optimizerDiagnostics.chart('convergence').data.datasets.some((d, i) => !window.__optimizerDiagnostics.chart('convergence').isDatasetVisible(i))`, 5_000);
+  const hidden = await hiddenLabels();
+  ctx.assert.ok(hidden.length >= 1 && hidden.every((l) => l.startsWith(first)), `clicking "${first}" hid its series: ${hidden.join(', ')}`);
+  await view.frame.locator('#steps').locator('input').fill('9000');
+  await view.frame.locator('#steps').locator('input').press('Enter');
+  await waitInWebview(frame, `od.model().status.phase === 'done' && od.model().orderedRuns().every((r) => r.stepsCompleted === 9000)`, 60_000);
+  await ctx.page.waitForTimeout(300);
+  ctx.assert.deepStrictEqual(await hiddenLabels(), hidden, 'still hidden after the re-run');
+  await view.frame.locator('#chart-convergence').click({ position: await entry(first) });
+  await waitInWebview(frame, `window.__optimizerDiagnostics.chart('convergence').data.datasets.every((d, i) => window.__optimizerDiagnostics.chart('convergence').isDatasetVisible(i))`, 5_000);
 }
