@@ -52,7 +52,7 @@ export type Drawn = LineElement & { points: Pt[]; segments: Segment[]; options: 
 
 const chartJsDraw = LineElement.prototype.draw;
 
-/** Whether `line` is drawn by strokeInPieces (else by Chart.js). */
+/** Whether `line` is drawn in pieces by drawInPieces (else by Chart.js). */
 export function drawsInPieces(line: Drawn): boolean {
   const o = line.options;
   return !!o && line.points.length >= MIN_POINTS && !o.tension && !o.stepped && o.cubicInterpolationMode !== 'monotone' && !o.segment && !line._loop;
