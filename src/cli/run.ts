@@ -347,10 +347,6 @@ export interface CompareRow {
   endpoint: EndpointReport | null;
 }
 
-/**
- * First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. A downsampled
- * recording answers with the first kept row that meets it (exact within the full-resolution prefix).
- */
 export async function runCompare(args: CompareArgs, execute: Executor, out: Output): Promise<CompareRow[]> {
   for (const spec of args.runs) {
     checkHyperparameters(spec.optimizer, spec.hyperparameters, spec.schedule ?? args.schedule, args);

@@ -10,7 +10,6 @@
 //   steps        (steps to tolerance, or steps + 1 if never; final loss)
 //   distance     (‖θ_final − θ*‖₂ to the nearest known minimum + mean loss over rows 0..m, 0)
 
-
 import { rowCount } from './export';
 import { recordedRows, type RecordingData } from './simulation';
 
@@ -79,8 +78,8 @@ export function gradNormAt(rec: RecordingData, r: number, rows: Float64Array | n
 }
 
 /**
- * The first step whose row is within `tol`: f − f* ≤ tol when f* is known, else ‖∇f‖₂ ≤ tol; null if none.
- * Downsampled recordings answer with the recorded step number.
+ * First step t with f(θ_t) − f* ≤ tol when f* is known, else ‖∇f(θ_t)‖₂ ≤ tol; null if never. A downsampled
+ * recording answers with the step of the first kept row that meets it (exact within the full-resolution prefix).
  */
 export function stepsToTolerance(rec: RecordingData, tol: number, fMin: number | undefined): number | null {
   const stepOf = recordedRows(rec);
